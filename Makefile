@@ -1,0 +1,40 @@
+# edge — see README.md.
+GO        ?= go
+PKGS      ?= ./...
+FUZZTIME  ?= 20s
+BENCHTIME ?= 1s
+
+.PHONY: run test bench fuzz lint build clean
+
+## run: start the edge on its embedded default config (serves the demo on 127.0.0.1:8080)
+run:
+	$(GO) run ./cmd/edge serve
+
+## build: build bin/edge
+build:
+	$(GO) build -o bin/edge ./cmd/edge
+
+## test: lint, then every test (integration tests start real servers on 127.0.0.1)
+test: lint
+	$(GO) test -count=1 -timeout 30m $(PKGS)
+
+## bench: hot-path benchmarks with allocation counts
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
+
+## fuzz: run every fuzz target for FUZZTIME each
+fuzz:
+	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+## lint: gofmt and go vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+clean:
+	rm -rf bin

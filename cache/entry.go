@@ -1,0 +1,63 @@
+package cache
+
+import "time"
+
+// entryOverhead is the fixed cost charged per entry on top of its byte slices: the Entry struct,
+// ristretto's bookkeeping (store item, policy key/cost, expiry bucket) and map slack, rounded.
+const entryOverhead = 200
+
+// fieldOverhead is the cost of one Field value (two slice headers) in Entry.Header.
+const fieldOverhead = 48
+
+// Field is one response header replayed on a hit.
+type Field struct{ Key, Value []byte }
+
+// Entry is one cached response. Entries are immutable once stored: never modify one (or any
+// slice it holds) after Set; build a new Entry to refresh one. Readers may share an Entry
+// across goroutines without locking because nobody writes to it.
+type Entry struct {
+	Key          []byte    // full cache key (compared on Get to rule out hash collisions)
+	Dist         string    // distribution id (invalidation scope)
+	Path         string    // request path (invalidation matching), e.g. "/images/a.jpg"
+	Status       int       // HTTP status to replay
+	Header       []Field   // headers to replay (the edge decides which)
+	Body         []byte    // body to replay
+	Stored       time.Time // when the origin response arrived (Age is measured from here)
+	Expires      time.Time // end of freshness; stale afterwards but kept for revalidation
+	ETag         []byte    // validator for revalidation (may be nil)
+	LastModified []byte    // validator for revalidation (may be nil)
+}
+
+// Fresh reports whether e is still fresh at now, that is now is before e.Expires. A nil Entry
+// is never fresh.
+func (e *Entry) Fresh(now time.Time) bool {
+	return e != nil && now.Before(e.Expires)
+}
+
+// Age returns the whole seconds elapsed between e.Stored and now (the HTTP Age header value,
+// RFC 9111 §5.1). It is never negative: a Stored after now gives 0, as does a nil Entry.
+func (e *Entry) Age(now time.Time) int64 {
+	if e == nil {
+		return 0
+	}
+	d := now.Sub(e.Stored)
+	if d <= 0 {
+		return 0
+	}
+	return int64(d / time.Second)
+}
+
+// Size returns the cost of e in the Store's byte budget: the lengths of the body, the header
+// keys and values, the key, path, distribution id and validators, plus a fixed per-entry and
+// per-header overhead. It is a pure function of e, so it is the same on every call.
+func (e *Entry) Size() int64 {
+	if e == nil {
+		return 0
+	}
+	n := int64(entryOverhead)
+	n += int64(len(e.Body) + len(e.Key) + len(e.Path) + len(e.Dist) + len(e.ETag) + len(e.LastModified))
+	for i := range e.Header {
+		n += int64(fieldOverhead + len(e.Header[i].Key) + len(e.Header[i].Value))
+	}
+	return n
+}

@@ -1,0 +1,146 @@
+// Command edge is a self-hosted CDN edge node and local CloudFront emulator.
+//
+//	edge serve    [-config FILE] [-listen ADDR] [-api-listen ADDR]
+//	edge validate -config FILE
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cfedge/edge/config"
+	"github.com/cfedge/edge/edge"
+)
+
+const usage = `usage: edge <command> [flags]
+
+commands:
+  serve     run the edge (the embedded default config when -config is not given)
+  validate  check a config file and list every error with its TOML path
+
+run "edge <command> -h" for a command's flags
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return cmdServe(args[1:], stdout, stderr)
+	case "validate":
+		return cmdValidate(args[1:], stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "edge: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+func loadConfig(path string) (*config.Config, error) {
+	if path == "" {
+		return config.Default()
+	}
+	return config.Load(path)
+}
+
+func cmdValidate(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "", "config file to check (TOML)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *path == "" {
+		fmt.Fprintln(stderr, "edge validate: -config FILE is required")
+		return 2
+	}
+	if _, err := config.Load(*path); err != nil {
+		fmt.Fprintf(stderr, "%s: invalid\n%v\n", *path, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: ok\n", *path)
+	return 0
+}
+
+func cmdServe(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "", "config file (TOML); the embedded default when empty")
+	listen := fs.String("listen", "", "viewer listen address, overrides server.listen")
+	apiListen := fs.String("api-listen", "", "API listen address, overrides server.api_listen")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := loadConfig(*path)
+	if err != nil {
+		fmt.Fprintf(stderr, "edge: config: %v\n", err)
+		return 1
+	}
+	if *listen != "" {
+		cfg.Server.Listen = *listen
+	}
+	if *apiListen != "" {
+		cfg.Server.APIListen = *apiListen
+	}
+	level := slog.LevelInfo
+	_ = level.UnmarshalText([]byte(cfg.Logging.Level))
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	srv, err := edge.New(edge.Config{Config: cfg, Logger: log})
+	if err != nil {
+		fmt.Fprintf(stderr, "edge: %v\n", err)
+		return 1
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "edge: listen: %v\n", err)
+		return 1
+	}
+	log.Info("edge serving", "listen", ln.Addr().String(), "distributions", len(cfg.Distributions))
+	fmt.Fprintf(stdout, "edge: serving viewers on http://%s/\n", ln.Addr())
+	for _, d := range cfg.Distributions {
+		fmt.Fprintf(stdout, "edge: distribution %s at %s (aliases: %s)\n", d.ID, d.DomainName, strings.Join(d.Aliases, ", "))
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	sigc := make(chan os.Signal, 1)
+	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigc)
+	select {
+	case err := <-errc:
+		if err != nil && !errors.Is(err, net.ErrClosed) {
+			fmt.Fprintf(stderr, "edge: serve: %v\n", err)
+			return 1
+		}
+		return 0
+	case sig := <-sigc:
+		log.Info("shutting down", "signal", sig.String())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.Server.ShutdownTimeout))
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		fmt.Fprintf(stderr, "edge: shutdown: %v\n", err)
+		return 1
+	}
+	log.Info("stopped")
+	return 0
+}

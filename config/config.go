@@ -1,0 +1,221 @@
+// Package config holds edge's TOML configuration: the schema (names follow CloudFront's
+// DistributionConfig in snake_case), CloudFront's defaults, validation that reports every
+// error at once with its TOML path, and the embedded default configuration.
+package config
+
+// Config is a whole edge configuration file.
+type Config struct {
+	Server  Server  `toml:"server"`
+	Cache   Cache   `toml:"cache"`
+	API     API     `toml:"api"`
+	Logging Logging `toml:"logging"`
+	// CachePolicies are custom cache policies, referenced by name from behaviors.
+	CachePolicies []CachePolicy `toml:"cache_policy"`
+	// OriginRequestPolicies are custom origin request policies, referenced by name.
+	OriginRequestPolicies []OriginRequestPolicy `toml:"origin_request_policy"`
+	Distributions         []Distribution        `toml:"distribution"`
+}
+
+// Server configures the listeners.
+type Server struct {
+	// Listen is the viewer listener address ("127.0.0.1:8080").
+	Listen string `toml:"listen"`
+	// APIListen is the CloudFront-compatible API listener address; empty disables it.
+	APIListen string `toml:"api_listen"`
+	// Pop is the edge location shown in X-Amz-Cf-Pop and the log ("DEV1-C1").
+	Pop string `toml:"pop"`
+	// ShutdownTimeout bounds how long in-flight requests may take after SIGTERM.
+	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+	// ReadTimeout and WriteTimeout bound one viewer request and response.
+	ReadTimeout  Duration `toml:"read_timeout"`
+	WriteTimeout Duration `toml:"write_timeout"`
+	// IdleTimeout closes idle viewer keep-alive connections.
+	IdleTimeout Duration `toml:"idle_timeout"`
+}
+
+// Cache configures the shared in-memory cache.
+type Cache struct {
+	// Memory is the byte budget of cached bodies and headers ("512MiB").
+	Memory Size `toml:"memory"`
+	// MaxObjectSize is the largest body that is cached; larger ones stream through.
+	MaxObjectSize Size `toml:"max_object_size"`
+}
+
+// API configures the control API's authentication.
+type API struct {
+	// Auth is "sigv4" (default) or "none" (explicit opt-out, for local use only).
+	Auth string `toml:"auth"`
+	// Keys are the access keys accepted for SigV4.
+	Keys []AccessKey `toml:"key"`
+	// InvalidationDelay is how long an invalidation stays InProgress before it is Completed
+	// (0 = completed as soon as it is applied, which is at once). Lets tests see in-progress limits.
+	InvalidationDelay Duration `toml:"invalidation_delay"`
+}
+
+// AccessKey is one AWS-style access key pair accepted by the API.
+type AccessKey struct {
+	AccessKeyID     string `toml:"access_key_id"`
+	SecretAccessKey string `toml:"secret_access_key"`
+}
+
+// Logging configures the access log and the process log.
+type Logging struct {
+	// Level is the slog level: "debug", "info" (default), "warn", "error".
+	Level string `toml:"level"`
+	// AccessLog is a file path for CloudFront-format (W3C) access logs; "-" is stdout; empty disables.
+	AccessLog string `toml:"access_log"`
+}
+
+// Distribution is one CloudFront distribution.
+type Distribution struct {
+	ID                string   `toml:"id"`
+	DomainName        string   `toml:"domain_name"`
+	Aliases           []string `toml:"aliases"`
+	Comment           string   `toml:"comment"`
+	Enabled           *bool    `toml:"enabled"`
+	DefaultRootObject string   `toml:"default_root_object"`
+
+	Origins              []Origin              `toml:"origin"`
+	OriginGroups         []OriginGroup         `toml:"origin_group"`
+	Behaviors            []Behavior            `toml:"behavior"`
+	DefaultBehavior      Behavior              `toml:"default_behavior"`
+	CustomErrorResponses []CustomErrorResponse `toml:"custom_error_response"`
+}
+
+// Origin kinds.
+const (
+	KindHTTP = "http"
+	KindS3   = "s3"
+	KindDir  = "dir"
+)
+
+// Origin is one origin of a distribution.
+type Origin struct {
+	ID string `toml:"id"`
+	// Kind is "http" (custom origin), "s3" or "dir" (a local folder).
+	Kind string `toml:"kind"`
+	// DomainName is the origin host for http origins (may carry no port; see HTTPPort).
+	DomainName string `toml:"domain_name"`
+	// OriginPath is prefixed to the request path: starts with "/", no trailing "/".
+	OriginPath string `toml:"origin_path"`
+
+	// http: "http-only" (default), "https-only" or "match-viewer".
+	OriginProtocolPolicy string `toml:"origin_protocol_policy"`
+	HTTPPort             int    `toml:"http_port"`  // default 80
+	HTTPSPort            int    `toml:"https_port"` // default 443
+	// InsecureSkipVerify accepts any origin certificate (local development only).
+	InsecureSkipVerify bool `toml:"insecure_skip_verify"`
+
+	ConnectionAttempts     int      `toml:"connection_attempts"`      // 1–3, default 3
+	ConnectionTimeout      Duration `toml:"connection_timeout"`       // 1–10 s, default 10 s
+	OriginReadTimeout      Duration `toml:"origin_read_timeout"`      // 1–60 s, default 30 s
+	OriginKeepaliveTimeout Duration `toml:"origin_keepalive_timeout"` // 1–60 s, default 5 s
+
+	CustomHeaders []CustomHeader `toml:"custom_header"`
+
+	// dir: the folder served.
+	Path string `toml:"path"`
+
+	// s3
+	Bucket      string `toml:"bucket"`
+	Region      string `toml:"region"`
+	Endpoint    string `toml:"endpoint"`
+	VirtualHost bool   `toml:"virtual_host"`
+	// Access is "anonymous" or "sigv4" (Origin Access Control style).
+	Access          string `toml:"access"`
+	AccessKeyID     string `toml:"access_key_id"`
+	SecretAccessKey string `toml:"secret_access_key"`
+	SessionToken    string `toml:"session_token"`
+}
+
+// CustomHeader is an origin custom header.
+type CustomHeader struct {
+	Name  string `toml:"name"`
+	Value string `toml:"value"`
+}
+
+// OriginGroup is a failover pair of origins.
+type OriginGroup struct {
+	ID string `toml:"id"`
+	// Members are exactly two origin ids: primary, then secondary.
+	Members []string `toml:"members"`
+	// FailoverStatusCodes is a subset of 400, 403, 404, 416, 500, 502, 503, 504.
+	FailoverStatusCodes []int `toml:"failover_status_codes"`
+}
+
+// Behavior is one cache behavior (or the default behavior, which has no path pattern).
+type Behavior struct {
+	PathPattern          string   `toml:"path_pattern"`
+	TargetOriginID       string   `toml:"target_origin_id"`
+	ViewerProtocolPolicy string   `toml:"viewer_protocol_policy"` // allow-all (default) | redirect-to-https | https-only
+	AllowedMethods       []string `toml:"allowed_methods"`        // default GET, HEAD
+	CachedMethods        []string `toml:"cached_methods"`         // default GET, HEAD
+	SmoothStreaming      bool     `toml:"smooth_streaming"`
+	Compress             bool     `toml:"compress"`
+
+	// CachePolicy names a managed policy ("CachingOptimized", "Managed-CachingOptimized" or its
+	// id) or a [[cache_policy]] by name. Excludes the legacy fields below.
+	CachePolicy string `toml:"cache_policy"`
+	// OriginRequestPolicy names a managed policy or an [[origin_request_policy]]; needs CachePolicy.
+	OriginRequestPolicy string `toml:"origin_request_policy"`
+
+	// Legacy settings (used when CachePolicy is empty).
+	MinTTL          *int64           `toml:"min_ttl"`
+	DefaultTTL      *int64           `toml:"default_ttl"`
+	MaxTTL          *int64           `toml:"max_ttl"`
+	ForwardedValues *ForwardedValues `toml:"forwarded_values"`
+
+	// SmoothManifestContentType overrides the Manifest content type ("text/xml" by default).
+	SmoothManifestContentType string `toml:"smooth_manifest_content_type"`
+}
+
+// ForwardedValues is CloudFront's legacy forwarding (and keying) setting.
+type ForwardedValues struct {
+	QueryString          bool     `toml:"query_string"`
+	QueryStringCacheKeys []string `toml:"query_string_cache_keys"`
+	Headers              []string `toml:"headers"` // ["*"] forwards all and disables caching
+	Cookies              Cookies  `toml:"cookies"`
+}
+
+// Cookies is the legacy cookie forwarding setting.
+type Cookies struct {
+	Forward          string   `toml:"forward"` // none (default) | whitelist | all
+	WhitelistedNames []string `toml:"whitelisted_names"`
+}
+
+// CachePolicy is a custom cache policy (CachePolicyConfig).
+type CachePolicy struct {
+	Name                       string        `toml:"name"`
+	Comment                    string        `toml:"comment"`
+	MinTTL                     *int64        `toml:"min_ttl"`
+	DefaultTTL                 *int64        `toml:"default_ttl"`
+	MaxTTL                     *int64        `toml:"max_ttl"`
+	EnableAcceptEncodingGzip   bool          `toml:"enable_accept_encoding_gzip"`
+	EnableAcceptEncodingBrotli bool          `toml:"enable_accept_encoding_brotli"`
+	Headers                    ParamSelector `toml:"headers"`       // behavior: none | whitelist
+	Cookies                    ParamSelector `toml:"cookies"`       // none | whitelist | allExcept | all
+	QueryStrings               ParamSelector `toml:"query_strings"` // none | whitelist | allExcept | all
+}
+
+// OriginRequestPolicy is a custom origin request policy.
+type OriginRequestPolicy struct {
+	Name         string        `toml:"name"`
+	Comment      string        `toml:"comment"`
+	Headers      ParamSelector `toml:"headers"`       // none | whitelist | allViewer | allViewerAndWhitelistCloudFront | allExcept
+	Cookies      ParamSelector `toml:"cookies"`       // none | whitelist | all | allExcept
+	QueryStrings ParamSelector `toml:"query_strings"` // none | whitelist | all | allExcept
+}
+
+// ParamSelector selects headers, cookies or query strings by behavior and names.
+type ParamSelector struct {
+	Behavior string   `toml:"behavior"`
+	Names    []string `toml:"names"`
+}
+
+// CustomErrorResponse replaces or re-times an error status.
+type CustomErrorResponse struct {
+	ErrorCode          int    `toml:"error_code"`
+	ResponsePagePath   string `toml:"response_page_path"`
+	ResponseCode       int    `toml:"response_code"`
+	ErrorCachingMinTTL *int64 `toml:"error_caching_min_ttl"` // seconds, default 10
+}

@@ -1,0 +1,100 @@
+package edge
+
+import (
+	"bufio"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/valyala/fasthttp"
+)
+
+// hitCtx primes the edge with one cached object and returns a request context asking for it.
+// The context handed back is built afresh after the fill, as the server parses each request anew.
+func hitCtx(b *testing.B, e *testEdge, uri string, hdr map[string]string) *fasthttp.RequestCtx {
+	newCtx := func() *fasthttp.RequestCtx {
+		raw := "GET " + uri + " HTTP/1.1\r\nHost: " + e.host + "\r\n"
+		for k, v := range hdr {
+			raw += k + ": " + v + "\r\n"
+		}
+		req := new(fasthttp.Request)
+		if err := req.Read(bufio.NewReader(strings.NewReader(raw + "\r\n"))); err != nil {
+			b.Fatal(err)
+		}
+		ctx := new(fasthttp.RequestCtx)
+		ctx.Init(req, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5000}, nil)
+		return ctx
+	}
+	e.srv.Handle(newCtx()) // fill
+	ctx := newCtx()
+	e.srv.Handle(ctx)
+	if got := string(ctx.Response.Header.Peek("X-Cache")); got != "Hit from cloudfront" {
+		b.Fatalf("priming: X-Cache %q", got)
+	}
+	return ctx
+}
+
+func benchHit(b *testing.B, size int, uri string, hdr map[string]string, extra string) {
+	o := newTestOrigin(b)
+	body := make([]byte, size)
+	o.static("/obj", 200, map[string]string{"Content-Type": "application/octet-stream", "Cache-Control": "max-age=3600", "ETag": `"x"`}, string(body))
+	e := startEdge(b, baseConfig(extra), o.port())
+	ctx := hitCtx(b, e, uri, hdr)
+	b.ReportAllocs()
+	b.SetBytes(int64(size))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ctx.Response.Reset()
+		e.srv.Handle(ctx)
+	}
+	b.StopTimer()
+	if ctx.Response.StatusCode() != 200 || len(ctx.Response.Body()) != size {
+		b.Fatalf("hit answered %d with %d bytes", ctx.Response.StatusCode(), len(ctx.Response.Body()))
+	}
+}
+
+// BenchmarkHit is a cache hit through the whole viewer handler: it must allocate nothing.
+func BenchmarkHit(b *testing.B) {
+	b.Run("1KiB", func(b *testing.B) { benchHit(b, 1<<10, "/obj", nil, "") })
+	b.Run("1MiB", func(b *testing.B) { benchHit(b, 1<<20, "/obj", nil, "") })
+	b.Run("1KiB-query-cookie-key", func(b *testing.B) {
+		benchHit(b, 1<<10, "/obj?v=1&x=2", map[string]string{"Cookie": "b=2; a=1; session=zz", "Accept-Encoding": "gzip, br"}, `
+[[distribution.behavior]]
+path_pattern = "/obj"
+target_origin_id = "web"
+[distribution.behavior.forwarded_values]
+query_string = true
+query_string_cache_keys = ["v"]
+[distribution.behavior.forwarded_values.cookies]
+forward = "whitelist"
+whitelisted_names = ["a", "b"]
+`)
+	})
+}
+
+// TestHitAllocatesNothing fails when a cache hit through the handler allocates.
+func TestHitAllocatesNothing(t *testing.T) {
+	o := newTestOrigin(t)
+	o.static("/obj", 200, map[string]string{"Content-Type": "text/plain", "Cache-Control": "max-age=3600"}, "hello hit")
+	e := startEdge(t, baseConfig(""), o.port())
+	var req fasthttp.Request
+	req.SetRequestURI("/obj")
+	req.Header.SetHost(e.host)
+	ctx := new(fasthttp.RequestCtx)
+	ctx.Init(&req, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5000}, nil)
+	e.srv.Handle(ctx)
+	for i := 0; i < 3; i++ {
+		ctx.Response.Reset()
+		e.srv.Handle(ctx)
+	}
+	allocs := testing.AllocsPerRun(200, func() {
+		ctx.Response.Reset()
+		e.srv.Handle(ctx)
+	})
+	if string(ctx.Response.Header.Peek("X-Cache")) != "Hit from cloudfront" {
+		t.Fatalf("not a hit: %q", ctx.Response.Header.Peek("X-Cache"))
+	}
+	if allocs > 0 {
+		t.Fatalf("a cache hit allocates %.1f times per request, want 0", allocs)
+	}
+}

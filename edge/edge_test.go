@@ -1,0 +1,261 @@
+package edge
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+)
+
+var cfIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{54}==$`)
+
+func TestCloudFrontHeadersMissThenHit(t *testing.T) {
+	o := newTestOrigin(t)
+	o.static("/a.txt", 200, map[string]string{"Content-Type": "text/plain", "Cache-Control": "max-age=60", "Connection": "keep-alive", "Keep-Alive": "timeout=5"}, "hello")
+	e := startEdge(t, baseConfig(""), o.port())
+
+	r1, b1 := e.get(t, "/a.txt")
+	if r1.StatusCode != 200 || b1 != "hello" {
+		t.Fatalf("miss: %d %q", r1.StatusCode, b1)
+	}
+	if got := xcache(r1); got != "Miss from cloudfront" {
+		t.Errorf("X-Cache = %q, want Miss", got)
+	}
+	if r1.Header.Get("Age") != "" {
+		t.Errorf("Age on a miss: %q", r1.Header.Get("Age"))
+	}
+	e.clock.Advance(7 * time.Second)
+	r2, b2 := e.get(t, "/a.txt")
+	if b2 != "hello" || xcache(r2) != "Hit from cloudfront" {
+		t.Fatalf("hit: %q %q", b2, xcache(r2))
+	}
+	if r2.Header.Get("Age") != "7" {
+		t.Errorf("Age = %q, want 7", r2.Header.Get("Age"))
+	}
+	for _, r := range []*http.Response{r1, r2} {
+		if !regexp.MustCompile(`^1\.1 [0-9a-f]{32}\.cloudfront\.net \(CloudFront\)$`).MatchString(r.Header.Get("Via")) {
+			t.Errorf("Via = %q", r.Header.Get("Via"))
+		}
+		if id := r.Header.Get("X-Amz-Cf-Id"); !cfIDPattern.MatchString(id) {
+			t.Errorf("X-Amz-Cf-Id = %q (len %d)", id, len(id))
+		}
+		if r.Header.Get("X-Amz-Cf-Pop") != "TST1-C1" {
+			t.Errorf("X-Amz-Cf-Pop = %q", r.Header.Get("X-Amz-Cf-Pop"))
+		}
+		if r.Header.Get("Keep-Alive") != "" {
+			t.Errorf("hop-by-hop Keep-Alive passed through")
+		}
+		if r.Header.Get("Cache-Control") != "max-age=60" {
+			t.Errorf("Cache-Control not passed unchanged: %q", r.Header.Get("Cache-Control"))
+		}
+	}
+	if r1.Header.Get("X-Amz-Cf-Id") == r2.Header.Get("X-Amz-Cf-Id") {
+		t.Error("two requests share an X-Amz-Cf-Id")
+	}
+	if n := o.count("/a.txt"); n != 1 {
+		t.Errorf("origin saw %d requests, want 1", n)
+	}
+}
+
+func TestCollapsing200ColdRequests(t *testing.T) {
+	o := newTestOrigin(t)
+	release := make(chan struct{})
+	o.handle("/cold", func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		w.Header().Set("Cache-Control", "max-age=300")
+		io.WriteString(w, "collapsed body")
+	})
+	e := startEdge(t, baseConfig(""), o.port())
+	const n = 200
+	var wg sync.WaitGroup
+	results := make([]string, n)
+	xc := make([]string, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, b := e.get(t, "/cold")
+			results[i], xc[i] = b, xcache(r)
+		}()
+	}
+	// Let every request reach the edge before the origin answers.
+	deadline := time.Now().Add(10 * time.Second)
+	for o.count("/cold") == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	if got := o.count("/cold"); got != 1 {
+		t.Fatalf("origin saw %d requests for 200 concurrent cold viewers, want 1", got)
+	}
+	misses := 0
+	for i := range n {
+		if results[i] != "collapsed body" {
+			t.Fatalf("viewer %d got %q", i, results[i])
+		}
+		if xc[i] == "Miss from cloudfront" {
+			misses++
+		}
+	}
+	if misses != 1 {
+		t.Errorf("%d viewers saw Miss, want exactly 1 (collapsed ones are Hits)", misses)
+	}
+}
+
+// TestTTLTable checks each row of cloudfront.md §3.2: the origin's headers and the behavior's
+// Min/Default/Max decide how long the object stays fresh at the edge.
+func TestTTLTable(t *testing.T) {
+	type row struct {
+		name          string
+		min, def, max int64
+		header        map[string]string
+		fresh         time.Duration // 0: not cached at all
+	}
+	expires := func(d time.Duration) string { return time.Now().Add(d).UTC().Format(http.TimeFormat) }
+	rows := []row{
+		{"max-age under max", 0, 86400, 31536000, map[string]string{"Cache-Control": "max-age=100"}, 100 * time.Second},
+		{"max-age over max clamps", 0, 40, 50, map[string]string{"Cache-Control": "max-age=100"}, 50 * time.Second},
+		{"max-age under min clamps up", 30, 86400, 31536000, map[string]string{"Cache-Control": "max-age=10"}, 30 * time.Second},
+		{"no header uses default", 0, 40, 31536000, nil, 40 * time.Second},
+		{"no header with min > 0 uses default", 30, 40, 31536000, nil, 40 * time.Second},
+		{"s-maxage wins over max-age", 0, 86400, 31536000, map[string]string{"Cache-Control": "max-age=10, s-maxage=70"}, 70 * time.Second},
+		{"s-maxage clamped to max", 0, 10, 20, map[string]string{"Cache-Control": "max-age=10, s-maxage=70"}, 20 * time.Second},
+		{"expires", 0, 86400, 31536000, map[string]string{"Expires": expires(90 * time.Second)}, 90 * time.Second},
+		{"expires clamped to max", 0, 10, 30, map[string]string{"Expires": expires(90 * time.Second)}, 30 * time.Second},
+		{"max-age beats expires", 0, 86400, 31536000, map[string]string{"Cache-Control": "max-age=25", "Expires": expires(900 * time.Second)}, 25 * time.Second},
+		{"no-store, min 0: not cached", 0, 86400, 31536000, map[string]string{"Cache-Control": "no-store"}, 0},
+		{"no-cache, min 0: not cached", 0, 86400, 31536000, map[string]string{"Cache-Control": "no-cache"}, 0},
+		{"private, min 0: not cached", 0, 86400, 31536000, map[string]string{"Cache-Control": "private"}, 0},
+		{"no-store, min > 0: kept min", 45, 86400, 31536000, map[string]string{"Cache-Control": "no-store"}, 45 * time.Second},
+		{"max-age=0, min 0: not cached", 0, 86400, 31536000, map[string]string{"Cache-Control": "max-age=0"}, 0},
+	}
+	for _, r := range rows {
+		t.Run(r.name, func(t *testing.T) {
+			o := newTestOrigin(t)
+			o.static("/obj", 200, r.header, "body")
+			e := startEdge(t, baseConfig(fmt.Sprintf(`
+[[distribution.behavior]]
+path_pattern = "/obj"
+target_origin_id = "web"
+min_ttl = %d
+default_ttl = %d
+max_ttl = %d
+`, r.min, r.def, r.max)), o.port())
+			e.get(t, "/obj")
+			if r.fresh == 0 {
+				resp, _ := e.get(t, "/obj")
+				if xcache(resp) == "Hit from cloudfront" || o.count("/obj") != 2 {
+					t.Fatalf("not-cacheable object was served from cache (%s, origin saw %d)", xcache(resp), o.count("/obj"))
+				}
+				return
+			}
+			e.clock.Advance(r.fresh - time.Second)
+			resp, _ := e.get(t, "/obj")
+			if xcache(resp) != "Hit from cloudfront" {
+				t.Fatalf("1 s before the TTL: X-Cache = %q, want Hit", xcache(resp))
+			}
+			e.clock.Advance(2 * time.Second)
+			resp, _ = e.get(t, "/obj")
+			if xcache(resp) == "Hit from cloudfront" {
+				t.Fatalf("1 s after the TTL: still a Hit")
+			}
+			if o.count("/obj") != 2 {
+				t.Fatalf("origin saw %d requests, want 2", o.count("/obj"))
+			}
+		})
+	}
+}
+
+func TestRevalidation304IsRefreshHit(t *testing.T) {
+	o := newTestOrigin(t)
+	var mu sync.Mutex
+	var sawINM, sawIMS string
+	o.handle("/r", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		sawINM, sawIMS = r.Header.Get("If-None-Match"), r.Header.Get("If-Modified-Since")
+		mu.Unlock()
+		w.Header().Set("ETag", `"v1"`)
+		w.Header().Set("Last-Modified", "Mon, 02 Jan 2006 15:04:05 GMT")
+		w.Header().Set("Cache-Control", "max-age=10")
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		io.WriteString(w, "version one")
+	})
+	e := startEdge(t, baseConfig(""), o.port())
+	e.get(t, "/r")
+	e.clock.Advance(11 * time.Second)
+	r, b := e.get(t, "/r")
+	if xcache(r) != "RefreshHit from cloudfront" || b != "version one" {
+		t.Fatalf("after expiry: %q %q, want RefreshHit with the cached body", xcache(r), b)
+	}
+	mu.Lock()
+	if sawINM != `"v1"` || sawIMS != "Mon, 02 Jan 2006 15:04:05 GMT" {
+		t.Errorf("revalidation headers: If-None-Match %q, If-Modified-Since %q", sawINM, sawIMS)
+	}
+	mu.Unlock()
+	r, _ = e.get(t, "/r")
+	if xcache(r) != "Hit from cloudfront" {
+		t.Errorf("after refresh: %q, want Hit", xcache(r))
+	}
+	if o.count("/r") != 2 {
+		t.Errorf("origin saw %d, want 2", o.count("/r"))
+	}
+}
+
+// TestErrorCaching checks cloudfront.md §3.4: which codes are cached, and for how long.
+func TestErrorCaching(t *testing.T) {
+	cases := []struct {
+		name   string
+		status int
+		header map[string]string
+		extra  string
+		fresh  time.Duration // 0: never cached
+	}{
+		{"404 default 10s", 404, nil, "", 10 * time.Second},
+		{"500 default 10s", 500, nil, "", 10 * time.Second},
+		{"503 max-age longer", 503, map[string]string{"Cache-Control": "max-age=30"}, "", 30 * time.Second},
+		{"404 max-age shorter than min", 404, map[string]string{"Cache-Control": "max-age=3"}, "", 10 * time.Second},
+		{"403 without max-age not cached", 403, nil, "", 0},
+		{"403 with max-age cached", 403, map[string]string{"Cache-Control": "max-age=20"}, "", 20 * time.Second},
+		{"416 never cached", 416, map[string]string{"Cache-Control": "max-age=20"}, "", 0},
+		{"404 custom error_caching_min_ttl", 404, nil, `
+[[distribution.custom_error_response]]
+error_code = 404
+error_caching_min_ttl = 60
+`, 60 * time.Second},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := newTestOrigin(t)
+			o.static("/err", c.status, c.header, "origin error")
+			e := startEdge(t, baseConfig(c.extra), o.port())
+			r, _ := e.get(t, "/err")
+			if r.StatusCode != c.status || xcache(r) != "Error from cloudfront" {
+				t.Fatalf("first: %d %q", r.StatusCode, xcache(r))
+			}
+			if c.fresh == 0 {
+				e.get(t, "/err")
+				if o.count("/err") != 2 {
+					t.Fatalf("status %d was cached (origin saw %d)", c.status, o.count("/err"))
+				}
+				return
+			}
+			e.clock.Advance(c.fresh - time.Second)
+			r, _ = e.get(t, "/err")
+			if r.StatusCode != c.status || o.count("/err") != 1 {
+				t.Fatalf("within %v: status %d, origin saw %d, want cached", c.fresh, r.StatusCode, o.count("/err"))
+			}
+			e.clock.Advance(2 * time.Second)
+			e.get(t, "/err")
+			if o.count("/err") != 2 {
+				t.Fatalf("after %v: origin saw %d, want 2", c.fresh, o.count("/err"))
+			}
+		})
+	}
+}

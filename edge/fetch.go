@@ -1,0 +1,453 @@
+package edge
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cfedge/edge/behavior"
+	"github.com/cfedge/edge/cache"
+	"github.com/cfedge/edge/origin"
+	"github.com/valyala/fasthttp"
+)
+
+// fill is the outcome of one origin fetch for a cache key, shared by every viewer that waited on it.
+type fill struct {
+	entry  *cache.Entry // what to answer with (stored in the cache when cached is true)
+	cached bool         // entry is in the cache: waiters may share it
+	xcache []byte       // X-Cache for the viewer that caused the fetch
+	// shared is false when the response may not be shared with waiting viewers (not cacheable, too
+	// large to hold, or cut short): each of them then asks the origin itself, as CloudFront does.
+	shared bool
+	// For the fetching viewer only: a body too large to cache, streamed through.
+	stream *origin.Response
+	prefix []byte
+	// truncated is set when the origin's body ended early: entry.Body holds what arrived.
+	truncated int64
+}
+
+// miss answers a cacheable request whose key is absent (stale is nil) or stale: one origin fetch per
+// key, whatever the number of viewers waiting.
+func (s *Server) miss(ctx *fasthttp.RequestCtx, x *exchange, d *distribution, b *behavior.Behavior, path []byte, stale *cache.Entry, now time.Time) {
+	key := string(x.key)
+	req := s.originRequest(ctx, x, b, false)
+	if req.Method == fasthttp.MethodHead {
+		req.Method = fasthttp.MethodGet // fill the cache: a HEAD miss fetches the object
+	}
+	if stale != nil {
+		if len(stale.ETag) > 0 {
+			req.Header.Set("If-None-Match", string(stale.ETag))
+		}
+		if len(stale.LastModified) > 0 {
+			req.Header.Set("If-Modified-Since", string(stale.LastModified))
+		}
+	}
+	pathStr := string(path)
+	f, shared, _ := s.flights.Do(key, func() (*fill, error) {
+		return s.fetchFill(d, b, req, []byte(key), pathStr, stale), nil
+	})
+	if shared {
+		if !f.shared {
+			s.pass(ctx, x, d, b)
+			return
+		}
+		x.xcache = xHit
+		s.writeEntry(ctx, x, f.entry, s.now(), true)
+		return
+	}
+	x.xcache = f.xcache
+	switch {
+	case f.stream != nil:
+		s.writeStream(ctx, b, f.stream, f.prefix)
+	case f.truncated > 0:
+		s.writeTruncated(ctx, x, f.entry, f.truncated)
+	default:
+		s.writeEntry(ctx, x, f.entry, s.now(), false)
+	}
+}
+
+// fetchFill fetches key from the origin and stores what may be stored. It runs once per key at a time.
+func (s *Server) fetchFill(d *distribution, b *behavior.Behavior, req *origin.Request, key []byte, path string, stale *cache.Entry) *fill {
+	f := d.origins[b.TargetOriginID]
+	resp, err := f.Fetch(context.Background(), req)
+	now := s.now()
+	if err != nil {
+		if stale != nil {
+			return s.serveStale(d, stale)
+		}
+		return s.originFailure(d, b, key, path, err, req, now)
+	}
+	if stale != nil && resp.Status == fasthttp.StatusNotModified {
+		resp.Body.Close()
+		return s.refresh(d, b, stale, resp, now)
+	}
+	if stale != nil && resp.Status >= 500 {
+		resp.Body.Close()
+		return s.serveStale(d, stale)
+	}
+	if resp.ContentLength > s.maxObj {
+		return &fill{stream: resp, xcache: xMiss}
+	}
+	body, rerr := readBody(resp.Body, resp.ContentLength, s.maxObj)
+	if rerr == errTooLarge {
+		return &fill{stream: resp, prefix: body, xcache: xMiss}
+	}
+	resp.Body.Close()
+	e := &cache.Entry{
+		Key:    key,
+		Dist:   d.id,
+		Path:   path,
+		Status: resp.Status,
+		Header: replayHeaders(resp.Header, b),
+		Body:   body,
+		Stored: now,
+	}
+	e.ETag = []byte(resp.Header.Get("Etag"))
+	e.LastModified = []byte(resp.Header.Get("Last-Modified"))
+	if rerr != nil {
+		s.log.Warn("origin body ended early", "dist", d.id, "path", path, "got", len(body), "want", resp.ContentLength, "err", rerr)
+		return &fill{entry: e, truncated: resp.ContentLength, xcache: xMiss}
+	}
+	ttl, ok := s.decideTTL(d, b, resp.Status, resp.Header, now)
+	xc := xMiss
+	if resp.Status >= 400 {
+		xc = xError
+	}
+	if !ok || ttl <= 0 {
+		e.Expires = now
+		return &fill{entry: e, xcache: xc}
+	}
+	e.Expires = now.Add(ttl)
+	stored := s.store.Set(e)
+	return &fill{entry: e, cached: stored, shared: true, xcache: xc}
+}
+
+// decideTTL applies the behavior's TTL policy to an origin response: the expiration table for
+// successes and redirects, the error-caching rules for 4xx/5xx.
+func (s *Server) decideTTL(d *distribution, b *behavior.Behavior, status int, h http.Header, now time.Time) (time.Duration, bool) {
+	cc, exp := headerBytes(h, "Cache-Control"), headerBytes(h, "Expires")
+	if status >= 400 {
+		min, ok := d.errMinTTL[status]
+		if !ok {
+			min = 10 * time.Second
+		}
+		return b.TTL.ErrorTTL(status, cc, exp, min, now)
+	}
+	if status == fasthttp.StatusPartialContent || status < 200 {
+		return 0, false
+	}
+	return b.TTL.ObjectTTL(status, cc, exp, now)
+}
+
+func headerBytes(h http.Header, name string) []byte {
+	v := h.Values(name)
+	switch len(v) {
+	case 0:
+		return nil
+	case 1:
+		return []byte(v[0])
+	}
+	return []byte(strings.Join(v, ", "))
+}
+
+// refresh turns a stale entry and the origin's 304 into a fresh entry (RefreshHit).
+func (s *Server) refresh(d *distribution, b *behavior.Behavior, stale *cache.Entry, resp *origin.Response, now time.Time) *fill {
+	e := *stale
+	e.Stored = now
+	// Headers of the 304 update the stored ones (RFC 9111 §4.3.4): take the new validators and
+	// freshness headers when the origin sent them.
+	h := make(http.Header)
+	for _, f := range stale.Header {
+		h.Add(string(f.Key), string(f.Value))
+	}
+	for _, name := range []string{"Cache-Control", "Expires", "Etag", "Last-Modified"} {
+		if v := resp.Header.Values(name); len(v) > 0 {
+			h[http.CanonicalHeaderKey(name)] = v
+		}
+	}
+	e.Header = replayHeaders(h, b)
+	if v := resp.Header.Get("Etag"); v != "" {
+		e.ETag = []byte(v)
+	}
+	ttl, ok := s.decideTTL(d, b, e.Status, h, now)
+	if !ok || ttl <= 0 {
+		e.Expires = now
+		return &fill{entry: &e, xcache: xRefreshHit}
+	}
+	e.Expires = now.Add(ttl)
+	stored := s.store.Set(&e)
+	return &fill{entry: &e, cached: stored, shared: true, xcache: xRefreshHit}
+}
+
+// serveStale answers with a stale entry when the origin fails on revalidation (cloudfront.md §3.3):
+// the stale copy is served and kept for ErrorCachingMinTTL before the origin is tried again.
+func (s *Server) serveStale(d *distribution, stale *cache.Entry) *fill {
+	return &fill{entry: stale, cached: true, shared: true, xcache: xHit}
+}
+
+// originFailure builds CloudFront's answer when no origin response arrived: 504 for timeouts and
+// failed connections, 502 for DNS, TLS and protocol errors; cached as an error (§3.4).
+func (s *Server) originFailure(d *distribution, b *behavior.Behavior, key []byte, path string, err error, req *origin.Request, now time.Time) *fill {
+	status, detail := fasthttp.StatusBadGateway, "OriginError"
+	var oe *origin.Error
+	if errors.As(err, &oe) {
+		detail = oe.Kind.String()
+		switch oe.Kind {
+		case origin.KindConnect, origin.KindTimeout:
+			status = fasthttp.StatusGatewayTimeout
+		}
+	}
+	s.log.Warn("origin request failed", "dist", d.id, "origin", b.TargetOriginID, "path", path, "status", status, "result", detail, "err", err)
+	var id requestID
+	newRequestID(&id)
+	e := &cache.Entry{
+		Key:    key,
+		Dist:   d.id,
+		Path:   path,
+		Status: status,
+		Header: []cache.Field{
+			{Key: []byte("Server"), Value: []byte("CloudFront")},
+			{Key: []byte("Content-Type"), Value: []byte("text/html")},
+		},
+		Body:   appendErrorPage(nil, status, msgNoOrigin, []byte(req.Header.Get("X-Amz-Cf-Id"))),
+		Stored: now,
+	}
+	ttl, ok := s.decideTTL(d, b, status, nil, now)
+	if !ok || ttl <= 0 {
+		e.Expires = now
+		return &fill{entry: e, xcache: xError}
+	}
+	e.Expires = now.Add(ttl)
+	stored := s.store.Set(e)
+	return &fill{entry: e, cached: stored, shared: true, xcache: xError}
+}
+
+var errTooLarge = errors.New("edge: body larger than max_object_size")
+
+// readBody reads a whole origin body of the given length (-1 unknown). It returns errTooLarge with
+// what it read once more than max bytes arrive, and the origin's read error (with what arrived)
+// when the body ends early.
+func readBody(r io.Reader, n, max int64) ([]byte, error) {
+	if n >= 0 {
+		buf := make([]byte, n)
+		k, err := io.ReadFull(r, buf)
+		if err != nil {
+			if err == io.ErrUnexpectedEOF || err == io.EOF {
+				err = origin.ErrTruncated
+			}
+			return buf[:k], err
+		}
+		return buf, nil
+	}
+	buf := make([]byte, 0, 32<<10)
+	for {
+		if int64(len(buf)) > max {
+			return buf, errTooLarge
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		k, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+k]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// Response headers that are never replayed to viewers: hop-by-hop, those fasthttp writes itself,
+// and those CloudFront replaces (cloudfront.md §5.1).
+var dropResponseHeader = map[string]bool{
+	"Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true, "Proxy-Connection": true,
+	"Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
+	"Content-Length": true, "Date": true, "Via": true, "Age": true,
+	"X-Cache": true, "X-Amz-Cf-Id": true, "X-Amz-Cf-Pop": true,
+}
+
+// replayHeaders picks the origin response headers a viewer gets back, as cache fields.
+// Set-Cookie is dropped unless the behavior forwards cookies (§5.1).
+func replayHeaders(h http.Header, b *behavior.Behavior) []cache.Field {
+	out := make([]cache.Field, 0, len(h))
+	for k, vs := range h {
+		ck := http.CanonicalHeaderKey(k)
+		if dropResponseHeader[ck] {
+			continue
+		}
+		if ck == "Set-Cookie" && !b.Forward.ForwardsCookies() {
+			continue
+		}
+		for _, v := range vs {
+			out = append(out, cache.Field{Key: []byte(ck), Value: []byte(v)})
+		}
+	}
+	return out
+}
+
+// stripOnFill are viewer headers not sent when filling the cache: the edge fetches the whole
+// object unconditionally and answers conditionals and ranges itself.
+var stripOnFill = []string{"Range", "If-Range", "If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since"}
+
+// originRequest builds the origin request for a viewer request (cloudfront.md §5.2): the headers the
+// behavior forwards, X-Forwarded-For appended, Via, X-Amz-Cf-Id, User-Agent "Amazon CloudFront"
+// unless forwarded, Accept-Encoding normalised, the query strings the behavior forwards. When pass
+// is false (a cache fill), Range and conditional headers are left out.
+func (s *Server) originRequest(ctx *fasthttp.RequestCtx, x *exchange, b *behavior.Behavior, pass bool) *origin.Request {
+	rh := &ctx.Request.Header
+	req := &origin.Request{
+		Method:      string(ctx.Method()),
+		Path:        x.originPath,
+		Query:       string(b.Forward.AppendQuery(nil, ctx.URI().QueryString())),
+		Header:      make(http.Header),
+		ViewerHTTPS: ctx.IsTLS(),
+	}
+	if req.Path == "" {
+		req.Path = rawPath(rh.RequestURI())
+	}
+	for k, v := range rh.All() {
+		if b.Forward.Header(k) {
+			req.Header.Add(string(k), string(v))
+		}
+	}
+	if !pass {
+		for _, n := range stripOnFill {
+			req.Header.Del(n)
+		}
+	}
+	if c := b.Forward.AppendCookies(nil, rh.Peek("Cookie")); len(c) > 0 {
+		req.Header.Set("Cookie", string(c))
+	}
+	ip := ctx.RemoteIP().String()
+	if v := rh.Peek("X-Forwarded-For"); len(v) > 0 {
+		req.Header.Set("X-Forwarded-For", string(v)+","+ip)
+	} else {
+		req.Header.Set("X-Forwarded-For", ip)
+	}
+	if ua := rh.UserAgent(); b.Forward.ForwardUserAgent() && len(ua) > 0 {
+		req.Header.Set("User-Agent", string(ua))
+	} else {
+		req.Header.Set("User-Agent", "Amazon CloudFront")
+	}
+	if v := rh.Peek("Via"); len(v) > 0 {
+		req.Header.Set("Via", string(v)+", "+string(s.via))
+	} else {
+		req.Header.Set("Via", string(s.via))
+	}
+	req.Header.Set("X-Amz-Cf-Id", string(x.id[:]))
+	if b.Forward.ForwardHost() {
+		req.Host = string(ctx.Host())
+	}
+	if ae, send := b.Forward.AppendAcceptEncoding(nil, rh.Peek("Accept-Encoding")); send {
+		req.Header.Set("Accept-Encoding", string(ae))
+	}
+	if pass && len(ctx.Request.Body()) > 0 {
+		req.Body = append([]byte(nil), ctx.Request.Body()...)
+	}
+	return req
+}
+
+// rawPath returns the path of a request URI as the viewer sent it (still escaped), without the query.
+func rawPath(uri []byte) string {
+	if i := strings.IndexByte(string(uri), '?'); i >= 0 {
+		uri = uri[:i]
+	}
+	if len(uri) == 0 || uri[0] != '/' {
+		// absolute-form request target: keep the path part
+		if i := strings.Index(string(uri), "://"); i >= 0 {
+			rest := uri[i+3:]
+			if j := strings.IndexByte(string(rest), '/'); j >= 0 {
+				return string(rest[j:])
+			}
+		}
+		return "/"
+	}
+	return string(uri)
+}
+
+// pass forwards a request that the cache may not answer (uncacheable method or behavior) and
+// streams the origin's answer back.
+func (s *Server) pass(ctx *fasthttp.RequestCtx, x *exchange, d *distribution, b *behavior.Behavior) {
+	req := s.originRequest(ctx, x, b, true)
+	resp, err := d.origins[b.TargetOriginID].Fetch(context.Background(), req)
+	x.xcache = xMiss
+	if err != nil {
+		status := fasthttp.StatusBadGateway
+		var oe *origin.Error
+		if errors.As(err, &oe) && (oe.Kind == origin.KindConnect || oe.Kind == origin.KindTimeout) {
+			status = fasthttp.StatusGatewayTimeout
+		}
+		s.log.Warn("origin request failed", "dist", d.id, "origin", b.TargetOriginID, "path", req.Path, "status", status, "err", err)
+		s.cfError(ctx, x, status, msgNoOrigin)
+		return
+	}
+	if resp.Status >= 400 {
+		x.xcache = xError
+	}
+	s.writeStream(ctx, b, resp, nil)
+}
+
+// writeStream answers with an origin response whose body is streamed (after prefix, bytes already
+// read) to the viewer without being held; the origin body is closed when fasthttp is done with it.
+func (s *Server) writeStream(ctx *fasthttp.RequestCtx, b *behavior.Behavior, resp *origin.Response, prefix []byte) {
+	for _, f := range replayHeaders(resp.Header, b) {
+		ctx.Response.Header.AddBytesKV(f.Key, f.Value)
+	}
+	ctx.SetStatusCode(resp.Status)
+	if ctx.IsHead() || resp.Status == fasthttp.StatusNotModified || resp.Status == fasthttp.StatusNoContent {
+		resp.Body.Close()
+		if resp.ContentLength >= 0 {
+			ctx.Response.Header.SetContentLength(int(resp.ContentLength))
+		}
+		ctx.Response.SkipBody = true
+		return
+	}
+	var r io.Reader = resp.Body
+	if len(prefix) > 0 {
+		r = io.MultiReader(bytes.NewReader(prefix), resp.Body)
+	}
+	size := int(resp.ContentLength)
+	if resp.ContentLength < 0 {
+		size = -1
+	}
+	ctx.SetBodyStream(readCloser{r, resp.Body}, size)
+}
+
+type readCloser struct {
+	io.Reader
+	c io.Closer
+}
+
+func (r readCloser) Close() error { return r.c.Close() }
+
+// writeTruncated replays a body that ended early the way CloudFront does: the status, headers and
+// the bytes that arrived, under the origin's Content-Length, then the connection is closed (Handle
+// writes it on the hijacked connection, so the viewer sees the headers and then a short body).
+func (s *Server) writeTruncated(ctx *fasthttp.RequestCtx, x *exchange, e *cache.Entry, declared int64) {
+	for i := range e.Header {
+		ctx.Response.Header.AddBytesKV(e.Header[i].Key, e.Header[i].Value)
+	}
+	ctx.SetStatusCode(e.Status)
+	ctx.SetConnectionClose()
+	ctx.Response.Header.SetContentLength(int(declared))
+	ctx.Response.SkipBody = true
+	if !ctx.IsHead() {
+		x.cut, x.hasCut = e.Body, true
+	}
+}
+
+// writeCut sends the response headers and a short body on the raw connection, then closes it.
+func writeCut(ctx *fasthttp.RequestCtx, body []byte) {
+	head := append([]byte(nil), ctx.Response.Header.Header()...)
+	ctx.HijackSetNoResponse(true)
+	ctx.Hijack(func(c net.Conn) {
+		_, _ = c.Write(head)
+		_, _ = c.Write(body)
+	})
+}

@@ -1,0 +1,197 @@
+package edge
+
+import (
+	"bytes"
+
+	"github.com/cfedge/edge/behavior"
+	"github.com/valyala/fasthttp"
+)
+
+// Header names and values written on every response; kept as []byte so writing them allocates nothing.
+var (
+	hVia       = []byte("Via")
+	hCfID      = []byte("X-Amz-Cf-Id")
+	hCfPop     = []byte("X-Amz-Cf-Pop")
+	hXCache    = []byte("X-Cache")
+	hAge       = []byte("Age")
+	hServer    = []byte("Server")
+	vCloudFront = []byte("CloudFront")
+	vTextHTML  = []byte("text/html")
+
+	xHit        = []byte("Hit from cloudfront")
+	xRefreshHit = []byte("RefreshHit from cloudfront")
+	xMiss       = []byte("Miss from cloudfront")
+	xError      = []byte("Error from cloudfront")
+	xRedirect   = []byte("Redirect from cloudfront")
+)
+
+// exchange is the per-request scratch state, pooled so the hit path allocates nothing.
+type exchange struct {
+	id     requestID
+	key    []byte
+	buf    []byte // scratch for header values
+	pbuf   []byte // the path, when rewritten
+	xcache []byte
+	// cut is a short origin body to replay on the raw connection (see writeTruncated).
+	cut    []byte
+	hasCut bool
+	// originPath replaces the viewer's path toward the origin (default root object).
+	originPath string
+}
+
+// Handle is the fasthttp handler for viewer requests.
+func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
+	x := s.pool.Get().(*exchange)
+	newRequestID(&x.id)
+	x.xcache = xMiss
+	x.originPath = ""
+	s.serve(ctx, x)
+	h := &ctx.Response.Header
+	h.SetCanonical(hXCache, x.xcache)
+	h.SetCanonical(hVia, s.via)
+	h.SetCanonical(hCfID, x.id[:])
+	h.SetCanonical(hCfPop, s.pop)
+	if x.hasCut {
+		writeCut(ctx, x.cut)
+		x.cut, x.hasCut = nil, false
+	}
+	s.pool.Put(x)
+}
+
+func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) {
+	now := s.now()
+	if len(ctx.Request.Header.RequestURI()) > maxURLBytes {
+		s.cfError(ctx, x, fasthttp.StatusRequestEntityTooLarge, msgTooLarge)
+		ctx.SetConnectionClose()
+		return
+	}
+	d := s.lookupHost(ctx.Host(), x)
+	if d == nil {
+		s.cfError(ctx, x, fasthttp.StatusForbidden, msgBadHost)
+		return
+	}
+	path := ctx.Path()
+	if d.rootObj != "" && len(path) == 1 && path[0] == '/' {
+		path = append(x.pbuf[:0], d.rootObj...)
+		x.pbuf = path
+		x.originPath = d.rootObj
+	}
+	b := d.table.Match(path)
+	method := ctx.Method()
+	if !b.Allowed.Has(method) {
+		s.cfError(ctx, x, fasthttp.StatusForbidden, msgBadMethod)
+		return
+	}
+	if !ctx.IsTLS() && b.ViewerProtocolPolicy != "" && b.ViewerProtocolPolicy != "allow-all" {
+		s.httpsPolicy(ctx, x, b)
+		return
+	}
+	if ctx.IsGet() && len(ctx.Request.Body()) > 0 {
+		s.cfError(ctx, x, fasthttp.StatusForbidden, msgGetBody)
+		return
+	}
+	if !cacheable(ctx, b) {
+		s.pass(ctx, x, d, b)
+		return
+	}
+	x.key = append(x.key[:0], d.keyPrefix...)
+	x.key = b.Key.AppendKey(x.key, method, path, ctx.URI().QueryString(), &ctx.Request.Header)
+	e := s.store.Get(x.key)
+	if e != nil && e.Fresh(now) {
+		x.xcache = xHit
+		s.writeEntry(ctx, x, e, now, true)
+		return
+	}
+	if b.SmoothStreaming && smoothCandidate(path) && s.smoothMiss(ctx, x, d, b, path, now) {
+		return
+	}
+	s.miss(ctx, x, d, b, path, e, now)
+}
+
+// cacheable says whether this request may be answered from, and fill, the cache.
+func cacheable(ctx *fasthttp.RequestCtx, b *behavior.Behavior) bool {
+	if b.NoCache {
+		return false
+	}
+	if ctx.IsGet() || ctx.IsHead() {
+		return true
+	}
+	return ctx.IsOptions() && b.Cached.Has(ctx.Method())
+}
+
+// lookupHost finds the distribution for a Host header value (case-insensitive, port ignored).
+func (s *Server) lookupHost(host []byte, x *exchange) *distribution {
+	if i := bytes.LastIndexByte(host, ':'); i >= 0 && bytes.IndexByte(host[i:], ']') < 0 {
+		host = host[:i]
+	}
+	if len(host) > 1 && host[0] == '[' && host[len(host)-1] == ']' {
+		host = host[1 : len(host)-1]
+	}
+	buf := x.buf[:0]
+	for _, c := range host {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf = append(buf, c)
+	}
+	x.buf = buf
+	return s.byHost[string(buf)]
+}
+
+// httpsPolicy answers an http request on a redirect-to-https or https-only behavior (cloudfront.md §2.2).
+func (s *Server) httpsPolicy(ctx *fasthttp.RequestCtx, x *exchange, b *behavior.Behavior) {
+	if b.ViewerProtocolPolicy == "https-only" {
+		s.cfError(ctx, x, fasthttp.StatusForbidden, msgHTTPS)
+		return
+	}
+	status := fasthttp.StatusMovedPermanently
+	if !ctx.IsGet() && !ctx.IsHead() {
+		if !ctx.Request.Header.IsHTTP11() {
+			s.cfError(ctx, x, fasthttp.StatusForbidden, msgHTTPS)
+			return
+		}
+		status = fasthttp.StatusTemporaryRedirect
+	}
+	loc := append([]byte("https://"), ctx.Host()...)
+	loc = append(loc, ctx.Request.Header.RequestURI()...)
+	ctx.Response.Header.SetCanonical([]byte("Location"), loc)
+	ctx.Response.Header.SetCanonical(hServer, vCloudFront)
+	ctx.Response.Header.SetContentTypeBytes(vTextHTML)
+	ctx.SetStatusCode(status)
+	ctx.SetBodyString(redirectBody)
+	x.xcache = xRedirect
+}
+
+const redirectBody = "<html>\r\n<head><title>301 Moved Permanently</title></head>\r\n<body>\r\n<center><h1>301 Moved Permanently</h1></center>\r\n<hr><center>CloudFront</center>\r\n</body>\r\n</html>\r\n"
+
+// cfError writes one of CloudFront's own error pages.
+func (s *Server) cfError(ctx *fasthttp.RequestCtx, x *exchange, status int, msg string) {
+	ctx.Response.Reset()
+	ctx.Response.Header.SetCanonical(hServer, vCloudFront)
+	ctx.Response.Header.SetContentTypeBytes(vTextHTML)
+	ctx.SetStatusCode(status)
+	ctx.Response.SetBody(appendErrorPage(nil, status, msg, x.id[:]))
+	x.xcache = xError
+}
+
+// handleParseError answers requests fasthttp could not parse (headers over the limit, bad syntax).
+func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {
+	var id requestID
+	newRequestID(&id)
+	status, msg := fasthttp.StatusBadRequest, msgBadReq
+	if _, ok := err.(*fasthttp.ErrSmallBuffer); ok {
+		status, msg = fasthttp.StatusRequestEntityTooLarge, msgTooLarge
+	}
+	ctx.Response.Reset()
+	h := &ctx.Response.Header
+	h.SetCanonical(hServer, vCloudFront)
+	h.SetContentTypeBytes(vTextHTML)
+	h.SetCanonical(hXCache, xError)
+	h.SetCanonical(hVia, s.via)
+	h.SetCanonical(hCfID, id[:])
+	h.SetCanonical(hCfPop, s.pop)
+	ctx.SetStatusCode(status)
+	ctx.Response.SetBody(appendErrorPage(nil, status, msg, id[:]))
+	ctx.SetConnectionClose()
+}
+

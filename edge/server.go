@@ -1,0 +1,246 @@
+// Package edge is the viewer pipeline: it matches each request to a distribution (by Host) and
+// a cache behavior (by path), answers from the cache under CloudFront's rules, fetches from the
+// origin on a miss (one fetch per cache key however many viewers wait), and writes the
+// CloudFront response headers.
+package edge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cfedge/edge/behavior"
+	"github.com/cfedge/edge/cache"
+	"github.com/cfedge/edge/config"
+	"github.com/cfedge/edge/origin"
+	"github.com/cfedge/edge/smooth"
+	"github.com/valyala/fasthttp"
+)
+
+// CloudFront's request limits (cloudfront.md §1): request line plus headers, and URL length.
+const (
+	maxRequestHeaderBytes = 20480
+	maxURLBytes           = 8192
+)
+
+// Config is what New needs.
+type Config struct {
+	// Config is the loaded, validated configuration.
+	Config *config.Config
+	// Logger receives process logs; nil means slog.Default().
+	Logger *slog.Logger
+	// Store is the cache to use; nil means a new one sized from Config.Cache.
+	Store *cache.Store
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server is an edge node: the viewer handler plus its distributions, cache and origins.
+type Server struct {
+	log      *slog.Logger
+	now      func() time.Time
+	store    *cache.Store
+	ownStore bool
+	flights  cache.Group[*fill]
+	dists    []*distribution
+	byHost   map[string]*distribution
+	maxObj   int64
+	pop      []byte
+	via      []byte
+	srv      *fasthttp.Server
+	pool     sync.Pool
+}
+
+// distribution is one compiled distribution.
+type distribution struct {
+	id        string
+	domain    string
+	table     *behavior.Table
+	origins   map[string]origin.Fetcher
+	rootObj   string // "/index.html", or "" when none
+	errMinTTL map[int]time.Duration
+	keyPrefix []byte // id + 0 byte: cache keys never collide across distributions
+	resolvers map[*behavior.Behavior]*smooth.Resolver
+}
+
+// New builds a Server from a validated configuration. It opens no sockets.
+func New(cfg Config) (*Server, error) {
+	if cfg.Config == nil {
+		return nil, errors.New("edge: no configuration")
+	}
+	c := cfg.Config
+	s := &Server{
+		log:    cfg.Logger,
+		now:    cfg.Now,
+		store:  cfg.Store,
+		byHost: make(map[string]*distribution),
+		maxObj: int64(c.Cache.MaxObjectSize),
+		pop:    []byte(c.Server.Pop),
+		via:    []byte(viaValue()),
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.store == nil {
+		st, err := cache.New(cache.Config{MaxBytes: int64(c.Cache.Memory), Now: s.now})
+		if err != nil {
+			return nil, fmt.Errorf("edge: cache: %w", err)
+		}
+		s.store, s.ownStore = st, true
+	}
+	for i := range c.Distributions {
+		d, err := newDistribution(c, &c.Distributions[i], s.log)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.dists = append(s.dists, d)
+		for _, h := range append([]string{d.domain}, c.Distributions[i].Aliases...) {
+			s.byHost[strings.ToLower(h)] = d
+		}
+	}
+	s.pool.New = func() any { return new(exchange) }
+	s.srv = &fasthttp.Server{
+		Handler:               s.Handle,
+		ErrorHandler:          s.handleParseError,
+		Name:                  "",
+		NoDefaultServerHeader: true,
+		NoDefaultContentType:  true,
+		ReadBufferSize:        maxRequestHeaderBytes + 1024,
+		ReadTimeout:           time.Duration(c.Server.ReadTimeout),
+		WriteTimeout:          time.Duration(c.Server.WriteTimeout),
+		IdleTimeout:           time.Duration(c.Server.IdleTimeout),
+		CloseOnShutdown:       true,
+		ReduceMemoryUsage:     false,
+		StreamRequestBody:     false,
+		MaxRequestBodySize:    64 << 20,
+		Logger:                slogPrintf{s.log},
+	}
+	return s, nil
+}
+
+func newDistribution(c *config.Config, dc *config.Distribution, log *slog.Logger) (*distribution, error) {
+	d := &distribution{
+		id:        dc.ID,
+		domain:    dc.DomainName,
+		origins:   make(map[string]origin.Fetcher),
+		errMinTTL: make(map[int]time.Duration),
+		keyPrefix: append([]byte(dc.ID), 0),
+	}
+	if dc.DefaultRootObject != "" {
+		d.rootObj = "/" + dc.DefaultRootObject
+	}
+	for _, e := range dc.CustomErrorResponses {
+		if e.ErrorCachingMinTTL != nil {
+			d.errMinTTL[e.ErrorCode] = time.Duration(*e.ErrorCachingMinTTL) * time.Second
+		}
+	}
+	opts := origin.Options{Logger: log}
+	for _, oc := range dc.Origins {
+		f, err := origin.New(oc, opts)
+		if err != nil {
+			return nil, fmt.Errorf("edge: distribution %s: origin %s: %w", dc.ID, oc.ID, err)
+		}
+		d.origins[oc.ID] = f
+	}
+	for _, g := range dc.OriginGroups {
+		if len(g.Members) != 2 {
+			return nil, fmt.Errorf("edge: distribution %s: origin group %s: need two members", dc.ID, g.ID)
+		}
+		p, ok1 := d.origins[g.Members[0]]
+		q, ok2 := d.origins[g.Members[1]]
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("edge: distribution %s: origin group %s: unknown member", dc.ID, g.ID)
+		}
+		d.origins[g.ID] = origin.NewGroup(g.ID, p, q, g.FailoverStatusCodes, opts)
+	}
+	compile := func(i int, bc config.Behavior) (*behavior.Behavior, error) {
+		spec := behavior.Spec{Behavior: bc}
+		if bc.CachePolicy != "" {
+			cp, ok := c.CachePolicyByName(bc.CachePolicy)
+			if !ok {
+				return nil, fmt.Errorf("unknown cache_policy %q", bc.CachePolicy)
+			}
+			spec.CachePolicy = &cp
+		}
+		if bc.OriginRequestPolicy != "" {
+			orp, ok := c.OriginRequestPolicyByName(bc.OriginRequestPolicy)
+			if !ok {
+				return nil, fmt.Errorf("unknown origin_request_policy %q", bc.OriginRequestPolicy)
+			}
+			spec.OriginRequestPolicy = &orp
+		}
+		b, err := behavior.New(i, spec)
+		if err != nil {
+			return nil, err
+		}
+		if _, ok := d.origins[b.TargetOriginID]; !ok {
+			return nil, fmt.Errorf("target_origin_id %q: no such origin", b.TargetOriginID)
+		}
+		return b, nil
+	}
+	var ordered []*behavior.Behavior
+	for i, bc := range dc.Behaviors {
+		b, err := compile(i, bc)
+		if err != nil {
+			return nil, fmt.Errorf("edge: distribution %s: behavior %d: %w", dc.ID, i, err)
+		}
+		ordered = append(ordered, b)
+	}
+	def, err := compile(-1, dc.DefaultBehavior)
+	if err != nil {
+		return nil, fmt.Errorf("edge: distribution %s: default behavior: %w", dc.ID, err)
+	}
+	d.table = behavior.NewTable(ordered, def)
+	d.resolvers = make(map[*behavior.Behavior]*smooth.Resolver)
+	for _, b := range d.table.Behaviors() {
+		if !b.SmoothStreaming {
+			continue
+		}
+		src := &smoothSource{f: d.origins[b.TargetOriginID], maxObj: int64(c.Cache.MaxObjectSize)}
+		r, err := smooth.NewResolver(smooth.ResolverConfig{Source: src, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("edge: distribution %s: smooth: %w", dc.ID, err)
+		}
+		d.resolvers[b] = r
+	}
+	return d, nil
+}
+
+// Store returns the cache, for the control API's invalidations.
+func (s *Server) Store() *cache.Store { return s.store }
+
+// Serve accepts viewer connections on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
+
+// Shutdown stops accepting connections and waits for in-flight requests to finish, or for ctx.
+func (s *Server) Shutdown(ctx context.Context) error { return s.srv.ShutdownWithContext(ctx) }
+
+// Close releases origins' idle connections and the cache (if New created it).
+func (s *Server) Close() {
+	for _, d := range s.dists {
+		for _, f := range d.origins {
+			if c, ok := f.(interface{ Close() error }); ok {
+				_ = c.Close()
+			}
+		}
+	}
+	if s.ownStore && s.store != nil {
+		s.store.Close()
+	}
+}
+
+// slogPrintf adapts slog to fasthttp's Printf logger.
+type slogPrintf struct{ l *slog.Logger }
+
+func (p slogPrintf) Printf(format string, args ...any) {
+	p.l.Debug("fasthttp: " + fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,560 @@
+package origin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cfedge/edge/config"
+)
+
+// seen is what a test origin received.
+type seen struct {
+	method, uri, host string
+	header            http.Header
+	body              string
+}
+
+// echoServer starts a net/http origin that records each request and answers 200 "ok".
+func echoServer(t *testing.T) (*httptest.Server, func() seen) {
+	t.Helper()
+	var mu sync.Mutex
+	var last seen
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		last = seen{method: r.Method, uri: r.RequestURI, host: r.Host, header: r.Header.Clone(), body: string(b)}
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, "ok")
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() seen { mu.Lock(); defer mu.Unlock(); return last }
+}
+
+func TestHTTPRequestShape(t *testing.T) {
+	srv, last := echoServer(t)
+	addr := srv.Listener.Addr().String()
+	tests := []struct {
+		name   string
+		cfg    func(*config.Origin)
+		req    Request
+		uri    string
+		host   string
+		header map[string]string // want; "" means absent
+		body   string
+	}{
+		{
+			name: "plain path, default host carries the non-default port",
+			req:  Request{Method: "GET", Path: "/a/b.txt"},
+			uri:  "/a/b.txt", host: addr,
+			header: map[string]string{"Connection": "keep-alive", "User-Agent": ""},
+		},
+		{
+			name: "origin_path prefixed and query passed",
+			cfg:  func(c *config.Origin) { c.OriginPath = "/prod" },
+			req:  Request{Method: "GET", Path: "/v/x.mp4", Query: "a=1&b=%20c"},
+			uri:  "/prod/v/x.mp4?a=1&b=%20c", host: addr,
+		},
+		{
+			name: "escaped path sent as the viewer sent it",
+			req:  Request{Method: "GET", Path: "/a%20b/%E2%82%AC//c"},
+			uri:  "/a%20b/%E2%82%AC//c", host: addr,
+		},
+		{
+			name: "viewer host forwarded",
+			req:  Request{Method: "GET", Path: "/", Host: "www.example.com"},
+			uri:  "/", host: "www.example.com",
+		},
+		{
+			name: "custom headers overwrite the edge's",
+			cfg: func(c *config.Origin) {
+				c.CustomHeaders = []config.CustomHeader{{Name: "x-origin-secret", Value: "s3cr3t"}, {Name: "X-Added", Value: "1"}}
+			},
+			req: Request{Method: "GET", Path: "/", Header: http.Header{
+				"X-Origin-Secret": {"from-viewer"}, "User-Agent": {"Amazon CloudFront"}, "X-Forwarded-For": {"192.0.2.1"},
+			}},
+			uri: "/", host: addr,
+			header: map[string]string{
+				"X-Origin-Secret": "s3cr3t", "X-Added": "1", "User-Agent": "Amazon CloudFront",
+				"X-Forwarded-For": "192.0.2.1",
+			},
+		},
+		{
+			name: "framing headers from the edge are ignored",
+			req: Request{Method: "GET", Path: "/", Header: http.Header{
+				"Host": {"evil.example"}, "Content-Length": {"99"}, "Transfer-Encoding": {"chunked"},
+			}},
+			uri: "/", host: addr,
+			header: map[string]string{"Transfer-Encoding": "", "Content-Length": ""},
+		},
+		{
+			name: "POST body sent",
+			req:  Request{Method: "POST", Path: "/form", Body: []byte("k=v"), Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}},
+			uri:  "/form", host: addr, body: "k=v",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := originConfig(t, addr)
+			if tt.cfg != nil {
+				tt.cfg(&cfg)
+			}
+			resp, body := fetchAll(t, newTestHTTP(t, cfg), &tt.req)
+			if resp.Status != 200 || string(body) != "ok" {
+				t.Fatalf("got %d %q, want 200 \"ok\"", resp.Status, body)
+			}
+			got := last()
+			if got.uri != tt.uri {
+				t.Errorf("request URI: got %q, want %q", got.uri, tt.uri)
+			}
+			if got.host != tt.host {
+				t.Errorf("Host: got %q, want %q", got.host, tt.host)
+			}
+			if got.method != tt.req.Method {
+				t.Errorf("method: got %q, want %q", got.method, tt.req.Method)
+			}
+			for k, want := range tt.header {
+				if g := strings.Join(got.header.Values(k), ","); g != want {
+					t.Errorf("header %s: got %q, want %q", k, g, want)
+				}
+			}
+			if got.body != tt.body {
+				t.Errorf("body: got %q, want %q", got.body, tt.body)
+			}
+		})
+	}
+}
+
+func TestHTTPResponseHeaders(t *testing.T) {
+	srv := startRaw(t, func(c net.Conn, _ []byte) bool {
+		_, _ = io.WriteString(c, "HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\nConnection: keep-alive, X-Hop\r\n"+
+			"X-Hop: 1\r\nKeep-Alive: timeout=5\r\nProxy-Authenticate: Basic\r\nUpgrade: h2c\r\n"+
+			"x-amz-meta-a: 1\r\nset-cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 3\r\n\r\nabc")
+		return true
+	})
+	resp, body := fetchAll(t, newTestHTTP(t, originConfig(t, srv.addr())), &Request{Method: "GET", Path: "/r"})
+	if resp.Status != http.StatusFound || string(body) != "abc" {
+		t.Fatalf("got %d %q, want 302 \"abc\" (redirects are not followed)", resp.Status, body)
+	}
+	want := http.Header{
+		"Location": {"/elsewhere"}, "X-Amz-Meta-A": {"1"}, "Set-Cookie": {"a=1", "b=2"}, "Content-Length": {"3"},
+	}
+	if fmt.Sprint(resp.Header) != fmt.Sprint(want) {
+		t.Errorf("headers: got %v, want %v", resp.Header, want)
+	}
+	if resp.ContentLength != 3 || resp.Chunked {
+		t.Errorf("ContentLength %d Chunked %v, want 3 false", resp.ContentLength, resp.Chunked)
+	}
+	if srv.requests.Load() != 1 {
+		t.Errorf("origin saw %d requests, want 1", srv.requests.Load())
+	}
+}
+
+func TestHTTPHostHeader(t *testing.T) {
+	tests := []struct {
+		name, domain  string
+		port, defPort int
+		want          string
+	}{
+		{"default http port", "example.com", 80, 80, "example.com"},
+		{"default https port", "example.com", 443, 443, "example.com"},
+		{"other port", "example.com", 8080, 80, "example.com:8080"},
+		{"ipv6 default port", "::1", 80, 80, "[::1]"},
+		{"ipv6 other port", "::1", 8443, 443, "[::1]:8443"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ep := newEndpoint(tt.domain, tt.port, tt.defPort, nil, timeouts{time.Second, time.Second, time.Second})
+			if ep.host != tt.want {
+				t.Errorf("got %q, want %q", ep.host, tt.want)
+			}
+		})
+	}
+}
+
+func TestHTTPConnectRefused(t *testing.T) {
+	t.Parallel()
+	cfg := originConfig(t, closedAddr(t))
+	start := time.Now()
+	_, err := newTestHTTP(t, cfg).Fetch(context.Background(), &Request{Method: "GET", Path: "/"})
+	var oe *Error
+	if !errors.As(err, &oe) {
+		t.Fatalf("got %v, want *Error", err)
+	}
+	if oe.Kind != KindConnect || oe.Attempts != 3 || oe.Origin != "web" {
+		t.Errorf("got kind %v attempts %d origin %q, want OriginConnectError 3 \"web\"", oe.Kind, oe.Attempts, oe.Origin)
+	}
+	// A refused connection fails at once: three attempts take far less than one timeout.
+	if d := time.Since(start); d > testTimeout {
+		t.Errorf("3 refused attempts took %v, want < %v", d, testTimeout)
+	}
+}
+
+func TestHTTPReadTimeoutRetries(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		method   string
+		attempts int
+	}{
+		{"GET", 2},
+		{"HEAD", 2},
+		{"POST", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method, func(t *testing.T) {
+			t.Parallel()
+			srv := startRaw(t, func(c net.Conn, _ []byte) bool { return hang(c) })
+			cfg := originConfig(t, srv.addr())
+			cfg.ConnectionAttempts = 2
+			start := time.Now()
+			_, err := newTestHTTP(t, cfg).Fetch(context.Background(), &Request{Method: tt.method, Path: "/slow", Body: []byte("x")})
+			elapsed := time.Since(start)
+			var oe *Error
+			if !errors.As(err, &oe) || oe.Kind != KindTimeout {
+				t.Fatalf("got %v, want *Error OriginReadError", err)
+			}
+			if oe.Attempts != tt.attempts {
+				t.Errorf("attempts: got %d, want %d", oe.Attempts, tt.attempts)
+			}
+			if got := int(srv.requests.Load()); got != tt.attempts {
+				t.Errorf("origin hits: got %d, want %d", got, tt.attempts)
+			}
+			want := time.Duration(tt.attempts) * testTimeout
+			if elapsed < want-100*time.Millisecond || elapsed > want+time.Second {
+				t.Errorf("took %v, want about %v", elapsed, want)
+			}
+		})
+	}
+}
+
+func TestHTTPTruncatedBody(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		response string
+		reset    bool
+		stall    bool
+	}{
+		{name: "content-length then close", response: "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789"},
+		{name: "content-length then reset", response: "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789", reset: true},
+		{name: "chunked without last chunk", response: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\n"},
+		{name: "chunked cut inside a chunk", response: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n64\r\n0123456789"},
+		{name: "stalls mid-body", response: "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789", stall: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := startRaw(t, func(c net.Conn, _ []byte) bool {
+				_, _ = io.WriteString(c, tt.response)
+				if tt.stall {
+					return hang(c)
+				}
+				if tt.reset {
+					_ = c.(*net.TCPConn).SetLinger(0)
+				}
+				return false
+			})
+			resp, err := newTestHTTP(t, originConfig(t, srv.addr())).Fetch(context.Background(), &Request{Method: "GET", Path: "/"})
+			if err != nil {
+				t.Fatalf("Fetch: %v", err)
+			}
+			defer resp.Body.Close()
+			start := time.Now()
+			body, err := io.ReadAll(resp.Body)
+			if !errors.Is(err, ErrTruncated) {
+				t.Fatalf("read: got %v, want an error wrapping ErrTruncated", err)
+			}
+			if !strings.HasPrefix(string(body), "0123456789") {
+				t.Errorf("body before the error: got %q, want the 10 bytes sent", body)
+			}
+			if tt.stall {
+				if !errors.Is(err, os.ErrDeadlineExceeded) {
+					t.Errorf("stall: got %v, want a deadline error too", err)
+				}
+				if d := time.Since(start); d > testTimeout+time.Second {
+					t.Errorf("stall detected after %v, want about %v", d, testTimeout)
+				}
+			}
+		})
+	}
+}
+
+func TestHTTPBodyUntilClose(t *testing.T) {
+	srv := startRaw(t, func(c net.Conn, _ []byte) bool {
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nno length here")
+		return false
+	})
+	resp, body := fetchAll(t, newTestHTTP(t, originConfig(t, srv.addr())), &Request{Method: "GET", Path: "/"})
+	if string(body) != "no length here" || resp.ContentLength != -1 || resp.Chunked {
+		t.Errorf("got %q len %d chunked %v, want the body, -1, false", body, resp.ContentLength, resp.Chunked)
+	}
+}
+
+func TestHTTPChunked(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "part1,")
+		w.(http.Flusher).Flush()
+		_, _ = io.WriteString(w, "part2")
+	}))
+	defer srv.Close()
+	resp, body := fetchAll(t, newTestHTTP(t, originConfig(t, srv.Listener.Addr().String())), &Request{Method: "GET", Path: "/"})
+	if !resp.Chunked || resp.ContentLength != -1 || string(body) != "part1,part2" {
+		t.Errorf("got chunked %v len %d body %q, want true -1 \"part1,part2\"", resp.Chunked, resp.ContentLength, body)
+	}
+	if te := resp.Header.Get("Transfer-Encoding"); te != "" {
+		t.Errorf("Transfer-Encoding %q kept, want it removed (hop-by-hop)", te)
+	}
+}
+
+func TestHTTPHead(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "12345")
+	}))
+	defer srv.Close()
+	resp, body := fetchAll(t, newTestHTTP(t, originConfig(t, srv.Listener.Addr().String())), &Request{Method: "HEAD", Path: "/"})
+	if resp.ContentLength != 12345 || len(body) != 0 {
+		t.Errorf("got len %d body %d bytes, want 12345 and no body", resp.ContentLength, len(body))
+	}
+}
+
+func TestHTTPLargeBodyBoundedMemory(t *testing.T) {
+	const size = 64 << 20
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", fmt.Sprint(size))
+		buf := make([]byte, 32<<10)
+		for left := size; left > 0; left -= len(buf) {
+			if _, err := w.Write(buf[:min(left, len(buf))]); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	h := newTestHTTP(t, originConfig(t, srv.Listener.Addr().String()))
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapInuse
+
+	resp, err := h.Fetch(context.Background(), &Request{Method: "GET", Path: "/big"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.ContentLength != size {
+		t.Fatalf("ContentLength %d, want %d", resp.ContentLength, size)
+	}
+	var total int64
+	var peak uint64
+	buf := make([]byte, 64<<10)
+	for next := int64(0); ; {
+		n, err := resp.Body.Read(buf)
+		total += int64(n)
+		if total >= next {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+			next += 8 << 20
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("read after %d bytes: %v", total, err)
+		}
+	}
+	if total != size {
+		t.Fatalf("read %d bytes, want %d", total, size)
+	}
+	if grow := int64(peak) - int64(base); grow > 16<<20 {
+		t.Errorf("heap in use grew by %d MiB while streaming %d MiB, want < 16 MiB", grow>>20, size>>20)
+	}
+}
+
+func TestHTTPS(t *testing.T) {
+	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "secure")
+	}))
+	defer tlsSrv.Close()
+	plainSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "plain")
+	}))
+	defer plainSrv.Close()
+	tlsAddr := tlsSrv.Listener.Addr().String()
+
+	t.Run("https-only with InsecureSkipVerify", func(t *testing.T) {
+		cfg := originConfig(t, tlsAddr)
+		cfg.OriginProtocolPolicy, cfg.InsecureSkipVerify = "https-only", true
+		if _, body := fetchAll(t, newTestHTTP(t, cfg), &Request{Method: "GET", Path: "/"}); string(body) != "secure" {
+			t.Errorf("got %q, want \"secure\"", body)
+		}
+	})
+	t.Run("untrusted certificate is a TLS error", func(t *testing.T) {
+		cfg := originConfig(t, tlsAddr)
+		cfg.OriginProtocolPolicy = "https-only"
+		_, err := newTestHTTP(t, cfg).Fetch(context.Background(), &Request{Method: "GET", Path: "/"})
+		var oe *Error
+		if !errors.As(err, &oe) || oe.Kind != KindTLS || oe.Attempts != 1 {
+			t.Errorf("got %v, want *Error with KindTLS after 1 attempt", err)
+		}
+	})
+	t.Run("match-viewer picks the viewer's scheme", func(t *testing.T) {
+		cfg := originConfig(t, plainSrv.Listener.Addr().String())
+		_, p, _ := net.SplitHostPort(tlsAddr)
+		fmt.Sscan(p, &cfg.HTTPSPort)
+		cfg.OriginProtocolPolicy, cfg.InsecureSkipVerify = "match-viewer", true
+		h := newTestHTTP(t, cfg)
+		for viewerHTTPS, want := range map[bool]string{false: "plain", true: "secure"} {
+			if _, body := fetchAll(t, h, &Request{Method: "GET", Path: "/", ViewerHTTPS: viewerHTTPS}); string(body) != want {
+				t.Errorf("ViewerHTTPS %v: got %q, want %q", viewerHTTPS, body, want)
+			}
+		}
+	})
+}
+
+func TestHTTPKeepAlive(t *testing.T) {
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "hello")
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	h := newTestHTTP(t, originConfig(t, srv.Listener.Addr().String()))
+	for range 2 {
+		fetchAll(t, h, &Request{Method: "GET", Path: "/"})
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("origin saw %d connections for 2 sequential requests, want 1", n)
+	}
+}
+
+func TestHTTPContextCancel(t *testing.T) {
+	t.Parallel()
+	srv := startRaw(t, func(c net.Conn, _ []byte) bool { return hang(c) })
+	h := newTestHTTP(t, originConfig(t, srv.addr()))
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := h.Fetch(ctx, &Request{Method: "GET", Path: "/"})
+	var oe *Error
+	if !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &oe) {
+		t.Errorf("got %v, want context.DeadlineExceeded and no *Error", err)
+	}
+	if d := time.Since(start); d > testTimeout/2 {
+		t.Errorf("Fetch returned after %v, want soon after the context ended", d)
+	}
+}
+
+func TestHTTPBodyCutByContext(t *testing.T) {
+	t.Parallel()
+	srv := startRaw(t, func(c net.Conn, _ []byte) bool {
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc")
+		return hang(c)
+	})
+	h := newTestHTTP(t, originConfig(t, srv.addr()))
+	ctx, cancel := context.WithCancel(context.Background())
+	resp, err := h.Fetch(ctx, &Request{Method: "GET", Path: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	time.AfterFunc(50*time.Millisecond, cancel)
+	_, err = io.ReadAll(resp.Body)
+	if !errors.Is(err, ErrTruncated) || !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v, want ErrTruncated and context.Canceled", err)
+	}
+}
+
+func TestNewHTTPErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  func(*config.Origin)
+		want string
+	}{
+		{"empty domain", func(c *config.Origin) { c.DomainName = "" }, "domain_name"},
+		{"domain with port", func(c *config.Origin) { c.DomainName = "example.com:8080" }, "port"},
+		{"domain with scheme", func(c *config.Origin) { c.DomainName = "http://example.com" }, "domain_name"},
+		{"bad policy", func(c *config.Origin) { c.OriginProtocolPolicy = "tls" }, "origin_protocol_policy"},
+		{"bad port", func(c *config.Origin) { c.HTTPPort = 70000 }, "http_port"},
+		{"negative attempts", func(c *config.Origin) { c.ConnectionAttempts = -1 }, "connection_attempts"},
+		{"negative timeout", func(c *config.Origin) { c.OriginReadTimeout = -1 }, "origin_read_timeout"},
+		{"framing custom header", func(c *config.Origin) {
+			c.CustomHeaders = []config.CustomHeader{{Name: "Transfer-Encoding", Value: "x"}}
+		}, "custom_header[0]"},
+		{"wrong kind", func(c *config.Origin) { c.Kind = "dir" }, "kind"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := config.Origin{ID: "o", Kind: "http", DomainName: "example.com"}
+			tt.cfg(&cfg)
+			_, err := NewHTTP(cfg, Options{})
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), `"o"`) {
+				t.Errorf("got %v, want an error naming origin \"o\" and %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want ErrorKind
+	}{
+		{"refused", &dialError{err: &net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}}, KindConnect},
+		{"dns", &dialError{err: &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "x.invalid", IsNotFound: true}}}, KindDNS},
+		{"connect timeout", &dialError{err: os.ErrDeadlineExceeded}, KindConnect},
+		{"tls", &tlsError{err: errors.New("x509: unknown authority")}, KindTLS},
+		{"read timeout", fmt.Errorf("read: %w", os.ErrDeadlineExceeded), KindTimeout},
+		{"closed early", io.EOF, KindComm},
+		{"garbage", errors.New("fasthttp: cannot find whitespace in the first line of response"), KindProtocol},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := classify(tt.err); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestHTTPProtocolError(t *testing.T) {
+	srv := startRaw(t, func(c net.Conn, _ []byte) bool {
+		_, _ = io.WriteString(c, "SSH-2.0-OpenSSH_9.6\r\n\r\n")
+		return false
+	})
+	_, err := newTestHTTP(t, originConfig(t, srv.addr())).Fetch(context.Background(), &Request{Method: "GET", Path: "/"})
+	var oe *Error
+	if !errors.As(err, &oe) || oe.Kind != KindProtocol {
+		t.Errorf("got %v, want *Error OriginInvalidResponseError", err)
+	}
+}
+
+func TestErrorKindString(t *testing.T) {
+	want := map[ErrorKind]string{
+		KindConnect: "OriginConnectError", KindDNS: "OriginDnsError", KindTimeout: "OriginReadError",
+		KindTLS: "OriginCommError", KindProtocol: "OriginInvalidResponseError", KindComm: "OriginCommError",
+		KindHeaderTooBig: "OriginHeaderTooBigError", ErrorKind(0): "ErrorKind(0)",
+	}
+	for k, w := range want {
+		if k.String() != w {
+			t.Errorf("%d: got %q, want %q", int(k), k.String(), w)
+		}
+	}
+}
