@@ -34,6 +34,7 @@ type testOrigin struct {
 	mu       sync.Mutex
 	handlers map[string]http.HandlerFunc
 	reqs     []recorded
+	files    http.Handler
 	total    atomic.Int64
 }
 
@@ -58,6 +59,21 @@ func (o *testOrigin) handle(path string, h http.HandlerFunc) {
 	o.mu.Unlock()
 }
 
+// serveDir makes the origin serve the files under dir (with Range and validators, as
+// net/http's file server does) for paths without a handler.
+func (o *testOrigin) serveDir(dir string) {
+	o.mu.Lock()
+	o.files = http.FileServer(http.Dir(dir))
+	o.mu.Unlock()
+}
+
+// requests returns how many requests the origin has seen.
+func (o *testOrigin) requests() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.reqs)
+}
+
 // static registers a fixed answer.
 func (o *testOrigin) static(path string, status int, headers map[string]string, body string) {
 	o.handle(path, func(w http.ResponseWriter, r *http.Request) {
@@ -74,7 +90,12 @@ func (o *testOrigin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	o.mu.Lock()
 	o.reqs = append(o.reqs, recorded{Method: r.Method, URI: r.RequestURI, Host: r.Host, Header: r.Header.Clone()})
 	h := o.handlers[r.URL.Path]
+	files := o.files
 	o.mu.Unlock()
+	if h == nil && files != nil {
+		files.ServeHTTP(w, r)
+		return
+	}
 	if h == nil {
 		http.NotFound(w, r)
 		return

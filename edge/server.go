@@ -97,7 +97,7 @@ func New(cfg Config) (*Server, error) {
 		s.store, s.ownStore = st, true
 	}
 	for i := range c.Distributions {
-		d, err := newDistribution(c, &c.Distributions[i], s.log)
+		d, err := newDistribution(s, c, &c.Distributions[i])
 		if err != nil {
 			s.Close()
 			return nil, err
@@ -127,7 +127,8 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-func newDistribution(c *config.Config, dc *config.Distribution, log *slog.Logger) (*distribution, error) {
+func newDistribution(s *Server, c *config.Config, dc *config.Distribution) (*distribution, error) {
+	log := s.log
 	d := &distribution{
 		id:        dc.ID,
 		domain:    dc.DomainName,
@@ -205,7 +206,7 @@ func newDistribution(c *config.Config, dc *config.Distribution, log *slog.Logger
 		if !b.SmoothStreaming {
 			continue
 		}
-		src := &smoothSource{f: d.origins[b.TargetOriginID], maxObj: int64(c.Cache.MaxObjectSize)}
+		src := &smoothSource{s: s, d: d, b: b, f: d.origins[b.TargetOriginID], maxObj: int64(c.Cache.MaxObjectSize)}
 		r, err := smooth.NewResolver(smooth.ResolverConfig{Source: src, Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("edge: distribution %s: smooth: %w", dc.ID, err)

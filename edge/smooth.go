@@ -124,14 +124,50 @@ func (s *Server) smoothError(ctx *fasthttp.RequestCtx, x *exchange, status int, 
 }
 
 // smoothSource reads origin objects for the Smooth resolver: whole objects or byte ranges, with
-// the object's size and ETag.
+// the object's size and ETag. Whole objects (the .ism, the .ismc) are cached like any object under
+// the behavior's TTLs, so a presentation's server manifest costs one origin read however many
+// fragments are asked for; ranges (index reads, fragments) go to the origin, since the resolver
+// keeps the parsed index and the edge caches each fragment under its viewer URL.
 type smoothSource struct {
+	s      *Server
+	d      *distribution
+	b      *behavior.Behavior
 	f      origin.Fetcher
 	maxObj int64
 }
 
 // ReadRange implements smooth.Source.
 func (src *smoothSource) ReadRange(ctx context.Context, path string, off, n int64) ([]byte, int64, string, error) {
+	if off != 0 || n >= 0 {
+		body, size, etag, _, err := src.fetch(ctx, path, off, n)
+		return body, size, etag, err
+	}
+	s := src.s
+	key := append(append(append([]byte(nil), src.d.keyPrefix...), "\x01smooth-source\x00"...), path...)
+	if e := s.store.Get(key); e != nil && e.Fresh(s.now()) {
+		return e.Body, int64(len(e.Body)), string(e.ETag), nil
+	}
+	f, _, err := s.flights.Do(string(key), func() (*fill, error) {
+		body, _, etag, h, err := src.fetch(ctx, path, 0, -1)
+		if err != nil {
+			return nil, err
+		}
+		now := s.now()
+		e := &cache.Entry{Key: key, Dist: src.d.id, Path: path, Status: fasthttp.StatusOK, Body: body, ETag: []byte(etag), Stored: now}
+		if ttl, ok := s.decideTTL(src.d, src.b, fasthttp.StatusOK, h, now); ok && ttl > 0 && !src.b.NoCache {
+			e.Expires = now.Add(ttl)
+			s.store.Set(e)
+		}
+		return &fill{entry: e}, nil
+	})
+	if err != nil {
+		return nil, 0, "", err
+	}
+	return f.entry.Body, int64(len(f.entry.Body)), string(f.entry.ETag), nil
+}
+
+// fetch reads [off, off+n) of an origin object (a suffix when off < 0, the whole object when n < 0).
+func (src *smoothSource) fetch(ctx context.Context, path string, off, n int64) ([]byte, int64, string, http.Header, error) {
 	req := &origin.Request{
 		Method: fasthttp.MethodGet,
 		Path:   (&url.URL{Path: path}).EscapedPath(),
@@ -142,13 +178,13 @@ func (src *smoothSource) ReadRange(ctx context.Context, path string, off, n int6
 		req.Header.Set("Range", "bytes=-"+strconv.FormatInt(-off, 10))
 	case n >= 0:
 		if n == 0 {
-			return nil, 0, "", fmt.Errorf("smooth source: empty range of %s", path)
+			return nil, 0, "", nil, fmt.Errorf("smooth source: empty range of %s", path)
 		}
 		req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", off, off+n-1))
 	}
 	resp, err := src.f.Fetch(ctx, req)
 	if err != nil {
-		return nil, 0, "", fmt.Errorf("smooth source: %s: %w", path, err)
+		return nil, 0, "", nil, fmt.Errorf("smooth source: %s: %w", path, err)
 	}
 	defer resp.Body.Close()
 	etag := resp.Header.Get("Etag")
@@ -156,7 +192,7 @@ func (src *smoothSource) ReadRange(ctx context.Context, path string, off, n int6
 	case fasthttp.StatusOK:
 		body, err := readBody(resp.Body, resp.ContentLength, src.maxObj)
 		if err != nil {
-			return nil, 0, "", fmt.Errorf("smooth source: %s: %w", path, err)
+			return nil, 0, "", nil, fmt.Errorf("smooth source: %s: %w", path, err)
 		}
 		size := int64(len(body))
 		// The origin ignored the Range: cut it here.
@@ -167,15 +203,15 @@ func (src *smoothSource) ReadRange(ctx context.Context, path string, off, n int6
 			}
 		case n >= 0:
 			if off >= size {
-				return nil, size, etag, fmt.Errorf("%w: %s: range %d+%d beyond %d bytes", smooth.ErrBadMedia, path, off, n, size)
+				return nil, size, etag, nil, fmt.Errorf("%w: %s: range %d+%d beyond %d bytes", smooth.ErrBadMedia, path, off, n, size)
 			}
 			body = body[off:min(off+n, size)]
 		}
-		return body, size, etag, nil
+		return body, size, etag, resp.Header, nil
 	case fasthttp.StatusPartialContent:
 		size, err := totalFromContentRange(resp.Header.Get("Content-Range"))
 		if err != nil {
-			return nil, 0, "", fmt.Errorf("%w: %s: %v", smooth.ErrBadMedia, path, err)
+			return nil, 0, "", nil, fmt.Errorf("%w: %s: %v", smooth.ErrBadMedia, path, err)
 		}
 		max := src.maxObj
 		if n > 0 && n < max {
@@ -183,15 +219,15 @@ func (src *smoothSource) ReadRange(ctx context.Context, path string, off, n int6
 		}
 		body, err := readBody(resp.Body, resp.ContentLength, max)
 		if err != nil {
-			return nil, 0, "", fmt.Errorf("smooth source: %s: %w", path, err)
+			return nil, 0, "", nil, fmt.Errorf("smooth source: %s: %w", path, err)
 		}
-		return body, size, etag, nil
+		return body, size, etag, resp.Header, nil
 	case fasthttp.StatusNotFound, fasthttp.StatusForbidden, fasthttp.StatusGone:
-		return nil, 0, "", fmt.Errorf("%w: %s: origin answered %d", smooth.ErrNotFound, path, resp.Status)
+		return nil, 0, "", nil, fmt.Errorf("%w: %s: origin answered %d", smooth.ErrNotFound, path, resp.Status)
 	case fasthttp.StatusRequestedRangeNotSatisfiable:
-		return nil, 0, "", fmt.Errorf("%w: %s: origin answered 416 for %s", smooth.ErrBadMedia, path, req.Header.Get("Range"))
+		return nil, 0, "", nil, fmt.Errorf("%w: %s: origin answered 416 for %s", smooth.ErrBadMedia, path, req.Header.Get("Range"))
 	}
-	return nil, 0, "", fmt.Errorf("%w: %s: origin answered %d", smooth.ErrBadMedia, path, resp.Status)
+	return nil, 0, "", nil, fmt.Errorf("%w: %s: origin answered %d", smooth.ErrBadMedia, path, resp.Status)
 }
 
 // totalFromContentRange returns the complete length from "bytes a-b/total".

@@ -66,14 +66,20 @@ func TestGroup(t *testing.T) {
 			method:  "POST", wantStatus: 503, wantBody: "busy",
 		},
 		{
-			name:    "unlisted status returned as is",
-			primary: func(t *testing.T) string { s, _ := countingServer(t, 404, "missing"); return s.Listener.Addr().String() },
-			method:  "GET", wantStatus: 404, wantBody: "missing",
+			name: "unlisted status returned as is",
+			primary: func(t *testing.T) string {
+				s, _ := countingServer(t, 404, "missing")
+				return s.Listener.Addr().String()
+			},
+			method: "GET", wantStatus: 404, wantBody: "missing",
 		},
 		{
-			name:    "success returned as is",
-			primary: func(t *testing.T) string { s, _ := countingServer(t, 200, "primary"); return s.Listener.Addr().String() },
-			method:  "GET", wantStatus: 200, wantBody: "primary",
+			name: "success returned as is",
+			primary: func(t *testing.T) string {
+				s, _ := countingServer(t, 200, "primary")
+				return s.Listener.Addr().String()
+			},
+			method: "GET", wantStatus: 200, wantBody: "primary",
 		},
 	}
 	for _, tt := range tests {

@@ -21,7 +21,7 @@ const testTimeout = time.Second
 
 // originConfig returns an http origin config for a server at addr (host:port) with 1 s
 // timeouts.
-func originConfig(t *testing.T, addr string) config.Origin {
+func originConfig(t testing.TB, addr string) config.Origin {
 	t.Helper()
 	host, p, err := net.SplitHostPort(addr)
 	if err != nil {

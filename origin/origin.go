@@ -32,8 +32,8 @@ type Request struct {
 	// Query is the raw query to send, without "?"; "" for none.
 	Query string
 	// Header holds the headers to send, already filtered by the edge (may be nil). It never
-	// contains Host; framing headers (Content-Length, Transfer-Encoding, Connection, …) in it
-	// are ignored.
+	// contains Host. Content-Length and hop-by-hop headers (Connection, Keep-Alive, Proxy-*,
+	// TE, Trailer, Transfer-Encoding, Upgrade) in it are ignored: origin frames the request.
 	Header http.Header
 	// Host, when non-empty, is sent as Host instead of the origin's domain (viewer Host
 	// forwarded).

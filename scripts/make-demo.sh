@@ -11,7 +11,7 @@
 #   testdata/media/lang/   6 s: a video and two audio files whose streams are named by
 #                          language (trackName audio_eng 440 Hz, audio_deu 660 Hz).
 #
-# Each .ism/.ismc is written by the smooth package (smooth/internal/packagecmd, the future
+# Each .ism/.ismc is written by the smooth package (`edge package`, formerly the future
 # `edge package`). Output is deterministic for a given FFmpeg/x264 build (single-threaded,
 # bitexact, no metadata).
 set -euo pipefail
@@ -37,7 +37,7 @@ audio() { # audio OUT FREQ SECONDS LANG
 	"${ff[@]}" -f lavfi -i "sine=frequency=$2:sample_rate=48000:duration=$3" "${aac[@]}" -b:a 64k \
 		-metadata:s:a:0 "language=$4" -frag_duration 2000000 -vn "${common[@]}" "$1"
 }
-pkg() { go run ./smooth/internal/packagecmd "$@"; }
+pkg() { go run ./cmd/edge package "$@"; }
 
 rm -rf "$media/demo" "$media/multi" "$media/lang"
 mkdir -p "$media/demo" "$media/multi" "$media/lang"

@@ -77,7 +77,8 @@ type Fragment struct {
 	// ContentType is video/mp4 or audio/mp4 (application/mp4 for text streams,
 	// application/octet-stream for RawFragments).
 	ContentType string
-	// Body is the checked response body (a sub-slice of the bytes read).
+	// Body is the checked response body: a sub-slice of the bytes the Source returned, to be
+	// treated as read-only.
 	Body []byte
 }
 

@@ -2,6 +2,7 @@
 //
 //	edge serve    [-config FILE] [-listen ADDR] [-api-listen ADDR]
 //	edge validate -config FILE
+//	edge package  -o DIR/name.ism FILE[,bitrate=N][,name=TRACKNAME] ...
 package main
 
 import (
@@ -27,6 +28,7 @@ const usage = `usage: edge <command> [flags]
 commands:
   serve     run the edge (the embedded default config when -config is not given)
   validate  check a config file and list every error with its TOML path
+  package   write the .ism and .ismc of a Smooth Streaming presentation for .ismv/.isma files
 
 run "edge <command> -h" for a command's flags
 `
@@ -45,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdServe(args[1:], stdout, stderr)
 	case "validate":
 		return cmdValidate(args[1:], stdout, stderr)
+	case "package":
+		return cmdPackage(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

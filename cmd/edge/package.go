@@ -1,17 +1,10 @@
-// Command packagecmd writes the .ism and .ismc of a Smooth Streaming presentation for
-// fragmented .ismv/.isma files (FFmpeg's -f ismv output). It is the body of the future
-// `edge package` subcommand:
-//
-//	packagecmd -o DIR/name.ism FILE[,bitrate=N][,name=TRACKNAME] ...
-//
-// The .ismc is written beside the .ism as name.ismc; src paths in the .ism are relative to
-// DIR. bitrate= and name= apply to single-track files only.
 package main
 
 import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,15 +13,29 @@ import (
 	"github.com/cfedge/edge/smooth"
 )
 
-func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "package:", err)
-		os.Exit(1)
+// cmdPackage runs "edge package -o DIR/name.ism FILE[,bitrate=N][,name=TRACKNAME] ...": it writes the
+// presentation's server manifest (.ism) and client manifest (.ismc, beside it) for fragmented
+// .ismv/.isma files such as FFmpeg's -f ismv output. src paths in the .ism are relative to DIR;
+// bitrate= and name= apply to single-track files.
+func cmdPackage(args []string, stdout, stderr io.Writer) int {
+	if err := packageFiles(args, stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 2
+		}
+		fmt.Fprintln(stderr, "edge package:", err)
+		return 1
 	}
+	return 0
 }
 
-func run(args []string) error {
+// packageFiles is "edge package": it writes the .ism and .ismc for fragmented .ismv/.isma files.
+func packageFiles(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("package", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: edge package -o DIR/name.ism FILE[,bitrate=N][,name=TRACKNAME] ...")
+		fs.PrintDefaults()
+	}
 	out := fs.String("o", "", "output server manifest `DIR/name.ism` (name.ismc is written beside it)")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestRunWritesCommittedDemo(t *testing.T) {
+	dir := t.TempDir()
+	src := "../../testdata/media/demo"
+	for _, name := range []string{"demo_180.ismv", "demo_360.ismv", "demo_audio.isma"} {
+		data, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := packageFiles([]string{"-o", filepath.Join(dir, "demo.ism"),
+		filepath.Join(dir, "demo_180.ismv") + ",bitrate=150000",
+		filepath.Join(dir, "demo_360.ismv") + ",bitrate=400000",
+		filepath.Join(dir, "demo_audio.isma") + ",bitrate=64000"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"demo.ism", "demo.ismc"} {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from the committed one:\n%s", name, got)
+		}
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	dir := t.TempDir()
+	media := "../../testdata/media/demo/demo_audio.isma"
+	for name, args := range map[string][]string{
+		"no -o":          {media},
+		"not .ism":       {"-o", filepath.Join(dir, "x.txt"), media},
+		"no files":       {"-o", filepath.Join(dir, "x.ism")},
+		"missing file":   {"-o", filepath.Join(dir, "x.ism"), filepath.Join(dir, "nope.ismv")},
+		"unknown option": {"-o", filepath.Join(dir, "x.ism"), media + ",speed=2"},
+		"bad bitrate":    {"-o", filepath.Join(dir, "x.ism"), media + ",bitrate=fast"},
+		"zero bitrate":   {"-o", filepath.Join(dir, "x.ism"), media + ",bitrate=0"},
+		"bad flag":       {"-x"},
+	} {
+		if err := packageFiles(args, io.Discard); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x.ism")); !os.IsNotExist(err) {
+		t.Errorf("failed runs wrote x.ism: %v", err)
+	}
+}
+
+// TestValidateCommand checks "edge validate" on the embedded default and on a broken config.
+func TestValidateCommand(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.toml")
+	os.WriteFile(bad, []byte("[[distribution]]\nid = \"E1\"\n[distribution.default_behavior]\ntarget_origin_id = \"nope\"\npath_patern = \"/x\"\n"), 0o644)
+	var out, errb bytes.Buffer
+	if code := run([]string{"validate", "-config", bad}, &out, &errb); code != 1 {
+		t.Fatalf("bad config: exit %d", code)
+	}
+	for _, want := range []string{"distribution[0].default_behavior.path_patern", "target_origin_id"} {
+		if !bytes.Contains(errb.Bytes(), []byte(want)) {
+			t.Errorf("validate output lacks %q:\n%s", want, errb.String())
+		}
+	}
+	good := filepath.Join(dir, "good.toml")
+	os.WriteFile(good, []byte("[[distribution]]\nid = \"E1\"\n[[distribution.origin]]\nid = \"o\"\nkind = \"dir\"\npath = \".\"\n[distribution.default_behavior]\ntarget_origin_id = \"o\"\n"), 0o644)
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"validate", "-config", good}, &out, &errb); code != 0 {
+		t.Fatalf("good config: exit %d: %s", code, errb.String())
+	}
+}

@@ -1,0 +1,220 @@
+package control
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// CloudFront's invalidation limits (cloudfront.md §10.3).
+const (
+	// MaxPathLen is the longest invalidation path, in characters.
+	MaxPathLen = 4000
+	// MaxBatchPaths is the most paths one batch may hold; more gives BatchTooLarge (413).
+	MaxBatchPaths = 3000
+	// MaxInProgressPaths is the most individual (non-wildcard) paths in progress per
+	// distribution; going over gives TooManyInvalidationsInProgress.
+	MaxInProgressPaths = 3000
+	// MaxInProgressWildcards is the most wildcard paths in progress per distribution; going
+	// over gives TooManyInvalidationsInProgress.
+	MaxInProgressWildcards = 15
+)
+
+// batch is a parsed, validated InvalidationBatch.
+type batch struct {
+	callerRef string
+	paths     []string
+}
+
+// wildcards returns how many of b's paths end in "*".
+func (b *batch) wildcards() int {
+	n := 0
+	for _, p := range b.paths {
+		if strings.HasSuffix(p, "*") {
+			n++
+		}
+	}
+	return n
+}
+
+// xmlBatchIn is the request body of CreateInvalidation. Pointers tell a missing element from an
+// empty one.
+type xmlBatchIn struct {
+	XMLName xml.Name `xml:"http://cloudfront.amazonaws.com/doc/2020-05-31/ InvalidationBatch"`
+	Paths   *struct {
+		Quantity *string `xml:"Quantity"`
+		Items    *struct {
+			Path []string `xml:"Path"`
+		} `xml:"Items"`
+	} `xml:"Paths"`
+	CallerReference *string `xml:"CallerReference"`
+}
+
+// parseBatch decodes and checks a CreateInvalidation body: MissingBody when it is empty,
+// InvalidArgument when it is not an InvalidationBatch in CloudFront's namespace or lacks a
+// member, InconsistentQuantities when Quantity differs from the number of paths, BatchTooLarge
+// over MaxBatchPaths, and InvalidArgument naming every path that breaks the path rules.
+// It never panics.
+func parseBatch(body []byte) (batch, *apiError) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return batch{}, errorf(http.StatusBadRequest, CodeMissingBody,
+			"This operation requires a body: an InvalidationBatch document.")
+	}
+	var in xmlBatchIn
+	if err := xml.Unmarshal(body, &in); err != nil {
+		return batch{}, invalidArgument("The request body is not an InvalidationBatch document in namespace %s: %v.",
+			Namespace, err)
+	}
+	if in.Paths == nil {
+		return batch{}, invalidArgument("InvalidationBatch: Paths is required.")
+	}
+	if in.Paths.Quantity == nil {
+		return batch{}, invalidArgument("InvalidationBatch: Paths.Quantity is required.")
+	}
+	q, err := strconv.Atoi(strings.TrimSpace(*in.Paths.Quantity))
+	if err != nil || q < 0 {
+		return batch{}, invalidArgument("InvalidationBatch: Paths.Quantity %q is not a non-negative integer.",
+			*in.Paths.Quantity)
+	}
+	var paths []string
+	if in.Paths.Items != nil {
+		paths = in.Paths.Items.Path
+	}
+	if q != len(paths) {
+		return batch{}, errorf(http.StatusBadRequest, CodeInconsistentQuantities,
+			"The value of Quantity (%d) and the size of Items (%d) do not match.", q, len(paths))
+	}
+	if len(paths) == 0 {
+		return batch{}, invalidArgument("InvalidationBatch: Paths must hold at least one path.")
+	}
+	if len(paths) > MaxBatchPaths {
+		return batch{}, errorf(http.StatusRequestEntityTooLarge, CodeBatchTooLarge,
+			"Invalidation batch specified is too large: %d paths, at most %d per batch.", len(paths), MaxBatchPaths)
+	}
+	if in.CallerReference == nil || *in.CallerReference == "" {
+		return batch{}, invalidArgument("InvalidationBatch: CallerReference is required.")
+	}
+	var bad []string
+	for _, p := range paths {
+		if why := checkPath(p); why != "" {
+			bad = append(bad, fmt.Sprintf("%q %s", clip(p, 80), why))
+		}
+	}
+	if len(bad) > 0 {
+		return batch{}, invalidArgument("Invalid invalidation path%s: %s.", plural(len(bad)), listSome(bad, 10))
+	}
+	return batch{callerRef: *in.CallerReference, paths: paths}, nil
+}
+
+// checkPath returns why p is not a valid invalidation path, or "" when it is: it must begin
+// with "/", hold "*" only as its last character, be at most MaxPathLen characters long and hold
+// no control characters.
+func checkPath(p string) string {
+	switch {
+	case p == "":
+		return "is empty"
+	case p[0] != '/':
+		return `must begin with "/"`
+	case utf8.RuneCountInString(p) > MaxPathLen:
+		return fmt.Sprintf("is longer than %d characters", MaxPathLen)
+	}
+	if i := strings.IndexByte(p, '*'); i >= 0 && i != len(p)-1 {
+		return `may hold "*" only as its last character`
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] < 0x20 || p[i] == 0x7f {
+			return "holds a control character"
+		}
+	}
+	return ""
+}
+
+// cacheForms returns the registry paths that stand for the invalidation path p: p itself, or,
+// when p has a query string, its path part as an exact path (the registry keys on paths only,
+// so every query variant is invalidated); plus the percent-decoded form when it differs (the
+// viewer side keys objects by the decoded path). A form ending in "*" is a prefix.
+func cacheForms(p string) []string {
+	base := p
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		base = p[:i]
+	}
+	forms := []string{base}
+	if dec := decodePercent(base); dec != base {
+		forms = append(forms, dec)
+	}
+	return forms
+}
+
+// decodePercent decodes every well-formed %XX escape of s and leaves everything else alone.
+func decodePercent(s string) string {
+	if strings.IndexByte(s, '%') < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// samePaths reports whether a and b hold the same paths, in any order, duplicates counted.
+func samePaths(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(x, y)
+}
+
+// clip shortens s to at most n bytes (at a rune boundary), marking the cut with "…".
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// listSome joins up to max items with ", " and says how many more there are.
+func listSome(items []string, max int) string {
+	if len(items) <= max {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:max], ", "), len(items)-max)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -1,0 +1,48 @@
+// Package control is edge's CloudFront-compatible control API (REST XML, version 2020-05-31),
+// so that the AWS CLI and the AWS SDKs work against edge unchanged (with --endpoint-url or
+// BaseEndpoint).
+//
+// # Operations
+//
+//   - CreateInvalidation  POST /2020-05-31/distribution/{Id}/invalidation (201, Location)
+//   - GetInvalidation     GET  /2020-05-31/distribution/{Id}/invalidation/{InvalidationId}
+//   - ListInvalidations   GET  /2020-05-31/distribution/{Id}/invalidation?Marker=&MaxItems=
+//   - GetDistribution       GET /2020-05-31/distribution/{Id}          (ETag header)
+//   - GetDistributionConfig GET /2020-05-31/distribution/{Id}/config   (ETag header)
+//   - ListDistributions     GET /2020-05-31/distribution?Marker=&MaxItems=
+//
+// Distributions are read-only views of the loaded configuration. Every other request gets the
+// AWS error envelope (ErrorResponse) with code InvalidAction. Errors use CloudFront's codes and
+// statuses (cloudfront.md §10).
+//
+// # Authentication
+//
+// With api.auth = "sigv4" (the default; an empty value means sigv4 too) every request must carry
+// an AWS Signature Version 4 Authorization header for service "cloudfront" and region
+// "us-east-1", made with one of the configured api.key pairs, and an X-Amz-Date within 15
+// minutes of the server clock. The signature is checked by re-signing the request with
+// aws-sdk-go-v2's signer and comparing. Failures get 403 with the AWS error body
+// (MissingAuthenticationToken, IncompleteSignature, InvalidClientTokenId, SignatureDoesNotMatch).
+// api.auth = "none" turns the check off (local use only).
+//
+// # Invalidations
+//
+// An accepted batch is written at once into the cache's lazy invalidation registry through the
+// [Invalidator]; the cache is never walked. The invalidation then reads InProgress until
+// api.invalidation_delay has passed, and Completed afterwards. Paths must start with "/", may
+// carry "*" only as their last character, are at most 4,000 characters and are case-sensitive.
+// A path is handed to the cache as written and, when it holds %XX escapes, also decoded (the
+// viewer side keys objects by the decoded path). A path with a query string ("/a.jpg?v=1",
+// "/a.jpg?v=*") invalidates every variant of its path part ("/a.jpg"): the registry matches
+// paths, not query strings, so this errs on the side of refetching.
+//
+// # Smooth Streaming media
+//
+// Smooth media (a path ending in .ism, .ismc, .ismv or .isma, or holding ".ism/", compared
+// without regard to case) served by a behavior with smooth_streaming on cannot be invalidated;
+// they must be renamed. A batch naming such a path, or a wildcard whose prefix already lies
+// under "name.ism/" of such a behavior, fails whole with 400 InvalidArgument listing the paths.
+// A wildcard that may cover Smooth media invalidates everything else under it and leaves the
+// Smooth media cached: it is handed to a [SmoothAwareInvalidator] with an exclusion predicate
+// that the cache evaluates lazily, at lookup. See [Server.SmoothMedia] for the exact rule.
+package control

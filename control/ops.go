@@ -1,0 +1,221 @@
+package control
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// createInvalidation is CreateInvalidation: validate the batch, refuse Smooth media, honour
+// CallerReference idempotency and the in-progress limits, then write the paths into the cache's
+// registry and answer 201 with Location.
+func (s *Server) createInvalidation(ctx *fasthttp.RequestCtx, distID string, now time.Time) *apiError {
+	d, aerr := s.lookup(distID)
+	if aerr != nil {
+		return aerr
+	}
+	b, aerr := parseBatch(ctx.Request.Body())
+	if aerr != nil {
+		return aerr
+	}
+	pl, aerr := d.table.planBatch(b.paths)
+	if aerr != nil {
+		return aerr
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old := d.recs.byRef[b.callerRef]; old != nil {
+		if !samePaths(old.paths, b.paths) {
+			return errorf(http.StatusBadRequest, CodeInvalidationBatchAlreadyExists,
+				"An invalidation batch with CallerReference %q and different paths already exists (%s).",
+				clip(b.callerRef, 128), old.id)
+		}
+		s.created(ctx, d, old, old.status(now))
+		return nil
+	}
+	exact, wild, _ := d.recs.inProgress(now)
+	if aerr := tooMany(&b, exact, wild); aerr != nil {
+		return aerr
+	}
+	v := &invalidation{
+		id:        newInvalidationID(d.recs.byID),
+		callerRef: b.callerRef,
+		paths:     b.paths,
+		wildcards: b.wildcards(),
+		created:   now,
+		done:      now.Add(s.delay),
+	}
+	s.apply(d, pl, now)
+	d.recs.add(v, now, s.keepCompleted)
+	s.log.Info("invalidation created", "distribution", d.id, "id", v.id, "paths", len(v.paths),
+		"wildcards", v.wildcards, "smooth_excluded", len(pl.except))
+	s.created(ctx, d, v, StatusInProgress)
+	return nil
+}
+
+// apply writes a planned batch into the registry. Wildcards that may cover Smooth media carry
+// the exclusion when the Invalidator supports it; otherwise they are recorded plainly (which
+// also refetches the Smooth media under them) and a warning says so.
+func (s *Server) apply(d *dist, pl plan, at time.Time) {
+	plain := pl.plain
+	if len(pl.except) > 0 {
+		if s.smooth != nil {
+			s.smooth.InvalidateExcept(d.id, pl.except, d.table.smoothMedia, at)
+		} else {
+			s.log.Warn("control API: the cache cannot exclude Smooth media from wildcard invalidations; "+
+				"they are invalidated too", "distribution", d.id, "paths", pl.except)
+			plain = append(plain, pl.except...)
+		}
+	}
+	if len(plain) > 0 {
+		s.inv.Invalidate(d.id, plain, at)
+	}
+}
+
+// created answers 201 with the invalidation and its Location (on this API listener).
+func (s *Server) created(ctx *fasthttp.RequestCtx, d *dist, v *invalidation, status string) {
+	scheme := "http"
+	if ctx.IsTLS() {
+		scheme = "https"
+	}
+	ctx.Response.Header.Set("Location", scheme+"://"+string(ctx.Host())+apiPrefix+"/"+d.id+"/invalidation/"+v.id)
+	reply(ctx, http.StatusCreated, renderInvalidation(v, status))
+}
+
+// getInvalidation is GetInvalidation.
+func (s *Server) getInvalidation(ctx *fasthttp.RequestCtx, distID, id string, now time.Time) *apiError {
+	d, aerr := s.lookup(distID)
+	if aerr != nil {
+		return aerr
+	}
+	s.mu.Lock()
+	v := d.recs.byID[id]
+	s.mu.Unlock()
+	if v == nil {
+		return errorf(http.StatusNotFound, CodeNoSuchInvalidation,
+			"The specified invalidation does not exist: %q in distribution %q.", clip(id, 64), d.id)
+	}
+	reply(ctx, http.StatusOK, renderInvalidation(v, v.status(now)))
+	return nil
+}
+
+// listInvalidations is ListInvalidations: newest first, Marker (the id after which the page
+// starts) and MaxItems paging; NextMarker is the id of the page's last item.
+func (s *Server) listInvalidations(ctx *fasthttp.RequestCtx, distID string, now time.Time) *apiError {
+	d, aerr := s.lookup(distID)
+	if aerr != nil {
+		return aerr
+	}
+	args := ctx.QueryArgs()
+	max, aerr := parseMaxItems(args.Peek("MaxItems"))
+	if aerr != nil {
+		return aerr
+	}
+	marker := string(args.Peek("Marker"))
+	s.mu.Lock()
+	items, truncated, aerr := d.recs.page(marker, max)
+	s.mu.Unlock()
+	if aerr != nil {
+		return aerr
+	}
+	x := xmlInvalidationList{Xmlns: Namespace, Marker: marker, MaxItems: max, IsTruncated: truncated, Quantity: len(items)}
+	if len(items) > 0 {
+		x.Items = &struct {
+			Summary []xmlInvalidationSummary `xml:"InvalidationSummary"`
+		}{}
+		for _, v := range items {
+			x.Items.Summary = append(x.Items.Summary, xmlInvalidationSummary{
+				ID: v.id, CreateTime: v.created.UTC().Format(timeLayout), Status: v.status(now)})
+		}
+		if truncated {
+			x.NextMarker = items[len(items)-1].id
+		}
+	}
+	reply(ctx, http.StatusOK, marshalDoc(x))
+	return nil
+}
+
+// getDistribution is GetDistribution: the distribution built from the config, with its ETag.
+func (s *Server) getDistribution(ctx *fasthttp.RequestCtx, distID string, now time.Time) *apiError {
+	d, aerr := s.lookup(distID)
+	if aerr != nil {
+		return aerr
+	}
+	s.mu.Lock()
+	_, _, batches := d.recs.inProgress(now)
+	s.mu.Unlock()
+	conf := d.conf
+	x := xmlDistribution{
+		Xmlns:                         Namespace,
+		ID:                            d.id,
+		ARN:                           distARN(d.id),
+		Status:                        "Deployed",
+		LastModifiedTime:              s.start.UTC().Format(timeLayout),
+		InProgressInvalidationBatches: batches,
+		DomainName:                    d.domain,
+		DistributionConfig:            &conf,
+	}
+	ctx.Response.Header.Set("ETag", d.etag)
+	reply(ctx, http.StatusOK, marshalDoc(x))
+	return nil
+}
+
+// getDistributionConfig is GetDistributionConfig.
+func (s *Server) getDistributionConfig(ctx *fasthttp.RequestCtx, distID string) *apiError {
+	d, aerr := s.lookup(distID)
+	if aerr != nil {
+		return aerr
+	}
+	conf := d.conf
+	conf.Xmlns = Namespace
+	ctx.Response.Header.Set("ETag", d.etag)
+	reply(ctx, http.StatusOK, marshalDoc(conf))
+	return nil
+}
+
+// listDistributions is ListDistributions, in config order, with Marker/MaxItems paging.
+func (s *Server) listDistributions(ctx *fasthttp.RequestCtx) *apiError {
+	args := ctx.QueryArgs()
+	max, aerr := parseMaxItems(args.Peek("MaxItems"))
+	if aerr != nil {
+		return aerr
+	}
+	marker := string(args.Peek("Marker"))
+	start := 0
+	if marker != "" {
+		start = -1
+		for i, d := range s.order {
+			if d.id == marker {
+				start = i + 1
+			}
+		}
+		if start < 0 {
+			return invalidArgument("Marker %q is not a distribution id.", clip(marker, 64))
+		}
+	}
+	end := min(start+max, len(s.order))
+	x := xmlDistList{Xmlns: Namespace, Marker: marker, MaxItems: max, IsTruncated: end < len(s.order), Quantity: end - start}
+	if end > start {
+		x.Items = &struct {
+			Summary []xmlDistSummary `xml:"DistributionSummary"`
+		}{}
+		for _, d := range s.order[start:end] {
+			c := &d.conf
+			x.Items.Summary = append(x.Items.Summary, xmlDistSummary{
+				ID: d.id, ARN: distARN(d.id), ETag: d.etag, Status: "Deployed",
+				LastModifiedTime: s.start.UTC().Format(timeLayout), DomainName: d.domain,
+				Aliases: c.Aliases, Origins: c.Origins, OriginGroups: c.OriginGroups,
+				DefaultCacheBehavior: c.DefaultCacheBehavior, CacheBehaviors: c.CacheBehaviors,
+				CustomErrorResponses: c.CustomErrorResponses, Comment: c.Comment, PriceClass: c.PriceClass,
+				Enabled: c.Enabled, ViewerCertificate: c.ViewerCertificate, Restrictions: c.Restrictions,
+				WebACLID: c.WebACLID, HTTPVersion: c.HTTPVersion, IsIPV6Enabled: c.IsIPV6Enabled, Staging: c.Staging,
+			})
+		}
+		if x.IsTruncated {
+			x.NextMarker = s.order[end-1].id
+		}
+	}
+	reply(ctx, http.StatusOK, marshalDoc(x))
+	return nil
+}

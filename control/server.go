@@ -1,0 +1,283 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/valyala/fasthttp"
+
+	"github.com/cfedge/edge/config"
+)
+
+// Invalidator is where invalidations go; *cache.Store satisfies it. Invalidate must record
+// (dist, path or "prefix*", at) so that every cached object of dist whose path matches and that
+// was stored at or before at is treated as absent from then on, without walking the cache.
+type Invalidator interface {
+	Invalidate(dist string, paths []string, at time.Time)
+}
+
+// SmoothAwareInvalidator is an Invalidator that can also record wildcards with an exclusion:
+// InvalidateExcept records paths like Invalidate, except that an entry whose path makes
+// except return true is not affected by these records. except is evaluated lazily (when an
+// entry is looked up), must be safe for concurrent use, and allocates nothing. When the
+// Invalidator given to New also implements this interface, wildcards that may cover Smooth
+// Streaming media go through it so that the Smooth media stay cached.
+type SmoothAwareInvalidator interface {
+	InvalidateExcept(dist string, paths []string, except func(path string) bool, at time.Time)
+}
+
+// Config configures a Server.
+type Config struct {
+	// Config is the loaded configuration: distributions, api.auth, api.key and
+	// api.invalidation_delay. Required. It is read during New only.
+	Config *config.Config
+	// Invalidator receives accepted invalidations. Required.
+	Invalidator Invalidator
+	// Logger receives one line per accepted invalidation and per refused request; nil
+	// discards.
+	Logger *slog.Logger
+	// Now is the clock for create times, statuses and signature skew; nil means time.Now.
+	Now func() time.Time
+}
+
+// ErrConfig is wrapped by every error New returns.
+var ErrConfig = errors.New("control: invalid config")
+
+// maxBodyBytes bounds a request body: a full batch (3,000 paths of 4,000 characters) fits.
+const maxBodyBytes = 16 << 20
+
+// Server is the CloudFront-compatible API. It is safe for concurrent use.
+type Server struct {
+	inv    Invalidator
+	smooth SmoothAwareInvalidator // inv, when it supports exclusions; else nil
+	log    *slog.Logger
+	now    func() time.Time
+	auth   bool
+	keys   map[string]string // access key id → secret
+	signer *v4.Signer
+	delay  time.Duration
+	start  time.Time // LastModifiedTime of every distribution
+
+	dists map[string]*dist
+	order []*dist // config order, for ListDistributions
+
+	mu            sync.Mutex // guards every dist's recs
+	keepCompleted int
+
+	srv  *fasthttp.Server
+	shut atomic.Bool
+}
+
+// dist is one distribution as the API sees it.
+type dist struct {
+	id     string
+	domain string
+	table  behaviors
+	conf   xmlDistConfig
+	etag   string
+	recs   *records
+}
+
+// New returns a Server for cfg, or an error wrapping ErrConfig naming what is wrong.
+// api.auth must be "sigv4" (also when empty) or "none"; with "sigv4" and no api.key every
+// request is refused.
+func New(cfg Config) (*Server, error) {
+	if cfg.Config == nil {
+		return nil, fmt.Errorf("%w: Config is nil", ErrConfig)
+	}
+	if cfg.Invalidator == nil {
+		return nil, fmt.Errorf("%w: Invalidator is nil", ErrConfig)
+	}
+	s := &Server{
+		inv:           cfg.Invalidator,
+		log:           cfg.Logger,
+		now:           cfg.Now,
+		keys:          map[string]string{},
+		signer:        v4.NewSigner(),
+		delay:         cfg.Config.API.InvalidationDelay.D(),
+		dists:         map[string]*dist{},
+		keepCompleted: defaultKeepCompleted,
+	}
+	s.smooth, _ = cfg.Invalidator.(SmoothAwareInvalidator)
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.start = s.now()
+	switch cfg.Config.API.Auth {
+	case "", "sigv4":
+		s.auth = true
+	case "none":
+		s.log.Warn("control API: authentication is off (api.auth = \"none\"); anyone who reaches the API listener can invalidate")
+	default:
+		return nil, fmt.Errorf("%w: api.auth %q: want sigv4 or none", ErrConfig, cfg.Config.API.Auth)
+	}
+	if s.delay < 0 {
+		return nil, fmt.Errorf("%w: api.invalidation_delay %v: must not be negative", ErrConfig, s.delay)
+	}
+	for i, k := range cfg.Config.API.Keys {
+		if k.AccessKeyID == "" || k.SecretAccessKey == "" {
+			return nil, fmt.Errorf("%w: api.key[%d]: access_key_id and secret_access_key are required", ErrConfig, i)
+		}
+		s.keys[k.AccessKeyID] = k.SecretAccessKey
+	}
+	if s.auth && len(s.keys) == 0 {
+		s.log.Warn("control API: api.auth is sigv4 but no [[api.key]] is configured; every request will be refused")
+	}
+	for i := range cfg.Config.Distributions {
+		cd := &cfg.Config.Distributions[i]
+		if cd.ID == "" {
+			return nil, fmt.Errorf("%w: distribution[%d]: id is empty", ErrConfig, i)
+		}
+		if _, dup := s.dists[cd.ID]; dup {
+			return nil, fmt.Errorf("%w: distribution[%d]: duplicate id %q", ErrConfig, i, cd.ID)
+		}
+		t, err := newBehaviors(cd)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+		d := &dist{id: cd.ID, domain: cd.DomainName, table: t, conf: buildDistConfig(cfg.Config, cd), recs: newRecords()}
+		if d.domain == "" {
+			d.domain = config.DomainNameFor(cd.ID)
+		}
+		c := d.conf
+		c.Xmlns = Namespace
+		d.etag = configETag(marshalDoc(c))
+		s.dists[d.id] = d
+		s.order = append(s.order, d)
+	}
+	s.srv = &fasthttp.Server{
+		Handler:               s.Handle,
+		Name:                  "edge-control",
+		NoDefaultServerHeader: true,
+		MaxRequestBodySize:    maxBodyBytes,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           60 * time.Second,
+		Logger:                fasthttpLogger{s.log},
+	}
+	return s, nil
+}
+
+// fasthttpLogger sends fasthttp's own messages (malformed requests and the like) to slog.
+type fasthttpLogger struct{ l *slog.Logger }
+
+func (f fasthttpLogger) Printf(format string, args ...any) {
+	f.l.Debug("control API: " + fmt.Sprintf(format, args...))
+}
+
+// Serve answers API requests on ln until Shutdown; it returns nil after Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	if s.shut.Load() {
+		_ = ln.Close()
+		return fmt.Errorf("control: serve: %w", net.ErrClosed)
+	}
+	return s.srv.Serve(ln)
+}
+
+// Shutdown stops accepting connections and waits for running requests to finish, or for ctx
+// to end (then it returns ctx's error).
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.shut.Store(true)
+	return s.srv.ShutdownWithContext(ctx)
+}
+
+// SmoothMedia reports whether path, in distribution dist, names Smooth Streaming media served
+// by a behavior with smooth_streaming on, which is what an invalidation must leave alone: the
+// first behavior whose pattern matches path (else the default behavior) has Smooth Streaming
+// on, and path ends in .ism, .ismc, .ismv or .isma or holds ".ism/" (any case). It allocates
+// nothing and is false for an unknown distribution.
+func (s *Server) SmoothMedia(dist, path string) bool {
+	d := s.dists[dist]
+	return d != nil && d.table.smoothMedia(path)
+}
+
+const apiPrefix = "/2020-05-31/distribution"
+
+// Handle answers one API request: authentication first, then the operation. Every answer
+// carries x-amzn-RequestId; errors carry CloudFront's ErrorResponse document.
+func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
+	reqID := newRequestID()
+	ctx.Response.Header.Set("x-amzn-RequestId", reqID)
+	now := s.now()
+	if s.auth {
+		if aerr := s.authenticate(ctx, now); aerr != nil {
+			s.log.Warn("control API: request refused", "code", aerr.code, "method", string(ctx.Method()),
+				"path", string(ctx.Path()), "remote", ctx.RemoteAddr().String(), "reason", aerr.message)
+			s.fail(ctx, reqID, aerr)
+			return
+		}
+	}
+	if aerr := s.route(ctx, now); aerr != nil {
+		s.log.Debug("control API: error", "code", aerr.code, "status", aerr.status, "method", string(ctx.Method()),
+			"path", string(ctx.Path()), "message", aerr.message)
+		s.fail(ctx, reqID, aerr)
+	}
+}
+
+func (s *Server) fail(ctx *fasthttp.RequestCtx, reqID string, e *apiError) {
+	ctx.SetStatusCode(e.status)
+	ctx.SetContentType("text/xml")
+	ctx.SetBody(marshalError(e, reqID))
+}
+
+func reply(ctx *fasthttp.RequestCtx, status int, body []byte) {
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("text/xml")
+	ctx.SetBody(body)
+}
+
+// route dispatches on method and path.
+func (s *Server) route(ctx *fasthttp.RequestCtx, now time.Time) *apiError {
+	path := string(ctx.Path())
+	rest, ok := strings.CutPrefix(path, apiPrefix)
+	if !ok || (rest != "" && rest[0] != '/') {
+		return unsupported(ctx)
+	}
+	parts := strings.Split(strings.Trim(rest, "/"), "/")
+	if rest == "" || rest == "/" {
+		parts = nil
+	}
+	get, post := ctx.IsGet(), ctx.IsPost()
+	switch {
+	case len(parts) == 0 && get:
+		return s.listDistributions(ctx)
+	case len(parts) == 1 && get:
+		return s.getDistribution(ctx, parts[0], now)
+	case len(parts) == 2 && parts[1] == "config" && get:
+		return s.getDistributionConfig(ctx, parts[0])
+	case len(parts) == 2 && parts[1] == "invalidation" && post:
+		return s.createInvalidation(ctx, parts[0], now)
+	case len(parts) == 2 && parts[1] == "invalidation" && get:
+		return s.listInvalidations(ctx, parts[0], now)
+	case len(parts) == 3 && parts[1] == "invalidation" && get:
+		return s.getInvalidation(ctx, parts[0], parts[2], now)
+	}
+	return unsupported(ctx)
+}
+
+func unsupported(ctx *fasthttp.RequestCtx) *apiError {
+	return errorf(http.StatusBadRequest, CodeInvalidAction,
+		"%s %s is not an operation edge implements. Supported: CreateInvalidation, GetInvalidation, "+
+			"ListInvalidations, GetDistribution, GetDistributionConfig, ListDistributions (API 2020-05-31).",
+		ctx.Method(), clip(string(ctx.Path()), 200))
+}
+
+func (s *Server) lookup(id string) (*dist, *apiError) {
+	d := s.dists[id]
+	if d == nil {
+		return nil, noSuchDistribution(clip(id, 64))
+	}
+	return d, nil
+}
