@@ -311,8 +311,15 @@ func (s *Server) originRequest(ctx *fasthttp.RequestCtx, x *exchange, b *behavio
 	if req.Path == "" {
 		req.Path = rawPath(rh.RequestURI())
 	}
+	// Headers the viewer named in Connection are hop-by-hop (RFC 9110 §7.6.1): never forwarded.
+	var hop []string
+	for _, tok := range strings.Split(string(rh.Peek("Connection")), ",") {
+		if tok = strings.TrimSpace(tok); tok != "" {
+			hop = append(hop, tok)
+		}
+	}
 	for k, v := range rh.All() {
-		if b.Forward.Header(k) {
+		if b.Forward.Header(k) && !containsFold(hop, k) {
 			req.Header.Add(string(k), string(v))
 		}
 	}
@@ -351,6 +358,15 @@ func (s *Server) originRequest(ctx *fasthttp.RequestCtx, x *exchange, b *behavio
 		req.Body = append([]byte(nil), ctx.Request.Body()...)
 	}
 	return req
+}
+
+func containsFold(list []string, name []byte) bool {
+	for _, s := range list {
+		if strings.EqualFold(s, string(name)) {
+			return true
+		}
+	}
+	return false
 }
 
 // rawPath returns the path of a request URI as the viewer sent it (still escaped), without the query.

@@ -31,6 +31,9 @@ func TestOriginRequestHeaders(t *testing.T) {
 		"X-Real-Ip":         "1.2.3.4",
 		"X-Forwarded-Proto": "https",
 		"X-Edge-Thing":      "x",
+		"Connection":        "keep-alive, X-Hop",
+		"X-Hop":             "hop-by-hop",
+		"Cache-Control":     "no-cache",
 	})
 	r := o.last("/h")
 	want := map[string]string{
@@ -51,7 +54,10 @@ func TestOriginRequestHeaders(t *testing.T) {
 	if id := r.Header.Get("X-Amz-Cf-Id"); !cfIDPattern.MatchString(id) {
 		t.Errorf("origin X-Amz-Cf-Id = %q", id)
 	}
-	for _, h := range []string{"Authorization", "Cookie", "Accept", "Accept-Language", "Referer", "X-Real-Ip", "X-Forwarded-Proto", "X-Edge-Thing"} {
+	if r.Header.Get("Cache-Control") != "no-cache" {
+		t.Errorf("viewer Cache-Control not passed to the origin: %q", r.Header.Get("Cache-Control"))
+	}
+	for _, h := range []string{"Authorization", "Cookie", "Accept", "Accept-Language", "Referer", "X-Real-Ip", "X-Forwarded-Proto", "X-Edge-Thing", "X-Hop"} {
 		if v := r.Header.Get(h); v != "" {
 			t.Errorf("origin received %s: %q (must be stripped)", h, v)
 		}
