@@ -16,6 +16,16 @@ const prefixScanMax = 16
 // lookups take no lock. A nil *registry is empty.
 type registry struct {
 	dists map[string]*distRecords
+	// guarded holds, per distribution, records that do not apply to the paths their except
+	// function protects (wildcards that must leave Smooth Streaming media cached).
+	guarded map[string]*guardedRecords
+}
+
+// guardedRecords are a distribution's records with an exclusion: a path for which except returns
+// true is never covered by them.
+type guardedRecords struct {
+	recs   *distRecords
+	except func(path string) bool
 }
 
 // distRecords holds the records of one distribution. No record is redundant: a record is dropped
@@ -47,11 +57,13 @@ func (r *registry) invalidated(dist, path string, stored time.Time) bool {
 	if r == nil {
 		return false
 	}
-	d := r.dists[dist]
-	if d == nil {
-		return false
+	if d := r.dists[dist]; d != nil && d.covers(path, stored) {
+		return true
 	}
-	return d.covers(path, stored)
+	if g := r.guarded[dist]; g != nil && g.recs.covers(path, stored) && !g.except(path) {
+		return true
+	}
+	return false
 }
 
 func (d *distRecords) covers(path string, stored time.Time) bool {
@@ -92,7 +104,43 @@ func (d *distRecords) covers(path string, stored time.Time) bool {
 // time at, without the records older than cutoff (in every distribution). r is not modified.
 // The path strings are copied.
 func (r *registry) with(dist string, paths []string, at, cutoff time.Time) *registry {
-	nr := &registry{dists: make(map[string]*distRecords)}
+	return r.withRecords(dist, paths, nil, at, cutoff)
+}
+
+// withExcept is with for records that never cover a path for which except returns true. A
+// distribution has one except function: the latest given replaces the one before.
+func (r *registry) withExcept(dist string, paths []string, except func(string) bool, at, cutoff time.Time) *registry {
+	return r.withRecords(dist, paths, except, at, cutoff)
+}
+
+// withRecords builds the next registry: plain records when except is nil, guarded ones otherwise.
+// Records older than cutoff are pruned everywhere.
+func (r *registry) withRecords(dist string, paths []string, except func(string) bool, at, cutoff time.Time) *registry {
+	nr := &registry{dists: make(map[string]*distRecords), guarded: make(map[string]*guardedRecords)}
+	if r != nil {
+		for id, g := range r.guarded {
+			if id == dist && except != nil {
+				continue // rebuilt below
+			}
+			recs := g.recs
+			if recs.oldest.Before(cutoff) {
+				recs = buildDist(recs, nil, time.Time{}, cutoff)
+			}
+			if recs != nil {
+				nr.guarded[id] = &guardedRecords{recs: recs, except: g.except}
+			}
+		}
+	}
+	if except != nil {
+		var old *distRecords
+		if r != nil && r.guarded[dist] != nil {
+			old = r.guarded[dist].recs
+		}
+		if recs := buildDist(old, paths, at, cutoff); recs != nil {
+			nr.guarded[strings.Clone(dist)] = &guardedRecords{recs: recs, except: except}
+		}
+		paths = nil // the plain records of dist are only pruned
+	}
 	var old *distRecords
 	if r != nil {
 		old = r.dists[dist]

@@ -311,3 +311,41 @@ func TestInvalidateConcurrent(t *testing.T) {
 // unsafeStringForTest returns a string sharing b's memory, as a caller's zero-copy conversion
 // of a request buffer would.
 func unsafeStringForTest(b []byte) string { return unsafe.String(&b[0], len(b)) }
+
+// TestInvalidateExcept: guarded records leave the paths their except function protects, and
+// plain records still cover them.
+func TestInvalidateExcept(t *testing.T) {
+	now := time.Now()
+	clock := func() time.Time { return now }
+	s, err := New(Config{MaxBytes: 8 << 20, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	put := func(path string) *Entry {
+		e := &Entry{Key: []byte("k" + path), Dist: "D", Path: path, Status: 200, Body: []byte("b"), Stored: now.Add(-time.Second), Expires: now.Add(time.Hour)}
+		if !s.Set(e) {
+			t.Fatalf("set %s", path)
+		}
+		return e
+	}
+	smoothMedia := func(p string) bool { return strings.Contains(p, ".ism") }
+	for _, p := range []string{"/v/a.ism/Manifest", "/v/a.ismv", "/v/poster.jpg", "/w/x.jpg"} {
+		put(p)
+	}
+	s.InvalidateExcept("D", []string{"/v/*"}, smoothMedia, now)
+	for p, gone := range map[string]bool{"/v/a.ism/Manifest": false, "/v/a.ismv": false, "/v/poster.jpg": true, "/w/x.jpg": false} {
+		if got := s.Get([]byte("k"+p)) == nil; got != gone {
+			t.Errorf("after guarded /v/*: %s gone=%v, want %v", p, got, gone)
+		}
+	}
+	// A plain invalidation in the same distribution keeps the guarded records and covers everything.
+	s.Invalidate("D", []string{"/w/*"}, now)
+	if s.Get([]byte("k/w/x.jpg")) != nil || s.Get([]byte("k/v/a.ismv")) == nil {
+		t.Errorf("plain /w/* after guarded /v/*: wrong entries survive")
+	}
+	key := []byte("k/v/a.ismv")
+	if allocs := testing.AllocsPerRun(100, func() { s.Get(key) }); allocs > 0 {
+		t.Errorf("Get with guarded records allocates %.1f", allocs)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/cfedge/edge/config"
+	"github.com/cfedge/edge/control"
 	"github.com/cfedge/edge/edge"
 )
 
@@ -124,8 +125,22 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "edge: distribution %s at %s (aliases: %s)\n", d.ID, d.DomainName, strings.Join(d.Aliases, ", "))
 	}
 
-	errc := make(chan error, 1)
+	api, err := control.New(control.Config{Config: cfg, Invalidator: srv.Store(), Logger: log})
+	if err != nil {
+		fmt.Fprintf(stderr, "edge: api: %v\n", err)
+		return 1
+	}
+	apiLn, err := net.Listen("tcp", cfg.Server.APIListen)
+	if err != nil {
+		ln.Close()
+		fmt.Fprintf(stderr, "edge: api listen: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "edge: CloudFront API on http://%s/ (auth: %s)\n", apiLn.Addr(), cfg.API.Auth)
+
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- api.Serve(apiLn) }()
 	sigc := make(chan os.Signal, 1)
 	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigc)
@@ -141,6 +156,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.Server.ShutdownTimeout))
 	defer cancel()
+	if err := api.Shutdown(ctx); err != nil {
+		fmt.Fprintf(stderr, "edge: api shutdown: %v\n", err)
+	}
 	if err := srv.Shutdown(ctx); err != nil {
 		fmt.Fprintf(stderr, "edge: shutdown: %v\n", err)
 		return 1
