@@ -259,3 +259,48 @@ error_caching_min_ttl = 60
 		})
 	}
 }
+
+// TestStaleServedWhenOriginFails: an expired object whose origin now fails (5xx or no answer) is
+// served stale for ErrorCachingMinTTL, then the origin is tried again (cloudfront.md §3.3).
+func TestStaleServedWhenOriginFails(t *testing.T) {
+	o := newTestOrigin(t)
+	var mu sync.Mutex
+	status := 200
+	o.handle("/s", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		st := status
+		mu.Unlock()
+		w.Header().Set("Cache-Control", "max-age=5")
+		w.WriteHeader(st)
+		if st == 200 {
+			io.WriteString(w, "good copy")
+		} else {
+			io.WriteString(w, "broken")
+		}
+	})
+	e := startEdge(t, baseConfig(""), o.port())
+	e.get(t, "/s")
+	mu.Lock()
+	status = 503
+	mu.Unlock()
+	e.clock.Advance(6 * time.Second)
+	r, b := e.get(t, "/s")
+	if r.StatusCode != 200 || b != "good copy" {
+		t.Fatalf("origin 503 on revalidation: %d %q, want the stale copy", r.StatusCode, b)
+	}
+	e.clock.Advance(5 * time.Second)
+	if _, b = e.get(t, "/s"); b != "good copy" || o.count("/s") != 2 {
+		t.Fatalf("within ErrorCachingMinTTL: %q, origin saw %d, want the stale copy without asking", b, o.count("/s"))
+	}
+	e.clock.Advance(6 * time.Second)
+	e.get(t, "/s")
+	if o.count("/s") != 3 {
+		t.Fatalf("after ErrorCachingMinTTL the origin is asked again: saw %d", o.count("/s"))
+	}
+	// A cached error is an Error on every answer.
+	o.static("/missing", 404, nil, "nope")
+	e.get(t, "/missing")
+	if r, _ := e.get(t, "/missing"); xcache(r) != "Error from cloudfront" || o.count("/missing") != 1 {
+		t.Errorf("cached 404: %q, origin saw %d", xcache(r), o.count("/missing"))
+	}
+}

@@ -56,7 +56,7 @@ func (s *Server) miss(ctx *fasthttp.RequestCtx, x *exchange, d *distribution, b 
 			s.pass(ctx, x, d, b)
 			return
 		}
-		x.xcache = xHit
+		x.xcache = hitResult(f.entry)
 		s.writeEntry(ctx, x, f.entry, s.now(), true)
 		return
 	}
@@ -78,7 +78,7 @@ func (s *Server) fetchFill(d *distribution, b *behavior.Behavior, req *origin.Re
 	now := s.now()
 	if err != nil {
 		if stale != nil {
-			return s.serveStale(d, stale)
+			return s.serveStale(d, stale, fasthttp.StatusGatewayTimeout, now)
 		}
 		return s.originFailure(d, b, key, path, err, req, now)
 	}
@@ -88,7 +88,7 @@ func (s *Server) fetchFill(d *distribution, b *behavior.Behavior, req *origin.Re
 	}
 	if stale != nil && resp.Status >= 500 {
 		resp.Body.Close()
-		return s.serveStale(d, stale)
+		return s.serveStale(d, stale, resp.Status, now)
 	}
 	if resp.ContentLength > s.maxObj {
 		return &fill{stream: resp, xcache: xMiss}
@@ -185,9 +185,19 @@ func (s *Server) refresh(d *distribution, b *behavior.Behavior, stale *cache.Ent
 }
 
 // serveStale answers with a stale entry when the origin fails on revalidation (cloudfront.md §3.3):
-// the stale copy is served and kept for ErrorCachingMinTTL before the origin is tried again.
-func (s *Server) serveStale(d *distribution, stale *cache.Entry) *fill {
-	return &fill{entry: stale, cached: true, shared: true, xcache: xHit}
+// the stale copy is served, and kept fresh for ErrorCachingMinTTL (of the failure's status) before
+// the origin is tried again.
+func (s *Server) serveStale(d *distribution, stale *cache.Entry, status int, now time.Time) *fill {
+	ttl, ok := d.errMinTTL[status]
+	if !ok {
+		ttl = 10 * time.Second
+	}
+	e := *stale
+	e.Expires = now.Add(ttl)
+	if ttl > 0 && s.store.Set(&e) {
+		return &fill{entry: &e, cached: true, shared: true, xcache: xHit}
+	}
+	return &fill{entry: stale, shared: true, xcache: xHit}
 }
 
 // originFailure builds CloudFront's answer when no origin response arrived: 504 for timeouts and

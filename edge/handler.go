@@ -4,19 +4,20 @@ import (
 	"bytes"
 
 	"github.com/cfedge/edge/behavior"
+	"github.com/cfedge/edge/cache"
 	"github.com/valyala/fasthttp"
 )
 
 // Header names and values written on every response; kept as []byte so writing them allocates nothing.
 var (
-	hVia       = []byte("Via")
-	hCfID      = []byte("X-Amz-Cf-Id")
-	hCfPop     = []byte("X-Amz-Cf-Pop")
-	hXCache    = []byte("X-Cache")
-	hAge       = []byte("Age")
-	hServer    = []byte("Server")
+	hVia        = []byte("Via")
+	hCfID       = []byte("X-Amz-Cf-Id")
+	hCfPop      = []byte("X-Amz-Cf-Pop")
+	hXCache     = []byte("X-Cache")
+	hAge        = []byte("Age")
+	hServer     = []byte("Server")
 	vCloudFront = []byte("CloudFront")
-	vTextHTML  = []byte("text/html")
+	vTextHTML   = []byte("text/html")
 
 	xHit        = []byte("Hit from cloudfront")
 	xRefreshHit = []byte("RefreshHit from cloudfront")
@@ -98,7 +99,7 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) {
 	x.key = b.Key.AppendKey(x.key, method, path, ctx.URI().QueryString(), &ctx.Request.Header)
 	e := s.store.Get(x.key)
 	if e != nil && e.Fresh(now) {
-		x.xcache = xHit
+		x.xcache = hitResult(e)
 		s.writeEntry(ctx, x, e, now, true)
 		return
 	}
@@ -106,6 +107,14 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) {
 		return
 	}
 	s.miss(ctx, x, d, b, path, e, now)
+}
+
+// hitResult is the X-Cache of an answer from the cache: a cached error stays an Error.
+func hitResult(e *cache.Entry) []byte {
+	if e.Status >= 400 {
+		return xError
+	}
+	return xHit
 }
 
 // cacheable says whether this request may be answered from, and fill, the cache.
@@ -194,4 +203,3 @@ func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {
 	ctx.Response.SetBody(appendErrorPage(nil, status, msg, id[:]))
 	ctx.SetConnectionClose()
 }
-

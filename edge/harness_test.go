@@ -194,7 +194,10 @@ func startEdge(t testing.TB, toml string, originPort int) *testEdge {
 
 type testWriter struct{ t testing.TB }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 // viewer is an HTTP client that never decompresses or reuses surprises.
 var viewer = &http.Client{
