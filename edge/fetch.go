@@ -57,7 +57,7 @@ func (s *Server) miss(ctx *fasthttp.RequestCtx, x *exchange, d *distribution, b 
 			return
 		}
 		x.xcache = hitResult(f.entry)
-		s.writeEntry(ctx, x, f.entry, s.now(), true)
+		s.answer(ctx, x, d, f.entry, true)
 		return
 	}
 	x.xcache = f.xcache
@@ -67,7 +67,7 @@ func (s *Server) miss(ctx *fasthttp.RequestCtx, x *exchange, d *distribution, b 
 	case f.truncated > 0:
 		s.writeTruncated(ctx, x, f.entry, f.truncated)
 	default:
-		s.writeEntry(ctx, x, f.entry, s.now(), false)
+		s.answer(ctx, x, d, f.entry, false)
 	}
 }
 

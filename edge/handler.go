@@ -100,7 +100,7 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) {
 	e := s.store.Get(x.key)
 	if e != nil && e.Fresh(now) {
 		x.xcache = hitResult(e)
-		s.writeEntry(ctx, x, e, now, true)
+		s.answer(ctx, x, d, e, true)
 		return
 	}
 	if b.SmoothStreaming && smoothCandidate(path) && s.smoothMiss(ctx, x, d, b, path, now) {

@@ -66,6 +66,7 @@ type distribution struct {
 	errMinTTL map[int]time.Duration
 	keyPrefix []byte // id + 0 byte: cache keys never collide across distributions
 	resolvers map[*behavior.Behavior]*smooth.Resolver
+	pages     map[int]customPage // custom error responses with a page, by error code
 }
 
 // New builds a Server from a validated configuration. It opens no sockets.
@@ -139,9 +140,13 @@ func newDistribution(s *Server, c *config.Config, dc *config.Distribution) (*dis
 	if dc.DefaultRootObject != "" {
 		d.rootObj = "/" + dc.DefaultRootObject
 	}
+	d.pages = make(map[int]customPage)
 	for _, e := range dc.CustomErrorResponses {
 		if e.ErrorCachingMinTTL != nil {
 			d.errMinTTL[e.ErrorCode] = time.Duration(*e.ErrorCachingMinTTL) * time.Second
+		}
+		if e.ResponsePagePath != "" {
+			d.pages[e.ErrorCode] = customPage{path: e.ResponsePagePath, code: e.ResponseCode}
 		}
 	}
 	opts := origin.Options{Logger: log}

@@ -53,11 +53,11 @@ func (s *Server) smoothMiss(ctx *fasthttp.RequestCtx, x *exchange, d *distributi
 	})
 	if shared && f.shared {
 		x.xcache = xHit
-		s.writeEntry(ctx, x, f.entry, s.now(), true)
+		s.answer(ctx, x, d, f.entry, true)
 		return true
 	}
 	x.xcache = f.xcache
-	s.writeEntry(ctx, x, f.entry, s.now(), false)
+	s.answer(ctx, x, d, f.entry, false)
 	return true
 }
 

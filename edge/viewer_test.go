@@ -424,3 +424,34 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Errorf("still accepting after Shutdown")
 	}
 }
+
+// TestCustomErrorResponses: an SPA-style 404 → /index.html with 200, the page fetched through
+// the behavior matching its path and cached; a missing page gives the page origin's status.
+func TestCustomErrorResponses(t *testing.T) {
+	o := newTestOrigin(t)
+	o.static("/index.html", 200, map[string]string{"Content-Type": "text/html"}, "<app>")
+	o.static("/boom", 503, nil, "origin down")
+	e := startEdge(t, baseConfig(`
+[[distribution.custom_error_response]]
+error_code = 404
+response_page_path = "/index.html"
+response_code = 200
+[[distribution.custom_error_response]]
+error_code = 503
+response_page_path = "/errors/503.html"
+response_code = 503
+`), o.port())
+	for i := 0; i < 2; i++ {
+		r, b := e.get(t, "/some/client/route")
+		if r.StatusCode != 200 || b != "<app>" || xcache(r) != "Error from cloudfront" {
+			t.Fatalf("404 with a custom page: %d %q %q", r.StatusCode, b, xcache(r))
+		}
+	}
+	if o.count("/index.html") != 1 || o.count("/some/client/route") != 1 {
+		t.Errorf("origin saw page %d times, route %d times: both should be cached", o.count("/index.html"), o.count("/some/client/route"))
+	}
+	r, _ := e.get(t, "/boom")
+	if r.StatusCode != 404 {
+		t.Errorf("custom page missing on its origin: %d, want the page origin's 404", r.StatusCode)
+	}
+}
