@@ -14,9 +14,11 @@ run:
 build:
 	$(GO) build -o bin/edge ./cmd/edge
 
-## test: lint, then every test (integration tests start real servers on 127.0.0.1)
-test: lint
+## test: lint, every Go test (integration tests start real servers on 127.0.0.1), then the
+## end-to-end scripts that drive the built binary with real clients (the aws CLI)
+test: lint build
 	$(GO) test -count=1 -timeout 30m $(PKGS)
+	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/e2e-invalidation.sh
 
 ## bench: hot-path benchmarks with allocation counts
 bench:

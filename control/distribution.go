@@ -297,7 +297,8 @@ func buildDistConfig(c *config.Config, d *config.Distribution) xmlDistConfig {
 
 // buildOrigin renders one origin. s3 origins show their bucket's domain (or the custom
 // endpoint's host); http origins their domain name; dir origins, which CloudFront has no
-// counterpart for, appear as custom origins whose DomainName is the served folder.
+// counterpart for, appear as custom origins on "localhost" (the folder is not shown: it would
+// leak the server's file system and make the ETag depend on where the config lives).
 func buildOrigin(o *config.Origin) xmlOrigin {
 	x := xmlOrigin{
 		ID:                 o.ID,
@@ -324,18 +325,32 @@ func buildOrigin(o *config.Origin) xmlOrigin {
 		x.S3OriginConfig = &xmlS3Config{}
 	default:
 		if o.Kind == config.KindDir {
-			x.DomainName = o.Path
+			x.DomainName = "localhost"
 		}
 		x.CustomOriginConfig = &xmlCustomConfig{
-			HTTPPort:               o.HTTPPort,
-			HTTPSPort:              o.HTTPSPort,
-			OriginProtocolPolicy:   o.OriginProtocolPolicy,
+			HTTPPort:               orInt(o.HTTPPort, config.DefaultHTTPPort),
+			HTTPSPort:              orInt(o.HTTPSPort, config.DefaultHTTPSPort),
+			OriginProtocolPolicy:   orStr(o.OriginProtocolPolicy, config.DefaultOriginProtocolPolicy),
 			OriginSslProtocols:     strItems("SslProtocol", []string{"TLSv1.2"}),
 			OriginReadTimeout:      int64(o.OriginReadTimeout.D() / time.Second),
 			OriginKeepaliveTimeout: int64(o.OriginKeepaliveTimeout.D() / time.Second),
 		}
 	}
 	return x
+}
+
+func orInt(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func orStr(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }
 
 func buildBehavior(c *config.Config, b *config.Behavior, withPattern bool) xmlBehavior {

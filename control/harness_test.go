@@ -181,6 +181,40 @@ func (h *harness) raw(method, path, body, key, secret, region string, signTime t
 	return resp.StatusCode, resp.Header, string(b)
 }
 
+// rawTampered signs method+path with signedBody, then sends sentBody, to sentPath when it is
+// not empty, keeping the signature headers.
+func (h *harness) rawTampered(method, path, signedBody, sentBody, sentPath string) (int, http.Header, string) {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.url+path, strings.NewReader(signedBody))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(signedBody))
+	err = v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: testKey1, SecretAccessKey: testSecret1},
+		req, hex.EncodeToString(sum[:]), "cloudfront", "us-east-1", time.Now())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if sentPath == "" {
+		sentPath = path
+	}
+	sent, err := http.NewRequest(method, h.url+sentPath, strings.NewReader(sentBody))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	sent.Header = req.Header.Clone()
+	if len(sentBody) != len(signedBody) {
+		h.t.Fatal("rawTampered: keep the body length, so only the content differs")
+	}
+	resp, err := http.DefaultClient.Do(sent)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
 // apiErr returns the AWS error code, message and HTTP status of err (empty and 0 when err is
 // not an API error).
 func apiErr(err error) (code, msg string, status int) {

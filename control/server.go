@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
@@ -18,7 +17,8 @@ import (
 	"github.com/cfedge/edge/config"
 )
 
-// Invalidator is where invalidations go; *cache.Store satisfies it. Invalidate must record
+// Invalidator is where invalidations go; *cache.Store satisfies it (and SmoothAwareInvalidator
+// too). Invalidate must record
 // (dist, path or "prefix*", at) so that every cached object of dist whose path matches and that
 // was stored at or before at is treated as absent from then on, without walking the cache.
 type Invalidator interface {
@@ -30,7 +30,9 @@ type Invalidator interface {
 // except return true is not affected by these records. except is evaluated lazily (when an
 // entry is looked up), must be safe for concurrent use, and allocates nothing. When the
 // Invalidator given to New also implements this interface, wildcards that may cover Smooth
-// Streaming media go through it so that the Smooth media stay cached.
+// Streaming media go through it so that the Smooth media stay cached; the Server always passes
+// the same predicate for a distribution (the SmoothMedia rule), and records wildcards plainly
+// (Smooth media included) when the Invalidator lacks the interface.
 type SmoothAwareInvalidator interface {
 	InvalidateExcept(dist string, paths []string, except func(path string) bool, at time.Time)
 }
@@ -74,7 +76,9 @@ type Server struct {
 	keepCompleted int
 
 	srv  *fasthttp.Server
-	shut atomic.Bool
+	lnMu sync.Mutex
+	lns  []net.Listener // every listener given to Serve
+	shut bool           // Shutdown was called
 }
 
 // dist is one distribution as the API sees it.
@@ -177,20 +181,39 @@ func (f fasthttpLogger) Printf(format string, args ...any) {
 	f.l.Debug("control API: " + fmt.Sprintf(format, args...))
 }
 
-// Serve answers API requests on ln until Shutdown; it returns nil after Shutdown.
+// Serve answers API requests on ln until Shutdown, and then returns nil (also when Shutdown
+// came first: ln is then closed at once). Other errors are the listener's.
 func (s *Server) Serve(ln net.Listener) error {
-	if s.shut.Load() {
+	s.lnMu.Lock()
+	if s.shut {
+		s.lnMu.Unlock()
 		_ = ln.Close()
-		return fmt.Errorf("control: serve: %w", net.ErrClosed)
+		return nil
 	}
-	return s.srv.Serve(ln)
+	s.lns = append(s.lns, ln)
+	s.lnMu.Unlock()
+	err := s.srv.Serve(ln)
+	s.lnMu.Lock()
+	shut := s.shut
+	s.lnMu.Unlock()
+	if shut {
+		return nil
+	}
+	return err
 }
 
-// Shutdown stops accepting connections and waits for running requests to finish, or for ctx
-// to end (then it returns ctx's error).
+// Shutdown closes the listeners and waits for running requests to finish, or for ctx to end
+// (then it returns ctx's error).
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.shut.Store(true)
-	return s.srv.ShutdownWithContext(ctx)
+	s.lnMu.Lock()
+	s.shut = true
+	lns := s.lns
+	s.lnMu.Unlock()
+	err := s.srv.ShutdownWithContext(ctx)
+	for _, ln := range lns {
+		_ = ln.Close() // a Serve that had not yet reached fasthttp stops on its next Accept
+	}
+	return err
 }
 
 // SmoothMedia reports whether path, in distribution dist, names Smooth Streaming media served

@@ -68,4 +68,3 @@ func (s *Server) errorPage(ctx *fasthttp.RequestCtx, x *exchange, d *distributio
 type noHeaders struct{}
 
 func (noHeaders) Peek(string) []byte { return nil }
-

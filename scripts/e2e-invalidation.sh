@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# End-to-end check of the invalidation API with the real AWS CLI.
+#
+# Starts bin/edge (build it first: make build; or set EDGE_BIN) on two free loopback ports with a
+# temporary config: one distribution whose dir origin serves a temporary folder, and the
+# CloudFront API signed with the development key of config/default.toml. Then:
+#   GET /obj.txt (Miss, then Hit); change the file; GET again (still the cached copy);
+#   aws cloudfront create-invalidation --paths /obj.txt; aws cloudfront wait invalidation-completed;
+#   GET /obj.txt (Miss with the new content, then Hit).
+# Also checks that a wrongly signed CLI call is refused. Prints "N passed, N failed" and exits
+# non-zero on any failure. Every command is bounded in time; the edge process is stopped on exit.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+EDGE_BIN=${EDGE_BIN:-bin/edge}
+DIST=EDFDVBD6EXAMPLE
+KEY=AKIAEDGEDEVEXAMPLE01
+SECRET=edgeDevSecretKeyDoNotUseInProduction0001
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok   - $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL - $*"; }
+finish() {
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ] && exit 0
+	exit 1
+}
+check() { # check DESCRIPTION GOT WANT
+	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2', want '$3'"; fi
+}
+
+for tool in curl python3 timeout; do
+	command -v "$tool" >/dev/null || { bad "$tool is not installed"; finish; }
+done
+command -v aws >/dev/null || { bad "the aws CLI is not installed (Debian package awscli)"; finish; }
+[ -x "$EDGE_BIN" ] || { bad "$EDGE_BIN is missing: run make build first"; finish; }
+
+tmp=$(mktemp -d)
+edge_pid=""
+cleanup() {
+	if [ -n "$edge_pid" ]; then
+		kill "$edge_pid" 2>/dev/null
+		for _ in $(seq 50); do kill -0 "$edge_pid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$edge_pid" 2>/dev/null
+		wait "$edge_pid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+viewer_port=$(free_port)
+api_port=$(free_port)
+while [ "$api_port" = "$viewer_port" ]; do api_port=$(free_port); done
+viewer=http://127.0.0.1:$viewer_port
+api=http://127.0.0.1:$api_port
+
+mkdir "$tmp/www"
+printf 'version one\n' >"$tmp/www/obj.txt"
+printf 'ready\n' >"$tmp/www/ready.txt"
+cat >"$tmp/edge.toml" <<EOF
+[server]
+listen = "127.0.0.1:$viewer_port"
+api_listen = "127.0.0.1:$api_port"
+
+[api]
+auth = "sigv4"
+
+[[api.key]]
+access_key_id = "$KEY"
+secret_access_key = "$SECRET"
+
+[[distribution]]
+id = "$DIST"
+aliases = ["127.0.0.1", "localhost"]
+
+[[distribution.origin]]
+id = "www"
+kind = "dir"
+path = "www"
+
+[distribution.default_behavior]
+target_origin_id = "www"
+min_ttl = 0
+default_ttl = 86400
+max_ttl = 31536000
+EOF
+
+"$EDGE_BIN" serve -config "$tmp/edge.toml" -listen "127.0.0.1:$viewer_port" -api-listen "127.0.0.1:$api_port" \
+	>"$tmp/edge.log" 2>&1 &
+edge_pid=$!
+
+# Wait (at most 15 s) until the viewer answers and the API refuses an unsigned request.
+up=""
+for _ in $(seq 150); do
+	v=$(curl -s -m 1 -o /dev/null -w '%{http_code}' "$viewer/ready.txt" 2>/dev/null)
+	a=$(curl -s -m 1 -o /dev/null -w '%{http_code}' "$api/2020-05-31/distribution" 2>/dev/null)
+	if [ "$v" = 200 ] && [ "$a" = 403 ]; then up=yes; break; fi
+	kill -0 "$edge_pid" 2>/dev/null || break
+	sleep 0.1
+done
+if [ -z "$up" ]; then
+	bad "edge did not start serving viewers on $viewer and the API on $api (viewer $v, API $a); log:"
+	sed 's/^/    /' "$tmp/edge.log"
+	finish
+fi
+ok "edge serves viewers on $viewer and the API on $api (unsigned API request: 403)"
+
+xcache=""
+body=""
+get() { # GET /obj.txt into $xcache and $body
+	xcache=""
+	body=""
+	curl -s -m 10 -D "$tmp/h" -o "$tmp/b" "$viewer/obj.txt" || return
+	xcache=$(tr -d '\r' <"$tmp/h" | sed -n 's/^[Xx]-[Cc]ache: //p')
+	body=$(cat "$tmp/b")
+}
+
+get
+check "first GET /obj.txt" "$xcache / $body" "Miss from cloudfront / version one"
+get
+check "second GET /obj.txt" "$xcache / $body" "Hit from cloudfront / version one"
+printf 'version two\n' >"$tmp/www/obj.txt"
+get
+check "GET /obj.txt after the file changed: still the cached copy" "$xcache / $body" "Hit from cloudfront / version one"
+
+export AWS_ACCESS_KEY_ID=$KEY AWS_SECRET_ACCESS_KEY=$SECRET AWS_DEFAULT_REGION=us-east-1
+export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER="" AWS_EC2_METADATA_DISABLED=true
+cf() { timeout 60 aws --endpoint-url "$api" cloudfront "$@"; }
+
+if out=$(AWS_SECRET_ACCESS_KEY=not-the-secret cf list-invalidations --distribution-id "$DIST" 2>&1); then
+	bad "a call signed with the wrong secret succeeded: $out"
+elif grep -q SignatureDoesNotMatch <<<"$out"; then
+	ok "a call signed with the wrong secret is refused (SignatureDoesNotMatch)"
+else
+	bad "a call signed with the wrong secret failed otherwise: $out"
+fi
+
+etag=$(cf get-distribution --id "$DIST" --query ETag --output text 2>&1)
+if [[ $etag =~ ^E[A-Z2-7]{13}$ ]]; then ok "get-distribution gives ETag $etag"; else bad "get-distribution: $etag"; fi
+
+id=$(cf create-invalidation --distribution-id "$DIST" --paths /obj.txt --query Invalidation.Id --output text 2>&1)
+if [[ $id =~ ^I[A-Z0-9]{13}$ ]]; then
+	ok "create-invalidation --paths /obj.txt: $id"
+	if out=$(timeout 120 aws --endpoint-url "$api" cloudfront wait invalidation-completed \
+		--distribution-id "$DIST" --id "$id" 2>&1); then
+		ok "wait invalidation-completed"
+	else
+		bad "wait invalidation-completed: $out"
+	fi
+	check "get-invalidation status" "$(cf get-invalidation --distribution-id "$DIST" --id "$id" \
+		--query Invalidation.Status --output text 2>&1)" "Completed"
+	check "list-invalidations shows it first" "$(cf list-invalidations --distribution-id "$DIST" \
+		--query 'InvalidationList.Items[0].Id' --output text 2>&1)" "$id"
+else
+	bad "create-invalidation: $id"
+fi
+
+get
+check "GET /obj.txt after the invalidation: refetched from the origin" "$xcache / $body" \
+	"Miss from cloudfront / version two"
+get
+check "GET /obj.txt again: cached again" "$xcache / $body" "Hit from cloudfront / version two"
+
+finish
