@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"github.com/valyala/fasthttp"
 	"net/http"
 	"slices"
 	"strconv"
@@ -150,36 +151,15 @@ func cacheForms(p string) []string {
 	return forms
 }
 
-// decodePercent decodes every well-formed %XX escape of s and leaves everything else alone.
+// decodePercent returns s as the viewer side sees a request path: percent-decoded and normalised
+// by fasthttp's own URI code, so that invalidation paths and cache entries agree byte for byte.
 func decodePercent(s string) string {
 	if strings.IndexByte(s, '%') < 0 {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
-			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
-			i += 2
-			continue
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c >= 'a':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
+	var u fasthttp.URI
+	u.SetPath(s)
+	return string(u.Path())
 }
 
 // samePaths reports whether a and b hold the same paths, in any order, duplicates counted.
