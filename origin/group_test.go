@@ -151,7 +151,7 @@ func TestNew(t *testing.T) {
 	}{
 		{"http", ""},
 		{"dir", ""},
-		{"s3", "not implemented yet"},
+		{"s3", ""},
 		{"ftp", `kind "ftp"`},
 	}
 	for _, tt := range tests {

@@ -163,8 +163,8 @@ func (o Options) now() func() time.Time {
 	return o.Now
 }
 
-// New builds the Fetcher for one configured origin, dispatching on cfg.Kind ("http" or "dir";
-// "s3" is not implemented yet). The result also implements io.Closer.
+// New builds the Fetcher for one configured origin, dispatching on cfg.Kind ("http", "s3" or
+// "dir"). The result also implements io.Closer.
 func New(cfg config.Origin, opts Options) (Fetcher, error) {
 	switch cfg.Kind {
 	case config.KindHTTP:
@@ -180,7 +180,7 @@ func New(cfg config.Origin, opts Options) (Fetcher, error) {
 		}
 		return d, nil
 	case config.KindS3:
-		return nil, fmt.Errorf("origin %q: kind %q: not implemented yet", cfg.ID, cfg.Kind)
+		return s3Fetcher(NewS3(cfg, opts))
 	}
 	return nil, fmt.Errorf("origin %q: kind %q: want %q, %q or %q", cfg.ID, cfg.Kind,
 		config.KindHTTP, config.KindS3, config.KindDir)

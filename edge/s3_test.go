@@ -1,0 +1,269 @@
+package edge
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/cfedge/edge/internal/s3server"
+)
+
+// s3EdgeConfig is a distribution whose default behavior reads the private bucket "media" with
+// the server's keys; "/wrong/*" reads it with a wrong secret and "/public/*" reads the public
+// bucket "open" anonymously. extra is appended TOML (cache settings, behaviors).
+func s3EdgeConfig(srv *s3server.Server, cache, extra string) string {
+	return strings.NewReplacer(
+		"{{ENDPOINT}}", srv.Endpoint,
+		"{{KEY}}", srv.AccessKey,
+		"{{SECRET}}", srv.SecretKey,
+		"{{CACHE}}", cache,
+	).Replace(`
+[server]
+pop = "TST1-C1"
+[cache]
+{{CACHE}}
+[api]
+auth = "none"
+[[distribution]]
+id = "ES3DIST"
+domain_name = "ds3test00000001.cloudfront.net"
+[[distribution.origin]]
+id = "media"
+kind = "s3"
+bucket = "media"
+endpoint = "{{ENDPOINT}}"
+region = "us-east-1"
+access = "sigv4"
+access_key_id = "{{KEY}}"
+secret_access_key = "{{SECRET}}"
+connection_attempts = 1
+connection_timeout = "2s"
+origin_read_timeout = "10s"
+[[distribution.origin]]
+id = "wrong"
+kind = "s3"
+bucket = "media"
+endpoint = "{{ENDPOINT}}"
+access_key_id = "{{KEY}}"
+secret_access_key = "not-the-secret"
+connection_attempts = 1
+[[distribution.origin]]
+id = "open"
+kind = "s3"
+bucket = "open"
+endpoint = "{{ENDPOINT}}"
+access = "anonymous"
+connection_attempts = 1
+[[distribution.behavior]]
+path_pattern = "/wrong/*"
+target_origin_id = "wrong"
+[[distribution.behavior]]
+path_pattern = "/public/*"
+target_origin_id = "open"
+` + extra + `
+[distribution.default_behavior]
+target_origin_id = "media"
+default_ttl = 60
+`)
+}
+
+// startS3Edge starts an S3 server with the buckets "media" (private) and "open" (public) and
+// an edge in front of it.
+func startS3Edge(t *testing.T, cache string) (*s3server.Server, *testEdge) {
+	t.Helper()
+	srv := s3server.Start(t)
+	srv.CreateBucket("media")
+	srv.CreateBucket("open")
+	srv.MakePublic("open")
+	if cache == "" {
+		cache = "memory = \"64MiB\"\nmax_object_size = \"8MiB\""
+	}
+	return srv, startEdge(t, s3EdgeConfig(srv, cache, ""), 0)
+}
+
+func TestS3OriginThroughEdge(t *testing.T) {
+	srv, e := startS3Edge(t, "")
+	srv.PutObject(&s3.PutObjectInput{Bucket: aws.String("media"), Key: aws.String("docs/readme.txt"),
+		Body: strings.NewReader("0123456789abcdef"), ContentType: aws.String("text/plain")})
+	srv.Put("media", "wrong/obj.txt", []byte("never served"))
+	srv.Put("open", "public/obj.txt", []byte("public object"))
+	srv.Put("media", "a b+c/ünï 100%.txt", []byte("special key"))
+
+	r, body := e.get(t, "/docs/readme.txt")
+	if r.StatusCode != 200 || body != "0123456789abcdef" || xcache(r) != "Miss from cloudfront" ||
+		r.Header.Get("Content-Type") != "text/plain" || r.Header.Get("Etag") == "" {
+		t.Fatalf("signed GET: %d %q %q %v", r.StatusCode, body, xcache(r), r.Header)
+	}
+	r, body = e.get(t, "/docs/readme.txt")
+	if r.StatusCode != 200 || body != "0123456789abcdef" || xcache(r) != "Hit from cloudfront" {
+		t.Errorf("second GET: %d %q %q", r.StatusCode, body, xcache(r))
+	}
+	r, body = e.do(t, "GET", "/docs/readme.txt", map[string]string{"Range": "bytes=4-7"})
+	if r.StatusCode != 206 || body != "4567" || r.Header.Get("Content-Range") != "bytes 4-7/16" {
+		t.Errorf("Range: %d %q %q", r.StatusCode, body, r.Header.Get("Content-Range"))
+	}
+	r, body = e.do(t, "HEAD", "/docs/readme.txt", nil)
+	if r.StatusCode != 200 || body != "" || r.ContentLength != 16 {
+		t.Errorf("HEAD: %d %q %d", r.StatusCode, body, r.ContentLength)
+	}
+
+	r, body = e.get(t, "/a%20b+c/%C3%BCn%C3%AF%20100%25.txt")
+	if r.StatusCode != 200 || body != "special key" {
+		t.Errorf("special key: %d %q", r.StatusCode, body)
+	}
+
+	r, body = e.get(t, "/public/obj.txt")
+	if r.StatusCode != 200 || body != "public object" {
+		t.Errorf("anonymous public bucket: %d %q", r.StatusCode, body)
+	}
+
+	// Wrong credentials: S3's 403 reaches the viewer as CloudFront passes it, and (no
+	// max-age) is not cached.
+	for i := 0; i < 2; i++ {
+		r, body = e.get(t, "/wrong/obj.txt")
+		if r.StatusCode != 403 || xcache(r) != "Error from cloudfront" || !strings.Contains(body, "<Code>SignatureDoesNotMatch</Code>") ||
+			r.Header.Get("Content-Type") != "application/xml" {
+			t.Errorf("wrong secret #%d: %d %q %q\n%s", i, r.StatusCode, xcache(r), r.Header.Get("Content-Type"), body)
+		}
+	}
+}
+
+func TestS3NoSuchKeyCachedTenSeconds(t *testing.T) {
+	srv, e := startS3Edge(t, "")
+	r, body := e.get(t, "/later.txt")
+	if r.StatusCode != 404 || xcache(r) != "Error from cloudfront" || !strings.Contains(body, "<Code>NoSuchKey</Code>") {
+		t.Fatalf("missing key: %d %q\n%s", r.StatusCode, xcache(r), body)
+	}
+	srv.Put("media", "later.txt", []byte("arrived"))
+	e.clock.Advance(9 * time.Second)
+	r, body = e.get(t, "/later.txt")
+	if r.StatusCode != 404 || xcache(r) != "Error from cloudfront" || !strings.Contains(body, "NoSuchKey") {
+		t.Errorf("within the 10 s error caching: %d %q (the cached 404 should be served)", r.StatusCode, xcache(r))
+	}
+	e.clock.Advance(2 * time.Second)
+	r, body = e.get(t, "/later.txt")
+	if r.StatusCode != 200 || body != "arrived" || xcache(r) != "Miss from cloudfront" {
+		t.Errorf("after the 10 s error caching: %d %q %q", r.StatusCode, body, xcache(r))
+	}
+}
+
+func TestS3ReplacedObjectFreshAfterTTL(t *testing.T) {
+	srv, e := startS3Edge(t, "")
+	put := func(body string) {
+		srv.PutObject(&s3.PutObjectInput{Bucket: aws.String("media"), Key: aws.String("page.html"),
+			Body: strings.NewReader(body), CacheControl: aws.String("max-age=30")})
+	}
+	put("version 1")
+	if r, body := e.get(t, "/page.html"); body != "version 1" || xcache(r) != "Miss from cloudfront" {
+		t.Fatalf("first GET: %q %q", body, xcache(r))
+	}
+	// Expired but unchanged: the edge revalidates with a signed conditional GET; S3's 304 makes
+	// it a RefreshHit.
+	e.clock.Advance(31 * time.Second)
+	if r, body := e.get(t, "/page.html"); body != "version 1" || xcache(r) != "RefreshHit from cloudfront" {
+		t.Errorf("expired, unchanged: %q %q", body, xcache(r))
+	}
+	time.Sleep(1100 * time.Millisecond) // a new Last-Modified second for version 2
+	put("version 2")
+	e.clock.Advance(29 * time.Second)
+	if r, body := e.get(t, "/page.html"); body != "version 1" || xcache(r) != "Hit from cloudfront" {
+		t.Errorf("replaced, within the TTL: %q %q, want the cached version 1", body, xcache(r))
+	}
+	e.clock.Advance(2 * time.Second)
+	if r, body := e.get(t, "/page.html"); body != "version 2" || xcache(r) != "Miss from cloudfront" {
+		t.Errorf("replaced, after the TTL: %q %q, want version 2", body, xcache(r))
+	}
+	if r, body := e.get(t, "/page.html"); body != "version 2" || xcache(r) != "Hit from cloudfront" {
+		t.Errorf("version 2 again: %q %q", body, xcache(r))
+	}
+}
+
+// pattern fills p with the bytes of a 100 MiB test object starting at offset off.
+func pattern(p []byte, off int64) {
+	for i := range p {
+		n := off + int64(i)
+		p[i] = byte(n*7 + n>>13)
+	}
+}
+
+func TestS3LargeObjectStreams(t *testing.T) {
+	const size = 100 << 20
+	srv, e := startS3Edge(t, "memory = \"64MiB\"\nmax_object_size = \"1MiB\"")
+	// Write the object to a file (hashing it on the way) and upload from there, so the test
+	// itself never holds it.
+	path := filepath.Join(t.TempDir(), "big.bin")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sha256.New()
+	w := bufio.NewWriterSize(io.MultiWriter(f, want), 1<<20)
+	buf := make([]byte, 1<<20)
+	for off := int64(0); off < size; off += int64(len(buf)) {
+		pattern(buf, off)
+		w.Write(buf)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	srv.PutObject(&s3.PutObjectInput{Bucket: aws.String("media"), Key: aws.String("video/big.bin"), Body: f,
+		ContentLength: aws.Int64(size)})
+	f.Close()
+
+	runtime.GC()
+	var peak atomic.Uint64
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		var ms runtime.MemStats
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			runtime.ReadMemStats(&ms)
+			if ms.HeapAlloc > peak.Load() {
+				peak.Store(ms.HeapAlloc)
+			}
+		}
+	}()
+	for i := 0; i < 2; i++ {
+		req, _ := http.NewRequest("GET", "http://"+e.addr+"/video/big.bin", nil)
+		req.Host = e.host
+		resp, err := viewer.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := sha256.New()
+		n, err := io.Copy(got, resp.Body)
+		resp.Body.Close()
+		if err != nil || n != size || resp.ContentLength != size || string(got.Sum(nil)) != string(want.Sum(nil)) {
+			t.Fatalf("GET #%d: %d, %d bytes of %d (Content-Length %d), err %v, same bytes %v",
+				i, resp.StatusCode, n, size, resp.ContentLength, err, string(got.Sum(nil)) == string(want.Sum(nil)))
+		}
+		if xcache(resp) != "Miss from cloudfront" {
+			t.Errorf("GET #%d: X-Cache %q; an object over max_object_size streams through uncached", i, xcache(resp))
+		}
+	}
+	close(stop)
+	<-done
+	if p := peak.Load(); p > 64<<20 {
+		t.Errorf("heap peaked at %d MiB while streaming 100 MiB twice, want < 64 MiB", p>>20)
+	}
+	t.Logf("heap peak %.1f MiB", float64(peak.Load())/(1<<20))
+}

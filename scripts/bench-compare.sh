@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# bench-compare.sh (make bench-compare): edge against nginx and Varnish as caching proxies in
+# front of one origin, plus a bare fasthttp server answering the same bytes from memory (the
+# framework's ceiling). Every server listens on 127.0.0.1 only, every run is bounded, and every
+# process started here is stopped on exit.
+#
+#   A=edge B=nginx C=varnish D=ceiling, rounds A B C D A B C D …, then medians and ratios.
+#
+# Environment: DUR (one run, default 5s), ROUNDS (default 3), C_SMALL / C_LARGE (connections
+# for the 1 KiB / 1 MiB cases, default 64 / 16), ZIPF_CACHE (edge cache for the zipf/RSS
+# check, default 64MiB), EDGE (binary, default bin/edge; built unless NO_BUILD=1), KEEP=1
+# (keep the work directory with every JSON report and log).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DUR=${DUR:-5s}
+ROUNDS=${ROUNDS:-3}
+C_SMALL=${C_SMALL:-64}
+C_LARGE=${C_LARGE:-16}
+ZIPF_CACHE=${ZIPF_CACHE:-64MiB}
+ZIPF_OBJ=${ZIPF_OBJ:-16KiB}
+EDGE=${EDGE:-bin/edge}
+GO=${GO:-go}
+
+log() { printf '%s\n' "$*" >&2; }
+die() { log "bench-compare: $*"; exit 1; }
+
+# --- tools -------------------------------------------------------------------------------
+if [ "${NO_BUILD:-}" != 1 ]; then
+	log "building $EDGE"
+	$GO build -o "$EDGE" ./cmd/edge
+fi
+"$EDGE" bench help >/dev/null 2>&1 || die "$EDGE has no 'bench' command (is bench.Main wired in cmd/edge?)"
+if ! command -v nginx >/dev/null || ! command -v varnishd >/dev/null || ! command -v jq >/dev/null; then
+	[ "$(id -u)" = 0 ] || die "nginx, varnish or jq is missing and we are not root to apt-get them"
+	log "installing nginx, varnish and jq (apt-get)"
+	apt-get update -qq >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light varnish jq >/dev/null
+fi
+
+WORK=$(mktemp -d /tmp/edge-bench-compare.XXXXXX)
+SHM=$(mktemp -d /dev/shm/edge-bench-nginx.XXXXXX) # nginx proxy_cache on tmpfs
+mkdir -p "$WORK/res"
+PIDS=()
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+	rm -rf "$SHM"
+	if [ "${KEEP:-}" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start NAME CMD…: run CMD in the background, output in $WORK/NAME.log.
+start() {
+	local name=$1
+	shift
+	"$@" >"$WORK/$name.log" 2>&1 &
+	PIDS+=($!)
+}
+
+# addr_from LOG SED-REGEX: wait for a listening address printed in a log.
+addr_from() {
+	local i a
+	for i in $(seq 100); do
+		a=$(sed -n "s#$2#\\1#p" "$WORK/$1.log" | head -n1)
+		[ -n "$a" ] && { echo "$a"; return; }
+		sleep 0.1
+	done
+	cat "$WORK/$1.log" >&2
+	die "$1 did not start"
+}
+
+# free_port: a port on 127.0.0.1 that nothing listens on now.
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+}
+
+# ready URL: wait until URL answers 2xx (probing with our own client).
+ready() {
+	local i
+	for i in $(seq 100); do
+		"$EDGE" bench -url "$1" -size /bytes/1 -no-warm -n 1 -d 1s -json >/dev/null 2>&1 && return
+		sleep 0.1
+	done
+	die "$1 is not answering"
+}
+
+# --- the origin and the four targets -----------------------------------------------------
+start origin "$EDGE" bench origin -listen 127.0.0.1:0
+ORIGIN=$(addr_from origin '.*serving on http://\([0-9.:]*\)/.*')
+OPORT=${ORIGIN##*:}
+
+edge_config() { # edge_config MEMORY
+	cat <<EOF
+[server]
+listen = "127.0.0.1:0"
+[cache]
+memory = "$1"
+max_object_size = "64MiB"
+[logging]
+level = "warn"
+[api]
+auth = "none"
+[[distribution]]
+id = "EBENCHCOMPARE"
+domain_name = "dbench.cloudfront.net"
+aliases = ["127.0.0.1", "localhost"]
+[[distribution.origin]]
+id = "bench"
+kind = "http"
+domain_name = "127.0.0.1"
+http_port = $OPORT
+[[distribution.behavior]]
+path_pattern = "/obj/*"
+target_origin_id = "bench"
+[distribution.behavior.forwarded_values]
+query_string = true
+[distribution.default_behavior]
+target_origin_id = "bench"
+EOF
+}
+edge_config 1GiB >"$WORK/edge.toml"
+start edge "$EDGE" serve -config "$WORK/edge.toml" -listen 127.0.0.1:0 -api-listen 127.0.0.1:0
+EDGE_ADDR=$(addr_from edge '.*serving viewers on http://\([0-9.:]*\)/.*')
+
+NPORT=$(free_port)
+mkdir -p "$WORK/nginx"
+cat >"$WORK/nginx.conf" <<EOF
+worker_processes $(nproc);
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log warn;
+$([ "$(id -u)" = 0 ] && echo "user root;")
+events { worker_connections 8192; }
+http {
+	access_log off;
+	sendfile on;
+	tcp_nopush on;
+	tcp_nodelay on;
+	keepalive_requests 10000000;
+	keepalive_timeout 65s;
+	open_file_cache max=10000 inactive=60s;
+	open_file_cache_valid 60s;
+	open_file_cache_errors on;
+	client_body_temp_path $WORK/nginx/body;
+	proxy_temp_path $WORK/nginx/proxy;
+	fastcgi_temp_path $WORK/nginx/fastcgi;
+	uwsgi_temp_path $WORK/nginx/uwsgi;
+	scgi_temp_path $WORK/nginx/scgi;
+	proxy_cache_path $SHM levels=1:2 keys_zone=edge:64m max_size=2g inactive=1h use_temp_path=off;
+	upstream origin { server 127.0.0.1:$OPORT; keepalive 64; }
+	server {
+		listen 127.0.0.1:$NPORT backlog=4096;
+		location / {
+			proxy_pass http://origin;
+			proxy_http_version 1.1;
+			proxy_set_header Connection "";
+			proxy_cache edge;
+			proxy_cache_valid 200 1h;
+			proxy_cache_lock on;
+		}
+	}
+}
+EOF
+start nginx nginx -c "$WORK/nginx.conf" -p "$WORK/nginx" -g 'daemon off;'
+
+VPORT=$(free_port)
+start varnish varnishd -F -a "127.0.0.1:$VPORT" -b "127.0.0.1:$OPORT" -s malloc,256m -n "$WORK/varnish" -T 127.0.0.1:0
+
+start ceiling-1KiB "$EDGE" bench ceiling -listen 127.0.0.1:0 -size 1KiB
+start ceiling-1MiB "$EDGE" bench ceiling -listen 127.0.0.1:0 -size 1MiB
+CEIL_S=$(addr_from ceiling-1KiB '.*serving [0-9]* bytes on http://\([0-9.:]*\)/.*')
+CEIL_L=$(addr_from ceiling-1MiB '.*serving [0-9]* bytes on http://\([0-9.:]*\)/.*')
+
+declare -A URL=([edge]="http://$EDGE_ADDR" [nginx]="http://127.0.0.1:$NPORT" [varnish]="http://127.0.0.1:$VPORT")
+TARGETS=(edge nginx varnish ceiling)
+for t in edge nginx varnish; do ready "${URL[$t]}"; done
+ready "http://$CEIL_S"
+ready "http://$CEIL_L"
+target_url() { # target_url TARGET CASE
+	if [ "$1" = ceiling ]; then
+		[ "$2" = 1KiB ] && echo "http://$CEIL_S" || echo "http://$CEIL_L"
+	else
+		echo "${URL[$1]}"
+	fi
+}
+
+# --- warm-up: fill every cache, open connections ------------------------------------------
+log "warming up"
+for size in 1KiB 1MiB; do
+	for t in "${TARGETS[@]}"; do
+		"$EDGE" bench -url "$(target_url "$t" "$size")" -size "$size" -c 8 -n 2000 -d 2s -json >/dev/null ||
+			die "warm-up of $t ($size) failed"
+	done
+done
+
+# --- rounds ------------------------------------------------------------------------------
+for spec in "1KiB:$C_SMALL" "1MiB:$C_LARGE"; do
+	size=${spec%%:*}
+	conns=${spec##*:}
+	for r in $(seq "$ROUNDS"); do
+		for t in "${TARGETS[@]}"; do
+			out="$WORK/res/$size.$t.$r.json"
+			"$EDGE" bench -url "$(target_url "$t" "$size")" -size "$size" -c "$conns" -d "$DUR" -n 100000000 \
+				-json -label "$size -c$conns/$t" >"$out" || log "  ($t reported errors)"
+			log "$(printf '%-5s round %d %-8s %s req/s' "$size" "$r" "$t" "$(jq -r '.requests_per_s|floor' "$out" 2>/dev/null || echo '?')")"
+		done
+	done
+done
+
+# --- cold herds: 1,000 concurrent requests for one uncached object ------------------------
+log "cold herds"
+for t in edge nginx varnish; do
+	"$EDGE" bench -scenario herd -herd 1000 -rounds 3 -url "${URL[$t]}" -origin "http://$ORIGIN" -json \
+		-label "herd/$t" >"$WORK/herd.$t.json" || log "  ($t herd reported errors)"
+done
+
+# --- zipf through a small edge cache: hit ratio against an LRU, RSS against the budget -----
+log "zipf: catalog 10x the cache ($ZIPF_CACHE)"
+edge_config "$ZIPF_CACHE" >"$WORK/edge-zipf.toml"
+start edge-zipf "$EDGE" serve -config "$WORK/edge-zipf.toml" -listen 127.0.0.1:0 -api-listen 127.0.0.1:0
+ZIPF_PID=${PIDS[-1]}
+ZIPF_ADDR=$(addr_from edge-zipf '.*serving viewers on http://\([0-9.:]*\)/.*')
+budget=$(numfmt --from=iec-i "${ZIPF_CACHE%B}")
+obj=$(numfmt --from=iec-i "${ZIPF_OBJ%B}")
+catalog=$((10 * budget / obj))
+"$EDGE" bench -scenario zipf -url "http://$ZIPF_ADDR" -origin "http://$ORIGIN" -pid "$ZIPF_PID" \
+	-catalog "$catalog" -s 1.0 -objsize "$ZIPF_OBJ" -cache-bytes "$ZIPF_CACHE" -c 16 -d 10s -n 100000000 \
+	-json -label "zipf/edge" >"$WORK/zipf.json" || log "  (zipf reported errors)"
+
+# --- the table -----------------------------------------------------------------------------
+echo "## edge bench-compare — $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo
+echo "Machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), $(uname -sr)," \
+	"$(nginx -v 2>&1 | sed 's#.*/##') (nginx), $(varnishd -V 2>&1 | sed -n 's/^varnishd (\(varnish-[0-9.]*\).*/\1/p'), $($GO version | cut -d' ' -f3)."
+echo "Load: edge bench, $DUR per run, $ROUNDS rounds (A B C D …), client and servers sharing the same cores."
+echo
+"$EDGE" bench table -subject edge -peers nginx,varnish -ceiling ceiling "$WORK"/res/*.json
+echo "### cold herd (1,000 concurrent requests for one uncached object, 3 herds)"
+echo
+echo "| target | origin requests per herd | p50 ms | max ms |"
+echo "| --- | --- | ---: | ---: |"
+for t in edge nginx varnish; do
+	jq -r --arg t "$t" '"| \($t) | \(.herd.origin_requests_per_round|map(tostring)|join(", ")) | \(.latency_ms.p50*10|round/10) | \(.latency_ms.max*10|round/10) |"' "$WORK/herd.$t.json"
+done
+echo
+echo "### zipf (s=1.0, $catalog objects of $ZIPF_OBJ = 10x the edge cache of $ZIPF_CACHE, 10 s, -c16)"
+echo
+jq -r --argjson budget "$budget" '"- edge hit ratio \(.hit_ratio*10000|round/10000) (from \(.hit_ratio_from)) vs LRU of the same bytes on the same trace \(.zipf.lru_hit_ratio*10000|round/10000) (\(.zipf.trace) requests, \(.origin.requests) origin requests, \(.origin.bytes/1048576|floor) MiB)\n- edge RSS max \(.rss.max_bytes/1048576|floor) MiB vs budget + 64 MiB = \(($budget/1048576|floor) + 64) MiB; \(.requests_per_s|floor) req/s, p99 \(.latency_ms.p99*1000|round/1000) ms, \(.errors) errors"' "$WORK/zipf.json"
