@@ -203,15 +203,7 @@ func (s *Server) serveStale(d *distribution, stale *cache.Entry, status int, now
 // originFailure builds CloudFront's answer when no origin response arrived: 504 for timeouts and
 // failed connections, 502 for DNS, TLS and protocol errors; cached as an error (§3.4).
 func (s *Server) originFailure(d *distribution, b *behavior.Behavior, key []byte, path string, err error, req *origin.Request, now time.Time) *fill {
-	status, detail := fasthttp.StatusBadGateway, "OriginError"
-	var oe *origin.Error
-	if errors.As(err, &oe) {
-		detail = oe.Kind.String()
-		switch oe.Kind {
-		case origin.KindConnect, origin.KindTimeout:
-			status = fasthttp.StatusGatewayTimeout
-		}
-	}
+	status, detail := failureStatus(err)
 	s.log.Warn("origin request failed", "dist", d.id, "origin", b.TargetOriginID, "path", path, "status", status, "result", detail, "err", err)
 	var id requestID
 	newRequestID(&id)
@@ -235,6 +227,20 @@ func (s *Server) originFailure(d *distribution, b *behavior.Behavior, key []byte
 	e.Expires = now.Add(ttl)
 	stored := s.store.Set(e)
 	return &fill{entry: e, cached: stored, shared: true, xcache: xError}
+}
+
+// failureStatus is CloudFront's status for an origin request that got no response, and the log's
+// detailed result type: 504 when the origin could not be reached or did not answer in time, 502
+// for DNS, TLS and protocol errors.
+func failureStatus(err error) (int, string) {
+	var oe *origin.Error
+	if !errors.As(err, &oe) {
+		return fasthttp.StatusBadGateway, "OriginError"
+	}
+	if oe.Kind == origin.KindConnect || oe.Kind == origin.KindTimeout {
+		return fasthttp.StatusGatewayTimeout, oe.Kind.String()
+	}
+	return fasthttp.StatusBadGateway, oe.Kind.String()
 }
 
 var errTooLarge = errors.New("edge: body larger than max_object_size")
@@ -404,12 +410,8 @@ func (s *Server) pass(ctx *fasthttp.RequestCtx, x *exchange, d *distribution, b 
 	resp, err := d.origins[b.TargetOriginID].Fetch(context.Background(), req)
 	x.xcache = xMiss
 	if err != nil {
-		status := fasthttp.StatusBadGateway
-		var oe *origin.Error
-		if errors.As(err, &oe) && (oe.Kind == origin.KindConnect || oe.Kind == origin.KindTimeout) {
-			status = fasthttp.StatusGatewayTimeout
-		}
-		s.log.Warn("origin request failed", "dist", d.id, "origin", b.TargetOriginID, "path", req.Path, "status", status, "err", err)
+		status, detail := failureStatus(err)
+		s.log.Warn("origin request failed", "dist", d.id, "origin", b.TargetOriginID, "path", req.Path, "status", status, "result", detail, "err", err)
 		s.cfError(ctx, x, status, msgNoOrigin)
 		return
 	}

@@ -83,12 +83,8 @@ func (s *Server) smoothFill(d *distribution, b *behavior.Behavior, res *smooth.R
 	xc := xMiss
 	if err != nil {
 		status := smooth.StatusOf(err)
-		var oe *origin.Error
-		if errors.As(err, &oe) {
-			status = fasthttp.StatusBadGateway
-			if oe.Kind == origin.KindConnect || oe.Kind == origin.KindTimeout {
-				status = fasthttp.StatusGatewayTimeout
-			}
+		if oe := (*origin.Error)(nil); errors.As(err, &oe) {
+			status, _ = failureStatus(err)
 		}
 		level := s.log.Info
 		if status >= 500 {
