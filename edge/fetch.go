@@ -205,8 +205,6 @@ func (s *Server) serveStale(d *distribution, stale *cache.Entry, status int, now
 func (s *Server) originFailure(d *distribution, b *behavior.Behavior, key []byte, path string, err error, req *origin.Request, now time.Time) *fill {
 	status, detail := failureStatus(err)
 	s.log.Warn("origin request failed", "dist", d.id, "origin", b.TargetOriginID, "path", path, "status", status, "result", detail, "err", err)
-	var id requestID
-	newRequestID(&id)
 	e := &cache.Entry{
 		Key:    key,
 		Dist:   d.id,
