@@ -4,7 +4,7 @@ PKGS      ?= ./...
 FUZZTIME  ?= 20s
 BENCHTIME ?= 1s
 
-.PHONY: run test bench fuzz lint build clean
+.PHONY: run test bench bench-compare fuzz lint build clean
 
 ## run: start the edge on its embedded default config (serves the demo on 127.0.0.1:8080)
 run:
@@ -23,6 +23,10 @@ test: lint build
 ## bench: hot-path benchmarks with allocation counts
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
+
+## bench-compare: the edge against nginx, Varnish and a bare fasthttp server, same load (bench/README.md)
+bench-compare: build
+	bash scripts/bench-compare.sh
 
 ## fuzz: run every fuzz target for FUZZTIME each
 fuzz:

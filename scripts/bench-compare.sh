@@ -237,7 +237,7 @@ catalog=$((10 * budget / obj))
 echo "## edge bench-compare — $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo
 echo "Machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), $(uname -sr)," \
-	"$(nginx -v 2>&1 | sed 's#.*/##') (nginx), $(varnishd -V 2>&1 | sed -n 's/^varnishd (\(varnish-[0-9.]*\).*/\1/p'), $($GO version | cut -d' ' -f3)."
+	"nginx $(nginx -v 2>&1 | sed 's#.*/##'), $(varnishd -V 2>&1 | sed -n 's/^varnishd (\(varnish-[0-9.]*\).*/\1/p'), $($GO version | cut -d' ' -f3)."
 echo "Load: edge bench, $DUR per run, $ROUNDS rounds (A B C D …), client and servers sharing the same cores."
 echo
 "$EDGE" bench table -subject edge -peers nginx,varnish -ceiling ceiling "$WORK"/res/*.json

@@ -3,6 +3,7 @@
 //	edge serve    [-config FILE] [-listen ADDR] [-api-listen ADDR]
 //	edge validate -config FILE
 //	edge package  -o DIR/name.ism FILE[,bitrate=N][,name=TRACKNAME] ...
+//	edge bench    -scenario hit|zipf|smooth|herd -url URL ...
 package main
 
 import (
@@ -15,14 +16,20 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/cfedge/edge/bench"
 	"github.com/cfedge/edge/config"
 	"github.com/cfedge/edge/control"
 	"github.com/cfedge/edge/edge"
 )
+
+// memoryHeadroom is what the process may use beyond the cache budget (connections, buffers,
+// in-flight bodies) before the Go runtime collects harder.
+const memoryHeadroom = 48 << 20
 
 const usage = `usage: edge <command> [flags]
 
@@ -30,6 +37,7 @@ commands:
   serve     run the edge (the embedded default config when -config is not given)
   validate  check a config file and list every error with its TOML path
   package   write the .ism and .ismc of a Smooth Streaming presentation for .ismv/.isma files
+  bench     load-test an edge (or any cache) on loopback; see bench/README.md
 
 run "edge <command> -h" for a command's flags
 `
@@ -50,6 +58,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdValidate(args[1:], stdout, stderr)
 	case "package":
 		return cmdPackage(args[1:], stdout, stderr)
+	case "bench":
+		return bench.Main(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -103,6 +113,12 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	}
 	if *apiListen != "" {
 		cfg.Server.APIListen = *apiListen
+	}
+	// Keep the process near its cache budget: without a limit Go lets the heap grow to twice the
+	// live data before collecting (GOGC=100), so a full cache could take 2x its budget. A
+	// GOMEMLIMIT in the environment wins.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(int64(cfg.Cache.Memory) + memoryHeadroom)
 	}
 	level := slog.LevelInfo
 	_ = level.UnmarshalText([]byte(cfg.Logging.Level))

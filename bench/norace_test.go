@@ -1,0 +1,6 @@
+//go:build !race
+
+package bench
+
+// raceEnabled: the race detector's instrumentation allocates inside fasthttp.
+const raceEnabled = false
