@@ -43,15 +43,19 @@ type exchange struct {
 // Handle is the fasthttp handler for viewer requests.
 func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	x := s.pool.Get().(*exchange)
-	newRequestID(&x.id)
+	x.newRequestID()
+	// Every header name the edge writes is already canonical: skip fasthttp's normalising copy.
+	ctx.Response.Header.DisableNormalizing()
 	x.xcache = xMiss
 	x.originPath = ""
 	s.serve(ctx, x)
+	// Added, not set: no response carries these yet (origin copies are dropped), and adding
+	// skips a search of the headers per name.
 	h := &ctx.Response.Header
-	h.SetCanonical(hXCache, x.xcache)
-	h.SetCanonical(hVia, s.via)
-	h.SetCanonical(hCfID, x.id[:])
-	h.SetCanonical(hCfPop, s.pop)
+	h.AddBytesKV(hXCache, x.xcache)
+	h.AddBytesKV(hVia, s.via)
+	h.AddBytesKV(hCfID, x.id[:])
+	h.AddBytesKV(hCfPop, s.pop)
 	if x.hasCut {
 		writeCut(ctx, x.cut)
 		x.cut, x.hasCut = nil, false

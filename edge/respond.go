@@ -26,10 +26,10 @@ func (s *Server) writeEntry(ctx *fasthttp.RequestCtx, x *exchange, e *cache.Entr
 	}
 	if age {
 		x.buf = strconv.AppendInt(x.buf[:0], e.Age(now), 10)
-		h.SetCanonical(hAge, x.buf)
+		h.AddBytesKV(hAge, x.buf)
 	}
 	resp.SetStatusCode(e.Status)
-	if e.Status == fasthttp.StatusOK && (ctx.IsGet() || ctx.IsHead()) {
+	if e.Status == fasthttp.StatusOK && (ctx.IsGet() || ctx.IsHead()) && mayBeConditional(&ctx.Request.Header) {
 		if notModified(&ctx.Request.Header, e) {
 			resp.SetStatusCode(fasthttp.StatusNotModified)
 			resp.SkipBody = true
@@ -42,6 +42,30 @@ func (s *Server) writeEntry(ctx *fasthttp.RequestCtx, x *exchange, e *cache.Entr
 		}
 	}
 	resp.SetBodyRaw(e.Body)
+}
+
+// mayBeConditional reports whether the request may carry If-* or Range headers, with one pass over
+// the raw header block instead of a lookup per header (a request built without one is checked
+// the slow way).
+func mayBeConditional(rh *fasthttp.RequestHeader) bool {
+	raw := rh.RawHeaders()
+	if len(raw) == 0 {
+		return true
+	}
+	for len(raw) > 0 {
+		if len(raw) >= 3 && raw[0]|0x20 == 'i' && raw[1]|0x20 == 'f' && raw[2] == '-' {
+			return true
+		}
+		if len(raw) >= 6 && raw[0]|0x20 == 'r' && raw[1]|0x20 == 'a' && raw[2]|0x20 == 'n' && raw[3]|0x20 == 'g' && raw[4]|0x20 == 'e' && (raw[5] == ':' || raw[5] == ' ') {
+			return true
+		}
+		i := bytes.IndexByte(raw, '\n')
+		if i < 0 {
+			break
+		}
+		raw = raw[i+1:]
+	}
+	return false
 }
 
 // notModified applies the viewer's If-None-Match / If-Modified-Since to an entry (RFC 9110 §13.2.2:
