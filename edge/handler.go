@@ -2,6 +2,7 @@ package edge
 
 import (
 	"bytes"
+	"runtime/debug"
 
 	"github.com/cfedge/edge/behavior"
 	"github.com/cfedge/edge/cache"
@@ -43,6 +44,7 @@ type exchange struct {
 // Handle is the fasthttp handler for viewer requests.
 func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	x := s.pool.Get().(*exchange)
+	defer s.recoverPanic(ctx, x)
 	x.newRequestID()
 	// Every header name the edge writes is already canonical: skip fasthttp's normalising copy.
 	ctx.Response.Header.DisableNormalizing()
@@ -61,6 +63,23 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 		x.cut, x.hasCut = nil, false
 	}
 	s.pool.Put(x)
+}
+
+// recoverPanic turns a panic while serving one request into a 500 for that viewer and a log line
+// with the stack, instead of the end of the process (fasthttp does not recover handlers).
+func (s *Server) recoverPanic(ctx *fasthttp.RequestCtx, x *exchange) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	s.log.Error("panic serving a request", "path", string(ctx.Path()), "host", string(ctx.Host()), "panic", v, "stack", string(debug.Stack()))
+	s.cfError(ctx, x, fasthttp.StatusInternalServerError, msgBadReq)
+	ctx.SetConnectionClose()
+	h := &ctx.Response.Header
+	h.AddBytesKV(hXCache, xError)
+	h.AddBytesKV(hVia, s.via)
+	h.AddBytesKV(hCfID, x.id[:])
+	h.AddBytesKV(hCfPop, s.pop)
 }
 
 func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) {
