@@ -114,6 +114,9 @@ func (s *Server) fetchFill(d *distribution, b *behavior.Behavior, req *origin.Re
 		return &fill{entry: e, truncated: resp.ContentLength, xcache: xMiss}
 	}
 	ttl, ok := s.decideTTL(d, b, resp.Status, resp.Header, now)
+	if ok && ttl > 0 {
+		compressEntry(e, b, req.Header.Get("Accept-Encoding"), resp.Header, resp.ContentLength)
+	}
 	xc := xMiss
 	if resp.Status >= 400 {
 		xc = xError

@@ -118,6 +118,10 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) {
 		s.pass(ctx, x, d, b)
 		return
 	}
+	if !ctx.Request.Header.IsHTTP11() {
+		// CloudFront drops an HTTP/1.0 viewer's Accept-Encoding: such viewers get identity.
+		ctx.Request.Header.Del(fasthttp.HeaderAcceptEncoding)
+	}
 	x.key = append(x.key[:0], d.keyPrefix...)
 	x.key = b.Key.AppendKey(x.key, method, path, ctx.URI().QueryString(), &ctx.Request.Header)
 	e := s.store.Get(x.key)
