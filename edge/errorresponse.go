@@ -51,8 +51,8 @@ func (s *Server) errorPage(ctx *fasthttp.RequestCtx, x *exchange, d *distributio
 	}
 	req := s.originRequest(ctx, x, b, false)
 	req.Method, req.Path, req.Query, req.Body = fasthttp.MethodGet, path, "", nil
-	f, _, _ := s.flights.Do(string(key), func() (*fill, error) {
-		return s.fetchFill(d, b, req, key, path, nil), nil
+	f, _ := s.collapse(string(key), func() *fill {
+		return s.fetchFill(d, b, req, key, path, nil)
 	})
 	if f.entry == nil || f.stream != nil || f.truncated > 0 {
 		if f.stream != nil {

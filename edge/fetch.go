@@ -29,6 +29,22 @@ type fill struct {
 	prefix []byte
 	// truncated is set when the origin's body ended early: entry.Body holds what arrived.
 	truncated int64
+	// fromCache is set when the flight found the entry already in the cache (see collapse).
+	fromCache bool
+}
+
+// collapse runs fill once per cache key however many viewers wait (request collapsing), like
+// groupcache's singleflight. The flight looks in the cache once more before calling fill: an
+// entry may have been stored between a viewer's miss and its joining the flight, when the
+// previous flight for the key had just ended, and it must not cost a second origin request.
+func (s *Server) collapse(key string, fetch func() *fill) (*fill, bool) {
+	f, shared, _ := s.flights.Do(key, func() (*fill, error) {
+		if e := s.store.Get([]byte(key)); e != nil && e.Fresh(s.now()) {
+			return &fill{entry: e, cached: true, shared: true, xcache: hitResult(e), fromCache: true}, nil
+		}
+		return fetch(), nil
+	})
+	return f, shared
 }
 
 // miss answers a cacheable request whose key is absent (stale is nil) or stale: one origin fetch per
@@ -48,8 +64,8 @@ func (s *Server) miss(ctx *fasthttp.RequestCtx, x *exchange, d *distribution, b 
 		}
 	}
 	pathStr := string(path)
-	f, shared, _ := s.flights.Do(key, func() (*fill, error) {
-		return s.fetchFill(d, b, req, []byte(key), pathStr, stale), nil
+	f, shared := s.collapse(key, func() *fill {
+		return s.fetchFill(d, b, req, []byte(key), pathStr, stale)
 	})
 	if shared {
 		if !f.shared {
@@ -67,7 +83,7 @@ func (s *Server) miss(ctx *fasthttp.RequestCtx, x *exchange, d *distribution, b 
 	case f.truncated > 0:
 		s.writeTruncated(ctx, x, f.entry, f.truncated)
 	default:
-		s.answer(ctx, x, d, f.entry, false)
+		s.answer(ctx, x, d, f.entry, f.fromCache)
 	}
 }
 

@@ -48,8 +48,8 @@ func (s *Server) smoothMiss(ctx *fasthttp.RequestCtx, x *exchange, d *distributi
 	res := d.resolvers[b]
 	key := string(x.key)
 	pathStr := string(path)
-	f, shared, _ := s.flights.Do(key, func() (*fill, error) {
-		return s.smoothFill(d, b, res, sreq, []byte(key), pathStr), nil
+	f, shared := s.collapse(key, func() *fill {
+		return s.smoothFill(d, b, res, sreq, []byte(key), pathStr)
 	})
 	if shared && f.shared {
 		x.xcache = xHit
@@ -57,7 +57,7 @@ func (s *Server) smoothMiss(ctx *fasthttp.RequestCtx, x *exchange, d *distributi
 		return true
 	}
 	x.xcache = f.xcache
-	s.answer(ctx, x, d, f.entry, false)
+	s.answer(ctx, x, d, f.entry, f.fromCache)
 	return true
 }
 
@@ -144,6 +144,9 @@ func (src *smoothSource) ReadRange(ctx context.Context, path string, off, n int6
 		return e.Body, int64(len(e.Body)), string(e.ETag), nil
 	}
 	f, _, err := s.flights.Do(string(key), func() (*fill, error) {
+		if e := s.store.Get(key); e != nil && e.Fresh(s.now()) {
+			return &fill{entry: e}, nil // stored by the flight that just ended
+		}
 		body, _, etag, h, err := src.fetch(ctx, path, 0, -1)
 		if err != nil {
 			return nil, err
