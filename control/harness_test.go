@@ -83,7 +83,7 @@ func loadConfig(t testing.TB, mutate func(*config.Config)) *config.Config {
 // (the store is still created, for the caller to wrap).
 func newHarness(t *testing.T, mutate func(*config.Config), wrap func(*cache.Store) Invalidator) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: newClock(), rec: &recorder{}}
+	h := &harness{t: t, clock: newClock(), rec: &recorder{client: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}}}
 	store, err := cache.New(cache.Config{MaxBytes: 64 << 20, Now: h.clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -121,13 +121,14 @@ func newHarness(t *testing.T, mutate func(*config.Config), wrap func(*cache.Stor
 
 // recorder is the SDK's HTTP client; it remembers the last response's status and headers.
 type recorder struct {
+	client *http.Client // the recorder's own connections, apart from other tests'
 	mu     sync.Mutex
 	status int
 	header http.Header
 }
 
 func (r *recorder) Do(req *http.Request) (*http.Response, error) {
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := r.client.Do(req)
 	if err == nil {
 		r.mu.Lock()
 		r.status, r.header = resp.StatusCode, resp.Header.Clone()
@@ -148,7 +149,10 @@ func (h *harness) client(key, secret string) *cloudfront.Client {
 		Region:                     "us-east-1",
 		BaseEndpoint:               aws.String(h.url),
 		Credentials:                credentials.NewStaticCredentialsProvider(key, secret, ""),
-		RetryMaxAttempts:           1,
+		// The SDK's own retries, as users run it: a retried CreateInvalidation is safe (the same
+		// CallerReference returns the same invalidation). Under heavy load on this 2-core machine a
+		// large batch's response was, rarely, cut by the client's transport; 4xx are not retried.
+		RetryMaxAttempts:           3,
 		DisableClockSkewCorrection: true,
 		HTTPClient:                 h.rec,
 	})
