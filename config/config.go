@@ -13,6 +13,9 @@ type Config struct {
 	CachePolicies []CachePolicy `toml:"cache_policy"`
 	// OriginRequestPolicies are custom origin request policies, referenced by name.
 	OriginRequestPolicies []OriginRequestPolicy `toml:"origin_request_policy"`
+	// KeyGroups are trusted key groups for signed URLs and cookies, referenced by id from
+	// behaviors' trusted_key_groups.
+	KeyGroups []KeyGroup `toml:"key_group"`
 	Distributions         []Distribution        `toml:"distribution"`
 }
 
@@ -152,6 +155,9 @@ type Behavior struct {
 	CachedMethods        []string `toml:"cached_methods"`         // default GET, HEAD
 	SmoothStreaming      bool     `toml:"smooth_streaming"`
 	Compress             bool     `toml:"compress"`
+	// TrustedKeyGroups are [[key_group]] ids: when set, every request on this behavior needs a
+	// valid signed URL or signed cookies made with one of their keys.
+	TrustedKeyGroups []string `toml:"trusted_key_groups"`
 
 	// CachePolicy names a managed policy ("CachingOptimized", "Managed-CachingOptimized" or its
 	// id) or a [[cache_policy]] by name. Excludes the legacy fields below.
@@ -218,4 +224,20 @@ type CustomErrorResponse struct {
 	ResponsePagePath   string `toml:"response_page_path"`
 	ResponseCode       int    `toml:"response_code"`
 	ErrorCachingMinTTL *int64 `toml:"error_caching_min_ttl"` // seconds, default 10
+}
+
+// KeyGroup is a trusted key group: the public keys whose signatures a behavior accepts.
+type KeyGroup struct {
+	ID        string      `toml:"id"`
+	Comment   string      `toml:"comment"`
+	PublicKey []PublicKey `toml:"public_key"`
+}
+
+// PublicKey is one RSA public key of a key group; its id is the Key-Pair-Id signers send.
+type PublicKey struct {
+	ID string `toml:"id"`
+	// EncodedKey is the PEM-encoded RSA public key (as CloudFront's PublicKeyConfig.EncodedKey).
+	EncodedKey string `toml:"encoded_key"`
+	// Path reads the PEM from a file instead (relative to the config file).
+	Path string `toml:"path"`
 }

@@ -32,6 +32,7 @@ func (c *Config) Validate() error {
 	}
 	c.validateCachePolicies(&e)
 	c.validateOriginRequestPolicies(&e)
+	c.validateKeyGroups(&e)
 	c.validateDistributions(&e)
 	return e.err()
 }
