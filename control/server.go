@@ -49,6 +49,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock for create times, statuses and signature skew; nil means time.Now.
 	Now func() time.Time
+	// Metrics, when set, answers GET /metrics (Prometheus exposition) without authentication,
+	// as scrapers expect.
+	Metrics fasthttp.RequestHandler
 }
 
 // ErrConfig is wrapped by every error New returns.
@@ -59,15 +62,16 @@ const maxBodyBytes = 16 << 20
 
 // Server is the CloudFront-compatible API. It is safe for concurrent use.
 type Server struct {
-	inv    Invalidator
-	smooth SmoothAwareInvalidator // inv, when it supports exclusions; else nil
-	log    *slog.Logger
-	now    func() time.Time
-	auth   bool
-	keys   map[string]string // access key id → secret
-	signer *v4.Signer
-	delay  time.Duration
-	start  time.Time // LastModifiedTime of every distribution
+	metrics fasthttp.RequestHandler
+	inv     Invalidator
+	smooth  SmoothAwareInvalidator // inv, when it supports exclusions; else nil
+	log     *slog.Logger
+	now     func() time.Time
+	auth    bool
+	keys    map[string]string // access key id → secret
+	signer  *v4.Signer
+	delay   time.Duration
+	start   time.Time // LastModifiedTime of every distribution
 
 	dists map[string]*dist
 	order []*dist // config order, for ListDistributions
@@ -103,6 +107,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		inv:           cfg.Invalidator,
+		metrics:       cfg.Metrics,
 		log:           cfg.Logger,
 		now:           cfg.Now,
 		keys:          map[string]string{},
@@ -231,6 +236,10 @@ const apiPrefix = "/2020-05-31/distribution"
 // Handle answers one API request: authentication first, then the operation. Every answer
 // carries x-amzn-RequestId; errors carry CloudFront's ErrorResponse document.
 func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
+	if s.metrics != nil && ctx.IsGet() && string(ctx.Path()) == "/metrics" {
+		s.metrics(ctx)
+		return
+	}
 	reqID := newRequestID()
 	ctx.Response.Header.Set("x-amzn-RequestId", reqID)
 	now := s.now()

@@ -31,6 +31,8 @@ type fill struct {
 	truncated int64
 	// fromCache is set when the flight found the entry already in the cache (see collapse).
 	fromCache bool
+	// detail is the log's x-edge-detailed-result-type when no origin response arrived.
+	detail string
 }
 
 // collapse runs fill once per cache key however many viewers wait (request collapsing), like
@@ -76,7 +78,7 @@ func (s *Server) miss(ctx *fasthttp.RequestCtx, x *exchange, d *distribution, b 
 		s.answer(ctx, x, d, f.entry, true)
 		return
 	}
-	x.xcache = f.xcache
+	x.xcache, x.detail = f.xcache, f.detail
 	switch {
 	case f.stream != nil:
 		s.writeStream(ctx, b, f.stream, f.prefix)
@@ -239,11 +241,11 @@ func (s *Server) originFailure(d *distribution, b *behavior.Behavior, key []byte
 	ttl, ok := s.decideTTL(d, b, status, nil, now)
 	if !ok || ttl <= 0 {
 		e.Expires = now
-		return &fill{entry: e, xcache: xError}
+		return &fill{entry: e, xcache: xError, detail: detail}
 	}
 	e.Expires = now.Add(ttl)
 	stored := s.store.Set(e)
-	return &fill{entry: e, cached: stored, shared: true, xcache: xError}
+	return &fill{entry: e, cached: stored, shared: true, xcache: xError, detail: detail}
 }
 
 // failureStatus is CloudFront's status for an origin request that got no response, and the log's

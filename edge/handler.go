@@ -3,7 +3,9 @@ package edge
 import (
 	"bytes"
 	"runtime/debug"
+	"time"
 
+	"github.com/cfedge/edge/accesslog"
 	"github.com/cfedge/edge/behavior"
 	"github.com/cfedge/edge/cache"
 	"github.com/valyala/fasthttp"
@@ -39,6 +41,14 @@ type exchange struct {
 	hasCut bool
 	// originPath replaces the viewer's path toward the origin (default root object).
 	originPath string
+	// dist is the distribution that answered, for its counters (nil before the Host is known).
+	dist *distribution
+	// For the access log: the detailed result type when it differs from the result, the
+	// Content-Range of a single-range answer (-1 when none), the record and its scratch.
+	detail               string
+	rangeStart, rangeEnd int64
+	rec                  accesslog.Record
+	ipbuf                []byte
 }
 
 // Handle is the fasthttp handler for viewer requests.
@@ -49,7 +59,7 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	// Every header name the edge writes is already canonical: skip fasthttp's normalising copy.
 	ctx.Response.Header.DisableNormalizing()
 	x.xcache = xMiss
-	x.originPath = ""
+	x.originPath, x.dist, x.detail, x.rangeStart, x.rangeEnd = "", nil, "", -1, -1
 	s.serve(ctx, x)
 	// Added, not set: no response carries these yet (origin copies are dropped), and adding
 	// skips a search of the headers per name.
@@ -61,6 +71,12 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	if x.hasCut {
 		writeCut(ctx, x.cut)
 		x.cut, x.hasCut = nil, false
+	}
+	if d := x.dist; d != nil && d.metrics != nil {
+		d.metrics.count(x.xcache, len(ctx.Response.Body()), time.Since(ctx.Time()))
+	}
+	if s.access != nil {
+		s.logRecord(ctx, x, s.now())
 	}
 	s.pool.Put(x)
 }
@@ -94,6 +110,7 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) {
 		s.cfError(ctx, x, fasthttp.StatusForbidden, msgBadHost)
 		return
 	}
+	x.dist = d
 	path := ctx.Path()
 	if d.rootObj != "" && len(path) == 1 && path[0] == '/' {
 		path = append(x.pbuf[:0], d.rootObj...)
@@ -104,6 +121,7 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) {
 	method := ctx.Method()
 	if !b.Allowed.Has(method) {
 		s.cfError(ctx, x, fasthttp.StatusForbidden, msgBadMethod)
+		x.detail = "InvalidRequestMethod"
 		return
 	}
 	if !ctx.IsTLS() && b.ViewerProtocolPolicy != "" && b.ViewerProtocolPolicy != "allow-all" {

@@ -161,6 +161,12 @@ type testEdge struct {
 // and returns it; it is shut down when the test ends.
 func startEdge(t testing.TB, toml string, originPort int) *testEdge {
 	t.Helper()
+	return startEdgeWith(t, toml, originPort, nil)
+}
+
+// startEdgeWith is startEdge with a hook to adjust the edge's Config (access log, metrics).
+func startEdgeWith(t testing.TB, toml string, originPort int, adjust func(*Config)) *testEdge {
+	t.Helper()
 	toml = strings.ReplaceAll(toml, "{{ORIGIN_PORT}}", fmt.Sprint(originPort))
 	cfg, err := config.Parse([]byte(toml), t.Name()+".toml")
 	if err != nil {
@@ -175,7 +181,11 @@ func startEdge(t testing.TB, toml string, originPort int) *testEdge {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, nil))
 	}
-	srv, err := New(Config{Config: cfg, Logger: log, Store: store, Now: clock.Now})
+	ecfg := Config{Config: cfg, Logger: log, Store: store, Now: clock.Now}
+	if adjust != nil {
+		adjust(&ecfg)
+	}
+	srv, err := New(ecfg)
 	if err != nil {
 		t.Fatalf("edge.New: %v", err)
 	}

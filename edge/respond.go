@@ -223,6 +223,7 @@ func (s *Server) writeRange(ctx *fasthttp.RequestCtx, x *exchange, e *cache.Entr
 		r := rs[0]
 		x.buf = appendContentRange(x.buf[:0], r, size)
 		resp.Header.SetCanonical(hContentRange, x.buf)
+		x.rangeStart, x.rangeEnd = r.start, r.end
 		resp.SetBodyRaw(e.Body[r.start : r.end+1])
 		return true
 	}

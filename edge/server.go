@@ -19,6 +19,7 @@ import (
 	"github.com/cfedge/edge/config"
 	"github.com/cfedge/edge/origin"
 	"github.com/cfedge/edge/smooth"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/valyala/fasthttp"
 )
 
@@ -38,6 +39,11 @@ type Config struct {
 	Store *cache.Store
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// AccessLog, when set, receives one CloudFront standard-log record per viewer request.
+	AccessLog AccessLog
+	// Metrics, when set, receives the edge's Prometheus collectors (requests by result, bytes,
+	// durations, cache size); nil means none are kept.
+	Metrics prometheus.Registerer
 }
 
 // Server is an edge node: the viewer handler plus its distributions, cache and origins.
@@ -51,6 +57,8 @@ type Server struct {
 	byHost   map[string]*distribution
 	maxObj   int64
 	pop      []byte
+	popStr   string
+	access   AccessLog
 	via      []byte
 	srv      *fasthttp.Server
 	pool     sync.Pool
@@ -66,6 +74,7 @@ type distribution struct {
 	errMinTTL map[int]time.Duration
 	keyPrefix []byte // id + 0 byte: cache keys never collide across distributions
 	resolvers map[*behavior.Behavior]*smooth.Resolver
+	metrics   *distMetrics       // nil without a registry
 	pages     map[int]customPage // custom error responses with a page, by error code
 }
 
@@ -82,6 +91,8 @@ func New(cfg Config) (*Server, error) {
 		byHost: make(map[string]*distribution),
 		maxObj: int64(c.Cache.MaxObjectSize),
 		pop:    []byte(c.Server.Pop),
+		popStr: c.Server.Pop,
+		access: cfg.AccessLog,
 		via:    []byte(viaValue()),
 	}
 	if s.log == nil {
@@ -106,6 +117,16 @@ func New(cfg Config) (*Server, error) {
 		s.dists = append(s.dists, d)
 		for _, h := range append([]string{d.domain}, c.Distributions[i].Aliases...) {
 			s.byHost[strings.ToLower(h)] = d
+		}
+	}
+	if cfg.Metrics != nil {
+		m, err := newMetrics(cfg.Metrics, s)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("edge: metrics: %w", err)
+		}
+		for _, d := range s.dists {
+			d.metrics = m.forDist(d.id)
 		}
 	}
 	s.pool.New = func() any { return new(exchange) }

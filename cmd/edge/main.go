@@ -21,10 +21,15 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cfedge/edge/accesslog"
 	"github.com/cfedge/edge/bench"
 	"github.com/cfedge/edge/config"
 	"github.com/cfedge/edge/control"
 	"github.com/cfedge/edge/edge"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
 )
 
 // memoryHeadroom is what the process may use beyond the cache budget (connections, buffers,
@@ -124,7 +129,24 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	_ = level.UnmarshalText([]byte(cfg.Logging.Level))
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	srv, err := edge.New(edge.Config{Config: cfg, Logger: log})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	ecfg := edge.Config{Config: cfg, Logger: log, Metrics: reg}
+	var alog *accesslog.Writer
+	if cfg.Logging.AccessLog != "" {
+		acfg := accesslog.Config{Path: cfg.Logging.AccessLog}
+		if acfg.Path == "-" {
+			acfg.W = stdout
+		}
+		alog, err = accesslog.New(acfg)
+		if err != nil {
+			fmt.Fprintf(stderr, "edge: access log: %v\n", err)
+			return 1
+		}
+		defer alog.Close()
+		ecfg.AccessLog = alog
+	}
+	srv, err := edge.New(ecfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "edge: %v\n", err)
 		return 1
@@ -141,7 +163,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "edge: distribution %s at %s (aliases: %s)\n", d.ID, d.DomainName, strings.Join(d.Aliases, ", "))
 	}
 
-	api, err := control.New(control.Config{Config: cfg, Invalidator: srv.Store(), Logger: log})
+	metrics := fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	api, err := control.New(control.Config{Config: cfg, Invalidator: srv.Store(), Logger: log, Metrics: metrics})
 	if err != nil {
 		fmt.Fprintf(stderr, "edge: api: %v\n", err)
 		return 1
@@ -158,17 +181,29 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	go func() { errc <- srv.Serve(ln) }()
 	go func() { errc <- api.Serve(apiLn) }()
 	sigc := make(chan os.Signal, 1)
-	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigc)
-	select {
-	case err := <-errc:
-		if err != nil && !errors.Is(err, net.ErrClosed) {
-			fmt.Fprintf(stderr, "edge: serve: %v\n", err)
-			return 1
+wait:
+	for {
+		select {
+		case err := <-errc:
+			if err != nil && !errors.Is(err, net.ErrClosed) {
+				fmt.Fprintf(stderr, "edge: serve: %v\n", err)
+				return 1
+			}
+			return 0
+		case sig := <-sigc:
+			if sig == syscall.SIGHUP { // log rotation
+				if alog != nil {
+					if err := alog.Reopen(); err != nil {
+						log.Error("access log: reopen", "err", err)
+					}
+				}
+				continue
+			}
+			log.Info("shutting down", "signal", sig.String())
+			break wait
 		}
-		return 0
-	case sig := <-sigc:
-		log.Info("shutting down", "signal", sig.String())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.Server.ShutdownTimeout))
 	defer cancel()

@@ -1,0 +1,83 @@
+package edge
+
+import (
+	"bytes"
+	"net"
+	"time"
+
+	"github.com/cfedge/edge/accesslog"
+	"github.com/valyala/fasthttp"
+)
+
+// AccessLog receives one CloudFront standard-log record per viewer request; *accesslog.Writer
+// satisfies it.
+type AccessLog interface {
+	Write(r *accesslog.Record)
+}
+
+// logRecord fills x's record for the answered request and hands it to the access log. It
+// allocates nothing: the record and its scratch buffer live in the pooled exchange.
+func (s *Server) logRecord(ctx *fasthttp.RequestCtx, x *exchange, now time.Time) {
+	r := &x.rec
+	rh := &ctx.Request.Header
+	resp := &ctx.Response
+	result := resultNames[resultOf(x.xcache)]
+	x.ipbuf = x.ipbuf[:0]
+	port := 0
+	if a, ok := ctx.RemoteAddr().(*net.TCPAddr); ok {
+		ap := a.AddrPort()
+		x.ipbuf = ap.Addr().Unmap().AppendTo(x.ipbuf)
+		port = int(ap.Port())
+	}
+	uri := rh.RequestURI()
+	if i := bytes.IndexByte(uri, '?'); i >= 0 {
+		uri = uri[:i]
+	}
+	host := ""
+	if x.dist != nil {
+		host = x.dist.domain
+	}
+	body := int64(len(resp.Body()))
+	if resp.IsBodyStream() {
+		body = int64(resp.Header.ContentLength())
+	}
+	took := now.Sub(ctx.Time())
+	detail := x.detail
+	if detail == "" {
+		detail = result
+	}
+	protocol := "http"
+	if ctx.IsTLS() {
+		protocol = "https"
+	}
+	*r = accesslog.Record{
+		Time:               now,
+		EdgeLocation:       s.popStr,
+		BytesSent:          int64(len(resp.Header.Header())) + body,
+		ClientIP:           x.ipbuf,
+		Method:             ctx.Method(),
+		Host:               host,
+		URIStem:            uri,
+		Status:             resp.StatusCode(),
+		Referer:            rh.Referer(),
+		UserAgent:          rh.UserAgent(),
+		Query:              ctx.URI().QueryString(),
+		ResultType:         result,
+		RequestID:          x.id[:],
+		HostHeader:         ctx.Host(),
+		Protocol:           protocol,
+		BytesReceived:      int64(len(rh.RawHeaders()) + len(uri) + len(ctx.Request.Body())),
+		TimeTaken:          took,
+		ForwardedFor:       rh.Peek("X-Forwarded-For"),
+		ResponseResultType: result,
+		ProtocolVersion:    rh.Protocol(),
+		ClientPort:         port,
+		TimeToFirstByte:    took,
+		DetailedResultType: detail,
+		ContentType:        resp.Header.ContentType(),
+		ContentLength:      body,
+		RangeStart:         x.rangeStart,
+		RangeEnd:           x.rangeEnd,
+	}
+	s.access.Write(r)
+}
