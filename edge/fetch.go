@@ -298,13 +298,16 @@ func readBody(r io.Reader, n, max int64) ([]byte, error) {
 	}
 }
 
-// Response headers that are never replayed to viewers: hop-by-hop, those fasthttp writes itself,
-// and those CloudFront replaces (cloudfront.md §5.1).
-var dropResponseHeader = map[string]bool{
-	"Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true, "Proxy-Connection": true,
-	"Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
-	"Content-Length": true, "Date": true, "Via": true, "Age": true,
-	"X-Cache": true, "X-Amz-Cf-Id": true, "X-Amz-Cf-Pop": true,
+// dropResponseHeader reports whether an origin response header (canonical name) is never replayed
+// to viewers: hop-by-hop, written by fasthttp itself, or replaced by CloudFront (cloudfront.md §5.1).
+func dropResponseHeader(name string) bool {
+	switch name {
+	case "Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Connection", "Te", "Trailer",
+		"Transfer-Encoding", "Upgrade", "Content-Length", "Date", "Via", "Age",
+		"X-Cache", "X-Amz-Cf-Id", "X-Amz-Cf-Pop":
+		return true
+	}
+	return false
 }
 
 // replayHeaders picks the origin response headers a viewer gets back, as cache fields.
@@ -313,7 +316,7 @@ func replayHeaders(h http.Header, b *behavior.Behavior) []cache.Field {
 	out := make([]cache.Field, 0, len(h))
 	for k, vs := range h {
 		ck := http.CanonicalHeaderKey(k)
-		if dropResponseHeader[ck] {
+		if dropResponseHeader(ck) {
 			continue
 		}
 		if ck == "Set-Cookie" && !b.Forward.ForwardsCookies() {
@@ -326,9 +329,6 @@ func replayHeaders(h http.Header, b *behavior.Behavior) []cache.Field {
 	return out
 }
 
-// stripOnFill are viewer headers not sent when filling the cache: the edge fetches the whole
-// object unconditionally and answers conditionals and ranges itself.
-var stripOnFill = []string{"Range", "If-Range", "If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since"}
 
 // originRequest builds the origin request for a viewer request (cloudfront.md §5.2): the headers the
 // behavior forwards, X-Forwarded-For appended, Via, X-Amz-Cf-Id, User-Agent "Amazon CloudFront"
@@ -359,7 +359,9 @@ func (s *Server) originRequest(ctx *fasthttp.RequestCtx, x *exchange, b *behavio
 		}
 	}
 	if !pass {
-		for _, n := range stripOnFill {
+		// A cache fill fetches the whole object unconditionally: the edge answers the viewer's
+		// conditionals and ranges itself from the entry.
+		for _, n := range [...]string{"Range", "If-Range", "If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since"} {
 			req.Header.Del(n)
 		}
 	}

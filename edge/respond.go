@@ -9,11 +9,7 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-var (
-	hContentRange = []byte("Content-Range")
-	hETag         = []byte("ETag")
-	hLastModified = []byte("Last-Modified")
-)
+var hContentRange = []byte("Content-Range")
 
 // writeEntry answers the viewer from a cache entry: conditional requests get 304, Range requests
 // 206/416 (or 200 in the cases CloudFront ignores the Range), everything else the whole entry. The
