@@ -146,9 +146,9 @@ func (r *recorder) last() (int, http.Header) {
 // client returns an aws-sdk-go-v2 CloudFront client pointed at the harness.
 func (h *harness) client(key, secret string) *cloudfront.Client {
 	return cloudfront.New(cloudfront.Options{
-		Region:                     "us-east-1",
-		BaseEndpoint:               aws.String(h.url),
-		Credentials:                credentials.NewStaticCredentialsProvider(key, secret, ""),
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(h.url),
+		Credentials:  credentials.NewStaticCredentialsProvider(key, secret, ""),
 		// The SDK's own retries, as users run it: a retried CreateInvalidation is safe (the same
 		// CallerReference returns the same invalidation). Under heavy load on this 2-core machine a
 		// large batch's response was, rarely, cut by the client's transport; 4xx are not retried.

@@ -329,7 +329,6 @@ func replayHeaders(h http.Header, b *behavior.Behavior) []cache.Field {
 	return out
 }
 
-
 // originRequest builds the origin request for a viewer request (cloudfront.md §5.2): the headers the
 // behavior forwards, X-Forwarded-For appended, Via, X-Amz-Cf-Id, User-Agent "Amazon CloudFront"
 // unless forwarded, Accept-Encoding normalised, the query strings the behavior forwards. When pass
