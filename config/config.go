@@ -15,8 +15,8 @@ type Config struct {
 	OriginRequestPolicies []OriginRequestPolicy `toml:"origin_request_policy"`
 	// KeyGroups are trusted key groups for signed URLs and cookies, referenced by id from
 	// behaviors' trusted_key_groups.
-	KeyGroups []KeyGroup `toml:"key_group"`
-	Distributions         []Distribution        `toml:"distribution"`
+	KeyGroups     []KeyGroup     `toml:"key_group"`
+	Distributions []Distribution `toml:"distribution"`
 }
 
 // Server configures the listeners.
