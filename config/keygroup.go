@@ -1,4 +1,157 @@
 package config
 
+import (
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+)
+
+// Key-group quotas (cloudfront.md §11.1) and the key sizes edge accepts.
+const (
+	maxKeysPerGroup      = 5
+	maxGroupsPerBehavior = 4
+	// MinPublicKeyBits is the smallest RSA key ParsePublicKey accepts (CloudFront's keys are 2048-bit).
+	MinPublicKeyBits = 2048
+	// MaxPublicKeyBits is the largest RSA key ParsePublicKey accepts.
+	MaxPublicKeyBits = 4096
+)
+
+// ParsePublicKey decodes one PEM block holding an RSA public key, as CloudFront's
+// PublicKeyConfig.EncodedKey does: type "PUBLIC KEY" (PKIX) or "RSA PUBLIC KEY" (PKCS #1),
+// surrounded by nothing but white space, of MinPublicKeyBits to MaxPublicKeyBits bits. Lines
+// may be indented (as in an indented TOML string). The error says what is wrong; it never
+// panics.
+func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
+	}
+	block, rest := pem.Decode([]byte(strings.Join(lines, "\n")))
+	if block == nil {
+		return nil, errors.New("is not a PEM block (want -----BEGIN PUBLIC KEY-----)")
+	}
+	if len(strings.TrimSpace(string(rest))) != 0 {
+		return nil, errors.New("has data after the PEM block (one key per public_key)")
+	}
+	var pub *rsa.PublicKey
+	switch block.Type {
+	case "PUBLIC KEY":
+		k, err := x509.ParsePKIXPublicKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("PUBLIC KEY: %w", err)
+		}
+		rk, ok := k.(*rsa.PublicKey)
+		if !ok {
+			return nil, fmt.Errorf("is a %T public key; only RSA keys are supported", k)
+		}
+		pub = rk
+	case "RSA PUBLIC KEY":
+		k, err := x509.ParsePKCS1PublicKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("RSA PUBLIC KEY: %w", err)
+		}
+		pub = k
+	default:
+		return nil, fmt.Errorf("PEM type %q is not a public key (want PUBLIC KEY or RSA PUBLIC KEY)", block.Type)
+	}
+	if bits := pub.N.BitLen(); bits < MinPublicKeyBits || bits > MaxPublicKeyBits {
+		return nil, fmt.Errorf("is a %d-bit RSA key; it must have %d to %d bits", bits, MinPublicKeyBits, MaxPublicKeyBits)
+	}
+	return pub, nil
+}
+
 // validateKeyGroups checks the [[key_group]] tables and the behaviors' trusted_key_groups.
-func (c *Config) validateKeyGroups(e *errs) {}
+// Key files named by path are not read here (Validate opens no files); access.New reads them.
+func (c *Config) validateKeyGroups(e *errs) {
+	groups := map[string]string{} // group id -> path of its id
+	keys := map[string]string{}   // public key id -> path of its id
+	for i := range c.KeyGroups {
+		g := &c.KeyGroups[i]
+		p := idx("key_group", i)
+		switch {
+		case g.ID == "":
+			e.add(p+".id", "is required")
+		case groups[g.ID] != "":
+			e.add(p+".id", "duplicate key group id %q (also %s)", g.ID, groups[g.ID])
+		default:
+			groups[g.ID] = p + ".id"
+		}
+		switch n := len(g.PublicKey); {
+		case n == 0:
+			e.add(p+".public_key", "at least one [[key_group.public_key]] is required")
+		case n > maxKeysPerGroup:
+			e.add(p+".public_key", "at most %d public keys are allowed per key group, got %d", maxKeysPerGroup, n)
+		}
+		for j := range g.PublicKey {
+			k := &g.PublicKey[j]
+			kp := idx(p+".public_key", j)
+			switch {
+			case k.ID == "":
+				e.add(kp+".id", "is required")
+			case !allChars(k.ID, isIDChar):
+				e.add(kp+".id", "must be letters, digits, '-' and '_' (like \"K2JCJMDEHXQW5F\"), not %q", k.ID)
+			case keys[k.ID] != "":
+				e.add(kp+".id", "duplicate public key id %q (also %s)", k.ID, keys[k.ID])
+			default:
+				keys[k.ID] = kp + ".id"
+			}
+			switch {
+			case k.EncodedKey == "" && k.Path == "":
+				e.add(kp+".encoded_key", "one of encoded_key (a PEM public key) or path is required")
+			case k.EncodedKey != "" && k.Path != "":
+				e.add(kp+".path", "cannot be set together with encoded_key; use one")
+			case k.EncodedKey != "":
+				if _, err := ParsePublicKey([]byte(k.EncodedKey)); err != nil {
+					e.add(kp+".encoded_key", "%v", err)
+				}
+			}
+		}
+	}
+	for i := range c.Distributions {
+		d := &c.Distributions[i]
+		p := idx("distribution", i)
+		for j := range d.Behaviors {
+			checkTrusted(e, idx(p+".behavior", j)+".trusted_key_groups", d.Behaviors[j].TrustedKeyGroups, groups)
+		}
+		checkTrusted(e, p+".default_behavior.trusted_key_groups", d.DefaultBehavior.TrustedKeyGroups, groups)
+	}
+}
+
+// checkTrusted checks one behavior's trusted_key_groups against the key group ids.
+func checkTrusted(e *errs, p string, ids []string, groups map[string]string) {
+	if len(ids) > maxGroupsPerBehavior {
+		e.add(p, "at most %d key groups are allowed per behavior, got %d", maxGroupsPerBehavior, len(ids))
+	}
+	for i, id := range ids {
+		ip := idx(p, i)
+		switch {
+		case id == "":
+			e.add(ip, "must be a key group id")
+		case groups[id] == "":
+			e.add(ip, "%q is not the id of a [[key_group]]", id)
+		default:
+			for j := range i {
+				if ids[j] == id {
+					e.add(ip, "%q is listed twice (also %s)", id, idx(p, j))
+					break
+				}
+			}
+		}
+	}
+}
+
+// resolveKeyPaths makes relative public key paths relative to base.
+func (c *Config) resolveKeyPaths(base string) {
+	for i := range c.KeyGroups {
+		for j := range c.KeyGroups[i].PublicKey {
+			k := &c.KeyGroups[i].PublicKey[j]
+			if k.Path != "" && !filepath.IsAbs(k.Path) {
+				k.Path = filepath.Join(base, k.Path)
+			}
+		}
+	}
+}

@@ -23,14 +23,16 @@ import (
 // found: all unknown keys and type errors, or else all unknown keys and validation errors.
 // A syntax error stops decoding, so it is reported alone, with its line and column.
 //
-// Relative dir origin paths are left as written (relative to the working directory).
+// Relative dir origin paths and public key paths are left as written (relative to the
+// working directory).
 // Parse never panics, whatever the input.
 func Parse(data []byte, name string) (*Config, error) {
 	return parse(data, name, "")
 }
 
 // Load reads and parses the configuration file at path, as Parse does, except that
-// relative dir origin paths are resolved against the directory holding the file.
+// relative dir origin paths and public key paths are resolved against the directory holding
+// the file.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -58,6 +60,7 @@ func parse(data []byte, name, baseDir string) (*Config, error) {
 	}
 	if baseDir != "" {
 		cfg.resolveDirs(baseDir)
+		cfg.resolveKeyPaths(baseDir)
 	}
 	cfg.ApplyDefaults()
 	var verr Errors

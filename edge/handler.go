@@ -132,6 +132,9 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) {
 		s.cfError(ctx, x, fasthttp.StatusForbidden, msgGetBody)
 		return
 	}
+	if len(d.verifiers) > 0 && !s.signedOK(ctx, x, d, b, now) {
+		return
+	}
 	if !cacheable(ctx, b) {
 		s.pass(ctx, x, d, b)
 		return

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cfedge/edge/access"
 	"github.com/cfedge/edge/behavior"
 	"github.com/cfedge/edge/cache"
 	"github.com/cfedge/edge/config"
@@ -74,8 +75,9 @@ type distribution struct {
 	errMinTTL map[int]time.Duration
 	keyPrefix []byte // id + 0 byte: cache keys never collide across distributions
 	resolvers map[*behavior.Behavior]*smooth.Resolver
-	metrics   *distMetrics       // nil without a registry
-	pages     map[int]customPage // custom error responses with a page, by error code
+	metrics   *distMetrics                            // nil without a registry
+	verifiers map[*behavior.Behavior]*access.Verifier // behaviors with trusted key groups
+	pages     map[int]customPage                      // custom error responses with a page, by error code
 }
 
 // New builds a Server from a validated configuration. It opens no sockets.
@@ -227,6 +229,29 @@ func newDistribution(s *Server, c *config.Config, dc *config.Distribution) (*dis
 		return nil, fmt.Errorf("edge: distribution %s: default behavior: %w", dc.ID, err)
 	}
 	d.table = behavior.NewTable(ordered, def)
+	d.verifiers = make(map[*behavior.Behavior]*access.Verifier)
+	for _, b := range d.table.Behaviors() {
+		bc := dc.DefaultBehavior
+		if b.Index >= 0 {
+			bc = dc.Behaviors[b.Index]
+		}
+		if len(bc.TrustedKeyGroups) == 0 {
+			continue
+		}
+		var groups []config.KeyGroup
+		for _, id := range bc.TrustedKeyGroups {
+			for _, kg := range c.KeyGroups {
+				if kg.ID == id {
+					groups = append(groups, kg)
+				}
+			}
+		}
+		v, err := access.New(access.Config{KeyGroups: groups})
+		if err != nil {
+			return nil, fmt.Errorf("edge: distribution %s: trusted key groups: %w", dc.ID, err)
+		}
+		d.verifiers[b] = v
+	}
 	d.resolvers = make(map[*behavior.Behavior]*smooth.Resolver)
 	for _, b := range d.table.Behaviors() {
 		if !b.SmoothStreaming {
