@@ -16,6 +16,20 @@ const (
 	selAll
 )
 
+// selects applies the mode to a name: everything (all), nothing (none), the listed names
+// (whitelist) or the others (allExcept). listed is asked only when the mode needs it.
+func (m selMode) selects(listed func() bool) bool {
+	switch m {
+	case selAll:
+		return true
+	case selWhitelist:
+		return listed()
+	case selAllExcept:
+		return !listed()
+	}
+	return false
+}
+
 // modeName is one accepted spelling of a selector behavior.
 type modeName struct {
 	name string
@@ -46,15 +60,7 @@ type querySel struct {
 }
 
 func (s *querySel) match(rawName []byte) bool {
-	switch s.mode {
-	case selAll:
-		return true
-	case selWhitelist:
-		return s.listed(rawName)
-	case selAllExcept:
-		return !s.listed(rawName)
-	}
-	return false
+	return s.mode.selects(func() bool { return s.listed(rawName) })
 }
 
 func (s *querySel) listed(rawName []byte) bool {
@@ -171,15 +177,7 @@ func newCookieSel(mode selMode, names []string, wildcards bool) cookieSel {
 }
 
 func (s *cookieSel) match(name []byte) bool {
-	switch s.mode {
-	case selAll:
-		return true
-	case selWhitelist:
-		return s.listed(name)
-	case selAllExcept:
-		return !s.listed(name)
-	}
-	return false
+	return s.mode.selects(func() bool { return s.listed(name) })
 }
 
 func (s *cookieSel) listed(name []byte) bool {
@@ -203,15 +201,7 @@ type headerSel struct {
 }
 
 func (s *headerSel) match(name []byte) bool {
-	switch s.mode {
-	case selAll:
-		return true
-	case selWhitelist:
-		return s.listed(name)
-	case selAllExcept:
-		return !s.listed(name)
-	}
-	return false
+	return s.mode.selects(func() bool { return s.listed(name) })
 }
 
 func (s *headerSel) listed(name []byte) bool {
@@ -235,13 +225,5 @@ func (s *headerSel) listedName(lower string) bool {
 
 // matchName is match for a name given as a lower-case string.
 func (s *headerSel) matchName(lower string) bool {
-	switch s.mode {
-	case selAll:
-		return true
-	case selWhitelist:
-		return s.listedName(lower)
-	case selAllExcept:
-		return !s.listedName(lower)
-	}
-	return false
+	return s.mode.selects(func() bool { return s.listedName(lower) })
 }

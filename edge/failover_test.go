@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cfedge/edge/cache"
-	"github.com/cfedge/edge/config"
 	"github.com/cfedge/edge/internal/s3server"
 )
 
@@ -56,31 +54,9 @@ func (l *logSink) lines(parts ...string) []string {
 // startEdgeLogged is startEdge with the edge's log kept for the test to read.
 func startEdgeLogged(t *testing.T, toml string) (*testEdge, *logSink) {
 	t.Helper()
-	cfg, err := config.Parse([]byte(toml), t.Name()+".toml")
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	clock := newFakeClock()
-	store, err := cache.New(cache.Config{MaxBytes: int64(cfg.Cache.Memory), Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
 	sink := &logSink{t: t}
-	srv, err := New(Config{Config: cfg, Logger: slog.New(slog.NewTextHandler(sink, nil)), Store: store, Now: clock.Now})
-	if err != nil {
-		t.Fatalf("edge.New: %v", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		srv.Shutdown(t.Context())
-		srv.Close()
-		store.Close()
-	})
-	return &testEdge{srv: srv, addr: ln.Addr().String(), clock: clock, host: cfg.Distributions[0].DomainName}, sink
+	e := startEdgeWith(t, toml, 0, func(c *Config) { c.Logger = slog.New(slog.NewTextHandler(sink, nil)) })
+	return e, sink
 }
 
 // badOrigin is a TCP origin on 127.0.0.1 that reads each request head and then misbehaves:

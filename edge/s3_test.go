@@ -7,9 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -224,46 +222,28 @@ func TestS3LargeObjectStreams(t *testing.T) {
 		ContentLength: aws.Int64(size)})
 	f.Close()
 
-	runtime.GC()
-	var peak atomic.Uint64
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		var ms runtime.MemStats
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
+	peak := heapPeak(func() {
+		for i := 0; i < 2; i++ {
+			req, _ := http.NewRequest("GET", "http://"+e.addr+"/video/big.bin", nil)
+			req.Host = e.host
+			resp, err := viewer.Do(req)
+			if err != nil {
+				t.Fatal(err)
 			}
-			runtime.ReadMemStats(&ms)
-			if ms.HeapAlloc > peak.Load() {
-				peak.Store(ms.HeapAlloc)
+			got := sha256.New()
+			n, err := io.Copy(got, resp.Body)
+			resp.Body.Close()
+			if err != nil || n != size || resp.ContentLength != size || string(got.Sum(nil)) != string(want.Sum(nil)) {
+				t.Fatalf("GET #%d: %d, %d bytes of %d (Content-Length %d), err %v, same bytes %v",
+					i, resp.StatusCode, n, size, resp.ContentLength, err, string(got.Sum(nil)) == string(want.Sum(nil)))
+			}
+			if xcache(resp) != "Miss from cloudfront" {
+				t.Errorf("GET #%d: X-Cache %q; an object over max_object_size streams through uncached", i, xcache(resp))
 			}
 		}
-	}()
-	for i := 0; i < 2; i++ {
-		req, _ := http.NewRequest("GET", "http://"+e.addr+"/video/big.bin", nil)
-		req.Host = e.host
-		resp, err := viewer.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := sha256.New()
-		n, err := io.Copy(got, resp.Body)
-		resp.Body.Close()
-		if err != nil || n != size || resp.ContentLength != size || string(got.Sum(nil)) != string(want.Sum(nil)) {
-			t.Fatalf("GET #%d: %d, %d bytes of %d (Content-Length %d), err %v, same bytes %v",
-				i, resp.StatusCode, n, size, resp.ContentLength, err, string(got.Sum(nil)) == string(want.Sum(nil)))
-		}
-		if xcache(resp) != "Miss from cloudfront" {
-			t.Errorf("GET #%d: X-Cache %q; an object over max_object_size streams through uncached", i, xcache(resp))
-		}
+	})
+	if peak > 64<<20 {
+		t.Errorf("heap peaked at %d MiB while streaming 100 MiB twice, want < 64 MiB", peak>>20)
 	}
-	close(stop)
-	<-done
-	if p := peak.Load(); p > 64<<20 {
-		t.Errorf("heap peaked at %d MiB while streaming 100 MiB twice, want < 64 MiB", p>>20)
-	}
-	t.Logf("heap peak %.1f MiB", float64(peak.Load())/(1<<20))
+	t.Logf("heap peak %.1f MiB", float64(peak)/(1<<20))
 }

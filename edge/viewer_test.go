@@ -9,9 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -285,42 +283,26 @@ func TestLargeObjectStreams(t *testing.T) {
 		}
 	})
 	e := startEdge(t, baseConfig(""), o.port())
-	runtime.GC()
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var ms runtime.MemStats
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-			runtime.ReadMemStats(&ms)
-			if ms.HeapAlloc > peak.Load() {
-				peak.Store(ms.HeapAlloc)
-			}
+	var n int64
+	var err error
+	peak := heapPeak(func() {
+		req, _ := http.NewRequest("GET", "http://"+e.addr+"/big", nil)
+		req.Host = e.host
+		resp, rerr := viewer.Do(req)
+		if rerr != nil {
+			err = rerr
+			return
 		}
-	}()
-	req, _ := http.NewRequest("GET", "http://"+e.addr+"/big", nil)
-	req.Host = e.host
-	resp, err := viewer.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	close(stop)
-	<-done
+		n, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	})
 	if err != nil || n != size {
 		t.Fatalf("streamed %d bytes, err %v", n, err)
 	}
-	if p := peak.Load(); p > 64<<20 {
-		t.Fatalf("heap peaked at %d MiB while streaming 512 MiB, want < 64 MiB", p>>20)
+	if peak > 64<<20 {
+		t.Fatalf("heap peaked at %d MiB while streaming 512 MiB, want < 64 MiB", peak>>20)
 	}
-	t.Logf("heap peak %.1f MiB", float64(peak.Load())/(1<<20))
+	t.Logf("heap peak %.1f MiB", float64(peak)/(1<<20))
 	resp2, _ := e.do(t, "HEAD", "/big", nil)
 	if resp2.ContentLength != size {
 		t.Errorf("HEAD Content-Length %d", resp2.ContentLength)
