@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cfedge/edge/internal/s3server"
 )
@@ -123,5 +124,45 @@ func TestSmoothFragmentsByteForByte(t *testing.T) {
 			}
 			t.Logf("%s origin: %d fragments byte for byte", kind, n)
 		})
+	}
+}
+
+// TestSmoothGeneratedManifestAndBadMedia: without a .ismc the Manifest is generated from the media
+// (and plays); media without a usable index gives 502, logged, and is never cached as content.
+func TestSmoothGeneratedManifestAndBadMedia(t *testing.T) {
+	media, _ := filepath.Abs("../testdata/media")
+	root := t.TempDir()
+	copyDir(t, filepath.Join(media, "demo"), filepath.Join(root, "gen"))
+	os.Remove(filepath.Join(root, "gen", "demo.ismc"))
+	copyDir(t, filepath.Join(media, "demo"), filepath.Join(root, "bad"))
+	cut := filepath.Join(root, "bad", "demo_180.ismv")
+	data, _ := os.ReadFile(cut)
+	os.WriteFile(cut, data[:len(data)-200], 0o644) // the mfra index is gone
+	o := newTestOrigin(t)
+	o.serveDir(root)
+	e, logs := startEdgeLogged(t, strings.ReplaceAll(smoothConfig, "{{ORIGIN_PORT}}", fmt.Sprint(o.port())))
+
+	r, body := e.get(t, "/gen/demo.ism/Manifest")
+	want, _ := os.ReadFile(filepath.Join(media, "demo", "demo.ismc"))
+	if r.StatusCode != 200 || body != string(want) {
+		t.Fatalf("generated Manifest: %d, %d bytes; want the .ismc edge package writes (%d bytes)", r.StatusCode, len(body), len(want))
+	}
+	lastVideo, _ := gstPlay(t, fmt.Sprintf("http://127.0.0.1:%s/gen/demo.ism/Manifest", strings.Split(e.addr, ":")[1]))
+	if lastVideo < 9*time.Second {
+		t.Errorf("generated manifest played to %v of 10 s", lastVideo)
+	}
+
+	frag := "/bad/demo.ism/QualityLevels(150000)/Fragments(video=0)"
+	for i := 0; i < 2; i++ {
+		r, _ := e.get(t, frag)
+		if r.StatusCode != 502 || xcache(r) != "Error from cloudfront" {
+			t.Fatalf("fragment of a file without mfra (#%d): %d %s, want 502 Error", i, r.StatusCode, xcache(r))
+		}
+	}
+	if l := logs.lines("smooth: cannot serve", "status=502", "demo_180.ismv"); len(l) == 0 {
+		t.Errorf("no log line names the bad file")
+	}
+	if r, _ := e.get(t, "/bad/demo.ism/QualityLevels(400000)/Fragments(video=0)"); r.StatusCode != 200 {
+		t.Errorf("the other files of the presentation still play: %d", r.StatusCode)
 	}
 }
