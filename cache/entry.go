@@ -26,6 +26,13 @@ type Entry struct {
 	Expires      time.Time // end of freshness; stale afterwards but kept for revalidation
 	ETag         []byte    // validator for revalidation (may be nil)
 	LastModified []byte    // validator for revalidation (may be nil)
+	// StaleWhileRevalidate is how long after Expires the entry may still be served while it is
+	// refreshed in the background (RFC 5861); 0 for none.
+	StaleWhileRevalidate time.Duration
+	// StaleIfError is how long after Expires the entry may be served when the origin fails;
+	// meaningful only with HasStaleIfError (without it the edge's own rule applies).
+	StaleIfError    time.Duration
+	HasStaleIfError bool
 }
 
 // Fresh reports whether e is still fresh at now, that is now is before e.Expires. A nil Entry

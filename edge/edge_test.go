@@ -304,3 +304,61 @@ func TestStaleServedWhenOriginFails(t *testing.T) {
 		t.Errorf("cached 404: %q, origin saw %d", xcache(r), o.count("/missing"))
 	}
 }
+
+// TestStaleWhileRevalidateAndStaleIfError: within stale-while-revalidate the stale copy is served
+// at once while one background request refreshes it; stale-if-error=0 turns off the stale
+// fallback on origin errors.
+func TestStaleWhileRevalidateAndStaleIfError(t *testing.T) {
+	o := newTestOrigin(t)
+	var mu sync.Mutex
+	version, status := "v1", 200
+	o.handle("/swr", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		v := version
+		mu.Unlock()
+		w.Header().Set("Cache-Control", "max-age=5, stale-while-revalidate=30")
+		io.WriteString(w, v)
+	})
+	o.handle("/sie", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		st := status
+		mu.Unlock()
+		w.Header().Set("Cache-Control", "max-age=5, stale-if-error=0")
+		w.WriteHeader(st)
+		io.WriteString(w, "sie")
+	})
+	e := startEdge(t, baseConfig(""), o.port())
+	e.get(t, "/swr")
+	e.get(t, "/sie")
+	mu.Lock()
+	version, status = "v2", 503
+	mu.Unlock()
+	e.clock.Advance(10 * time.Second)
+	r, b := e.get(t, "/swr")
+	if b != "v1" || xcache(r) != "Hit from cloudfront" {
+		t.Fatalf("within stale-while-revalidate: %q %s, want the stale v1 at once", b, xcache(r))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, b = e.get(t, "/swr"); b == "v2" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("background refresh never landed (origin saw %d requests)", o.count("/swr"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := o.count("/swr"); n != 2 {
+		t.Errorf("origin saw %d requests, want 2 (one fill, one background refresh)", n)
+	}
+	if r, _ := e.get(t, "/sie"); r.StatusCode != 503 {
+		t.Errorf("stale-if-error=0 and origin 503: %d, want the 503, not the stale copy", r.StatusCode)
+	}
+	e.clock.Advance(40 * time.Second)
+	mu.Lock()
+	version = "v3"
+	mu.Unlock()
+	if _, b := e.get(t, "/swr"); b != "v3" {
+		t.Errorf("past stale-while-revalidate: %q, want a synchronous refetch (v3)", b)
+	}
+}

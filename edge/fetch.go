@@ -95,7 +95,7 @@ func (s *Server) fetchFill(d *distribution, b *behavior.Behavior, req *origin.Re
 	resp, err := f.Fetch(context.Background(), req)
 	now := s.now()
 	if err != nil {
-		if stale != nil {
+		if staleUsable(stale, now) {
 			return s.serveStale(d, stale, fasthttp.StatusGatewayTimeout, now)
 		}
 		return s.originFailure(d, b, key, path, err, req, now)
@@ -104,7 +104,7 @@ func (s *Server) fetchFill(d *distribution, b *behavior.Behavior, req *origin.Re
 		resp.Body.Close()
 		return s.refresh(d, b, stale, resp, now)
 	}
-	if stale != nil && resp.Status >= 500 {
+	if resp.Status >= 500 && staleUsable(stale, now) {
 		resp.Body.Close()
 		return s.serveStale(d, stale, resp.Status, now)
 	}
@@ -134,6 +134,7 @@ func (s *Server) fetchFill(d *distribution, b *behavior.Behavior, req *origin.Re
 	ttl, ok := s.decideTTL(d, b, resp.Status, resp.Header, now)
 	if ok && ttl > 0 {
 		compressEntry(e, b, req.Header.Get("Accept-Encoding"), resp.Header, resp.ContentLength)
+		setStaleWindows(e, resp.Header)
 	}
 	xc := xMiss
 	if resp.Status >= 400 {
@@ -203,6 +204,23 @@ func (s *Server) refresh(d *distribution, b *behavior.Behavior, stale *cache.Ent
 	e.Expires = now.Add(ttl)
 	stored := s.store.Set(&e)
 	return &fill{entry: &e, cached: stored, shared: true, xcache: xRefreshHit}
+}
+
+// setStaleWindows records the origin's stale-while-revalidate and stale-if-error on an entry.
+func setStaleWindows(e *cache.Entry, h http.Header) {
+	dir := behavior.ParseCacheControl(headerBytes(h, "Cache-Control"))
+	e.StaleWhileRevalidate = dir.StaleWhileRevalidate
+	e.StaleIfError, e.HasStaleIfError = dir.StaleIfError, dir.HasStaleIfError
+}
+
+// staleUsable reports whether a stale entry may stand in for a failed origin: always, as
+// CloudFront does, unless the origin limited it with stale-if-error (stale-if-error=0 turns the
+// fallback off).
+func staleUsable(stale *cache.Entry, now time.Time) bool {
+	if stale == nil {
+		return false
+	}
+	return !stale.HasStaleIfError || now.Before(stale.Expires.Add(stale.StaleIfError))
 }
 
 // serveStale answers with a stale entry when the origin fails on revalidation (cloudfront.md §3.3):
@@ -498,4 +516,31 @@ func writeCut(ctx *fasthttp.RequestCtx, body []byte) {
 		_, _ = c.Write(head)
 		_, _ = c.Write(body)
 	})
+}
+
+// refreshInBackground revalidates a stale entry that may still be served (stale-while-revalidate):
+// the viewer gets the stale copy at once and one background fetch per key refreshes it.
+func (s *Server) refreshInBackground(ctx *fasthttp.RequestCtx, x *exchange, d *distribution, b *behavior.Behavior, path []byte, stale *cache.Entry) {
+	key := string(x.key)
+	if _, busy := s.refreshing.LoadOrStore(key, struct{}{}); busy {
+		return
+	}
+	req := s.originRequest(ctx, x, b, false)
+	req.Method = fasthttp.MethodGet
+	if len(stale.ETag) > 0 {
+		req.Header.Set("If-None-Match", string(stale.ETag))
+	}
+	if len(stale.LastModified) > 0 {
+		req.Header.Set("If-Modified-Since", string(stale.LastModified))
+	}
+	pathStr := string(path)
+	go func() {
+		defer s.refreshing.Delete(key)
+		f, _ := s.collapse(key, func() *fill {
+			return s.fetchFill(d, b, req, []byte(key), pathStr, stale)
+		})
+		if f.stream != nil {
+			f.stream.Body.Close()
+		}
+	}()
 }

@@ -151,6 +151,12 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) {
 		s.answer(ctx, x, d, e, true)
 		return
 	}
+	if e != nil && e.StaleWhileRevalidate > 0 && now.Before(e.Expires.Add(e.StaleWhileRevalidate)) {
+		s.refreshInBackground(ctx, x, d, b, path, e)
+		x.xcache = hitResult(e)
+		s.answer(ctx, x, d, e, true)
+		return
+	}
 	if b.SmoothStreaming && smoothCandidate(path) && s.smoothMiss(ctx, x, d, b, path, now) {
 		return
 	}

@@ -63,6 +63,8 @@ type Server struct {
 	via      []byte
 	srv      *fasthttp.Server
 	pool     sync.Pool
+	// refreshing holds the keys being refreshed in the background (stale-while-revalidate).
+	refreshing sync.Map
 }
 
 // distribution is one compiled distribution.
