@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -115,7 +116,9 @@ func TestTTLTable(t *testing.T) {
 		header        map[string]string
 		fresh         time.Duration // 0: not cached at all
 	}
-	expires := func(d time.Duration) string { return time.Now().Add(d).UTC().Format(http.TimeFormat) }
+	// Expires values are written by the origin when it answers (see below), so that the edge's
+	// clock, which starts when the edge does, cannot be ahead of the date they were computed from.
+	expires := func(d time.Duration) string { return "now+" + d.String() }
 	rows := []row{
 		{"max-age under max", 0, 86400, 31536000, map[string]string{"Cache-Control": "max-age=100"}, 100 * time.Second},
 		{"max-age over max clamps", 0, 40, 50, map[string]string{"Cache-Control": "max-age=100"}, 50 * time.Second},
@@ -136,7 +139,16 @@ func TestTTLTable(t *testing.T) {
 	for _, r := range rows {
 		t.Run(r.name, func(t *testing.T) {
 			o := newTestOrigin(t)
-			o.static("/obj", 200, r.header, "body")
+			o.handle("/obj", func(w http.ResponseWriter, _ *http.Request) {
+				for k, v := range r.header {
+					if d, ok := strings.CutPrefix(v, "now+"); ok {
+						dur, _ := time.ParseDuration(d)
+						v = time.Now().Add(dur).UTC().Format(http.TimeFormat)
+					}
+					w.Header().Set(k, v)
+				}
+				io.WriteString(w, "body")
+			})
 			e := startEdge(t, baseConfig(fmt.Sprintf(`
 [[distribution.behavior]]
 path_pattern = "/obj"
