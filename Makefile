@@ -4,7 +4,7 @@ PKGS      ?= ./...
 FUZZTIME  ?= 20s
 BENCHTIME ?= 1s
 
-.PHONY: run test bench bench-compare fuzz lint build clean
+.PHONY: run test race bench bench-compare fuzz lint build clean
 
 ## run: start the edge on its embedded default config (serves the demo on 127.0.0.1:8080)
 run:
@@ -19,6 +19,10 @@ build:
 test: lint build
 	$(GO) test -count=1 -timeout 30m $(PKGS)
 	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/e2e-invalidation.sh
+
+## race: the concurrent packages' tests under the race detector (allocation tests excluded)
+race:
+	$(GO) test -race -count=1 -timeout 30m ./cache/... ./edge/... ./origin/... ./control/... ./smooth/... ./accesslog/...
 
 ## bench: hot-path benchmarks with allocation counts
 bench:
