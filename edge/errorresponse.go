@@ -54,7 +54,7 @@ func (s *Server) errorPage(ctx *fasthttp.RequestCtx, x *exchange, d *distributio
 	f, _ := s.collapse(string(key), func() *fill {
 		return s.fetchFill(d, b, req, key, path, nil)
 	})
-	if f.entry == nil || f.stream != nil || f.truncated > 0 {
+	if f.entry == nil || f.stream != nil || f.truncated {
 		if f.stream != nil {
 			f.stream.Body.Close()
 		}

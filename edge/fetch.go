@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,8 +28,10 @@ type fill struct {
 	// For the fetching viewer only: a body too large to cache, streamed through.
 	stream *origin.Response
 	prefix []byte
-	// truncated is set when the origin's body ended early: entry.Body holds what arrived.
-	truncated int64
+	// truncated is set when the origin's body ended early (entry.Body holds what arrived);
+	// declared is the length the origin announced, -1 for a chunked or unframed body.
+	truncated bool
+	declared  int64
 	// fromCache is set when the flight found the entry already in the cache (see collapse).
 	fromCache bool
 	// detail is the log's x-edge-detailed-result-type when no origin response arrived.
@@ -82,8 +85,8 @@ func (s *Server) miss(ctx *fasthttp.RequestCtx, x *exchange, d *distribution, b 
 	switch {
 	case f.stream != nil:
 		s.writeStream(ctx, b, f.stream, f.prefix)
-	case f.truncated > 0:
-		s.writeTruncated(ctx, x, f.entry, f.truncated)
+	case f.truncated:
+		s.writeTruncated(ctx, x, f.entry, f.declared)
 	default:
 		s.answer(ctx, x, d, f.entry, f.fromCache)
 	}
@@ -129,7 +132,7 @@ func (s *Server) fetchFill(d *distribution, b *behavior.Behavior, req *origin.Re
 	e.LastModified = []byte(resp.Header.Get("Last-Modified"))
 	if rerr != nil {
 		s.log.Warn("origin body ended early", "dist", d.id, "path", path, "got", len(body), "want", resp.ContentLength, "err", rerr)
-		return &fill{entry: e, truncated: resp.ContentLength, xcache: xMiss}
+		return &fill{entry: e, truncated: true, declared: resp.ContentLength, xcache: xMiss}
 	}
 	ttl, ok := s.decideTTL(d, b, resp.Status, resp.Header, now)
 	if ok && ttl > 0 {
@@ -160,8 +163,8 @@ func (s *Server) decideTTL(d *distribution, b *behavior.Behavior, status int, h 
 		}
 		return b.TTL.ErrorTTL(status, cc, exp, min, now)
 	}
-	if status == fasthttp.StatusPartialContent || status < 200 {
-		return 0, false
+	if status == fasthttp.StatusPartialContent || status == fasthttp.StatusNotModified || status < 200 {
+		return 0, false // never asked for (fills are whole and unconditional): not an object to keep
 	}
 	return b.TTL.ObjectTTL(status, cc, exp, now)
 }
@@ -493,27 +496,39 @@ type readCloser struct {
 func (r readCloser) Close() error { return r.c.Close() }
 
 // writeTruncated replays a body that ended early the way CloudFront does: the status, headers and
-// the bytes that arrived, under the origin's Content-Length, then the connection is closed (Handle
-// writes it on the hijacked connection, so the viewer sees the headers and then a short body).
+// the bytes that arrived, framed as the origin framed them (its Content-Length, or chunked without
+// the last chunk), then the connection is closed: Handle writes it on the hijacked connection, so
+// the viewer sees the headers and then a body that visibly stops short.
 func (s *Server) writeTruncated(ctx *fasthttp.RequestCtx, x *exchange, e *cache.Entry, declared int64) {
 	for i := range e.Header {
 		ctx.Response.Header.AddBytesKV(e.Header[i].Key, e.Header[i].Value)
 	}
 	ctx.SetStatusCode(e.Status)
 	ctx.SetConnectionClose()
-	ctx.Response.Header.SetContentLength(int(declared))
+	ctx.Response.Header.SetContentLength(int(max(declared, -1)))
 	ctx.Response.SkipBody = true
 	if !ctx.IsHead() {
-		x.cut, x.hasCut = e.Body, true
+		x.cut, x.hasCut, x.cutChunked = e.Body, true, declared < 0
 	}
 }
 
-// writeCut sends the response headers and a short body on the raw connection, then closes it.
-func writeCut(ctx *fasthttp.RequestCtx, body []byte) {
+// writeCut sends the response headers and a short body on the raw connection, then closes it. A
+// chunked body gets its one chunk and no terminating chunk.
+func writeCut(ctx *fasthttp.RequestCtx, body []byte, chunked bool) {
 	head := append([]byte(nil), ctx.Response.Header.Header()...)
 	ctx.HijackSetNoResponse(true)
 	ctx.Hijack(func(c net.Conn) {
 		_, _ = c.Write(head)
+		if chunked {
+			if len(body) == 0 {
+				return
+			}
+			_, _ = c.Write(strconv.AppendInt(nil, int64(len(body)), 16))
+			_, _ = c.Write([]byte("\r\n"))
+			_, _ = c.Write(body)
+			_, _ = c.Write([]byte("\r\n"))
+			return
+		}
 		_, _ = c.Write(body)
 	})
 }

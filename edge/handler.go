@@ -37,8 +37,9 @@ type exchange struct {
 	pbuf   []byte // the path, when rewritten
 	xcache []byte
 	// cut is a short origin body to replay on the raw connection (see writeTruncated).
-	cut    []byte
-	hasCut bool
+	cut        []byte
+	hasCut     bool
+	cutChunked bool
 	// originPath replaces the viewer's path toward the origin (default root object).
 	originPath string
 	// dist is the distribution that answered, for its counters (nil before the Host is known).
@@ -69,7 +70,7 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	h.AddBytesKV(hCfID, x.id[:])
 	h.AddBytesKV(hCfPop, s.pop)
 	if x.hasCut {
-		writeCut(ctx, x.cut)
+		writeCut(ctx, x.cut, x.cutChunked)
 		x.cut, x.hasCut = nil, false
 	}
 	if d := x.dist; d != nil && d.metrics != nil {

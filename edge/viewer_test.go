@@ -225,6 +225,13 @@ func TestOriginFailures(t *testing.T) {
 		conn, _, _ := w.(http.Hijacker).Hijack()
 		conn.Close()
 	})
+	o.handle("/short-chunked", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(200)
+		io.WriteString(w, "first chunk")
+		w.(http.Flusher).Flush() // chunked, as no length was set
+		conn, _, _ := w.(http.Hijacker).Hijack()
+		conn.Close()
+	})
 	o.handle("/slow", func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(3 * time.Second)
 		io.WriteString(w, "late")
@@ -247,6 +254,23 @@ func TestOriginFailures(t *testing.T) {
 	}
 	if o.count("/short") != 2 {
 		t.Errorf("truncated body was cached: origin saw %d requests, want 2", o.count("/short"))
+	}
+	// The same for a chunked body cut before its last chunk: the viewer's body visibly stops short.
+	for i := 0; i < 2; i++ {
+		req, _ := http.NewRequest("GET", "http://"+e.addr+"/short-chunked", nil)
+		req.Host = e.host
+		resp, err := viewer.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, rerr := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if rerr == nil {
+			t.Fatalf("cut chunked body delivered as complete (%q)", b)
+		}
+	}
+	if o.count("/short-chunked") != 2 {
+		t.Errorf("cut chunked body was cached: origin saw %d requests, want 2", o.count("/short-chunked"))
 	}
 	// No answer within the read timeout: 504, cached as an error.
 	r, body := e.get(t, "/slow")
