@@ -137,6 +137,14 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) {
 		return
 	}
 	if !cacheable(ctx, b) {
+		// Smooth URLs are resolved even where nothing may be cached (CachingDisabled): the
+		// origin has no such objects to pass the request to.
+		if b.SmoothStreaming && (ctx.IsGet() || ctx.IsHead()) && smoothCandidate(path) {
+			x.key = b.Key.AppendKey(append(x.key[:0], d.keyPrefix...), method, path, ctx.URI().QueryString(), &ctx.Request.Header)
+			if s.smoothMiss(ctx, x, d, b, path, now) {
+				return
+			}
+		}
 		s.pass(ctx, x, d, b)
 		return
 	}

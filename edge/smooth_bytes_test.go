@@ -166,3 +166,22 @@ func TestSmoothGeneratedManifestAndBadMedia(t *testing.T) {
 		t.Errorf("the other files of the presentation still play: %d", r.StatusCode)
 	}
 }
+
+// TestSmoothWithCachingDisabled: a Smooth behavior with CachingDisabled still answers Smooth URLs
+// (nothing is cached: every request reads the origin).
+func TestSmoothWithCachingDisabled(t *testing.T) {
+	media, _ := filepath.Abs("../testdata/media")
+	o := newTestOrigin(t)
+	o.serveDir(media)
+	cfg := strings.Replace(smoothConfig, "smooth_streaming = true", "smooth_streaming = true\ncache_policy = \"CachingDisabled\"", 1)
+	e := startEdge(t, cfg, o.port())
+	frag := "/demo/demo.ism/QualityLevels(150000)/Fragments(video=0)"
+	for i := 0; i < 2; i++ {
+		if r, b := e.get(t, frag); r.StatusCode != 200 || len(b) < 100 || xcache(r) != "Miss from cloudfront" {
+			t.Fatalf("#%d: %d, %d bytes, %s", i, r.StatusCode, len(b), xcache(r))
+		}
+	}
+	if n := o.count("/demo/demo_180.ismv"); n < 2 {
+		t.Errorf("the media file was read %d times for two uncached fragment requests", n)
+	}
+}
