@@ -23,8 +23,15 @@ type Config struct {
 type Server struct {
 	// Listen is the viewer listener address ("127.0.0.1:8080").
 	Listen string `toml:"listen"`
-	// APIListen is the CloudFront-compatible API listener address; empty disables it.
+	// APIListen is the CloudFront-compatible API listener address.
 	APIListen string `toml:"api_listen"`
+	// TLSListen is an HTTPS viewer listener address; empty means none. Viewer protocol
+	// policies (redirect-to-https, https-only) and cs-protocol see requests on it as https.
+	TLSListen string `toml:"tls_listen"`
+	// TLSCertFile and TLSKeyFile are the PEM certificate chain and key for TLSListen; when both
+	// are empty the edge makes a self-signed certificate for its domain names at start.
+	TLSCertFile string `toml:"tls_cert_file"`
+	TLSKeyFile  string `toml:"tls_key_file"`
 	// Pop is the edge location shown in X-Amz-Cf-Pop and the log ("DEV1-C1").
 	Pop string `toml:"pop"`
 	// ShutdownTimeout bounds how long in-flight requests may take after SIGTERM.

@@ -73,8 +73,14 @@ func parse(data []byte, name, baseDir string) (*Config, error) {
 	return cfg, nil
 }
 
-// resolveDirs makes relative dir origin paths relative to base.
+// resolveDirs makes relative dir origin paths, and the TLS certificate and key paths, relative
+// to base.
 func (c *Config) resolveDirs(base string) {
+	for _, p := range []*string{&c.Server.TLSCertFile, &c.Server.TLSKeyFile} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(base, *p)
+		}
+	}
 	for i := range c.Distributions {
 		d := &c.Distributions[i]
 		for j := range d.Origins {

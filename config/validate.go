@@ -41,6 +41,13 @@ func (c *Config) validateServer(e *errs) {
 	s := c.Server
 	checkListen(e, "server.listen", s.Listen)
 	checkListen(e, "server.api_listen", s.APIListen)
+	checkListen(e, "server.tls_listen", s.TLSListen)
+	if (s.TLSCertFile == "") != (s.TLSKeyFile == "") {
+		e.add("server.tls_key_file", "tls_cert_file and tls_key_file go together")
+	}
+	if s.TLSCertFile != "" && s.TLSListen == "" {
+		e.add("server.tls_listen", "required when tls_cert_file is set")
+	}
 	if s.Listen != "" && s.Listen == s.APIListen && !strings.HasSuffix(s.Listen, ":0") {
 		e.add("server.api_listen", "must differ from server.listen (%q)", s.Listen)
 	}

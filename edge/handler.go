@@ -3,6 +3,7 @@ package edge
 import (
 	"bytes"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/cfedge/edge/accesslog"
@@ -224,7 +225,16 @@ func (s *Server) httpsPolicy(ctx *fasthttp.RequestCtx, x *exchange, b *behavior.
 		}
 		status = fasthttp.StatusTemporaryRedirect
 	}
-	loc := append([]byte("https://"), ctx.Host()...)
+	// The https URL of the same resource: the viewer's host on the edge's HTTPS port (443, as
+	// on CloudFront, unless a local TLS listener is elsewhere).
+	host := ctx.Host()
+	if i := bytes.LastIndexByte(host, ':'); i >= 0 && bytes.IndexByte(host[i:], ']') < 0 {
+		host = host[:i]
+	}
+	loc := append([]byte("https://"), host...)
+	if p := s.tlsPort.Load(); p != 0 && p != 443 {
+		loc = strconv.AppendInt(append(loc, ':'), int64(p), 10)
+	}
 	loc = append(loc, ctx.Request.Header.RequestURI()...)
 	ctx.Response.Header.SetCanonical([]byte("Location"), loc)
 	ctx.Response.Header.SetCanonical(hServer, vCloudFront)

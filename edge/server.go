@@ -12,6 +12,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cfedge/edge/access"
@@ -65,6 +66,8 @@ type Server struct {
 	pool     sync.Pool
 	// refreshing holds the keys being refreshed in the background (stale-while-revalidate).
 	refreshing sync.Map
+	// tlsPort is the HTTPS listener's port (0 when none), for redirect-to-https Locations.
+	tlsPort atomic.Int32
 }
 
 // distribution is one compiled distribution.

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"crypto/tls"
 	"fmt"
 	"io"
 	"mime"
@@ -459,5 +460,59 @@ response_code = 503
 	r, _ := e.get(t, "/boom")
 	if r.StatusCode != 404 {
 		t.Errorf("custom page missing on its origin: %d, want the page origin's 404", r.StatusCode)
+	}
+}
+
+// TestHTTPSViewers: the TLS listener (self-signed for the distribution's names) serves behaviors
+// whose policy refuses or redirects plain http.
+func TestHTTPSViewers(t *testing.T) {
+	o := newTestOrigin(t)
+	o.static("/secure/x", 200, nil, "secure")
+	e := startEdge(t, baseConfig(`
+[[distribution.behavior]]
+path_pattern = "/secure/*"
+target_origin_id = "web"
+viewer_protocol_policy = "https-only"
+`), o.port())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go e.srv.ServeTLS(ln, nil, nil)
+	if r, _ := e.get(t, "/secure/x"); r.StatusCode != 403 {
+		t.Errorf("https-only over http: %d, want 403", r.StatusCode)
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true, ServerName: e.host}}}
+	req, _ := http.NewRequest("GET", "https://"+ln.Addr().String()+"/secure/x", nil)
+	req.Host = e.host
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || string(b) != "secure" {
+		t.Fatalf("https-only over https: %d %q", resp.StatusCode, b)
+	}
+	if cert := resp.TLS.PeerCertificates[0]; cert.VerifyHostname(e.host) != nil || cert.VerifyHostname("cdn.example.test") != nil {
+		t.Errorf("self-signed certificate names %v, want the domain name and aliases", cert.DNSNames)
+	}
+	// redirect-to-https points at the TLS listener's port.
+	o.static("/r/x", 200, nil, "r")
+	e2 := startEdge(t, baseConfig(`
+[[distribution.behavior]]
+path_pattern = "/r/*"
+target_origin_id = "web"
+viewer_protocol_policy = "redirect-to-https"
+`), o.port())
+	ln2, _ := net.Listen("tcp", "127.0.0.1:0")
+	go e2.srv.ServeTLS(ln2, nil, nil)
+	for e2.srv.tlsPort.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	r, _ := e2.do(t, "GET", "/r/x?a=1", map[string]string{"Host": "cdn.example.test:8080"})
+	port := ln2.Addr().(*net.TCPAddr).Port
+	if want := fmt.Sprintf("https://cdn.example.test:%d/r/x?a=1", port); r.StatusCode != 301 || r.Header.Get("Location") != want {
+		t.Errorf("redirect: %d %q, want 301 to %q", r.StatusCode, r.Header.Get("Location"), want)
 	}
 }

@@ -177,7 +177,27 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "edge: CloudFront API on http://%s/ (auth: %s)\n", apiLn.Addr(), cfg.API.Auth)
 
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
+	if cfg.Server.TLSListen != "" {
+		var certPEM, keyPEM []byte
+		if cfg.Server.TLSCertFile != "" {
+			if certPEM, keyPEM, err = edge.ReadCertificate(cfg.Server.TLSCertFile, cfg.Server.TLSKeyFile); err != nil {
+				fmt.Fprintf(stderr, "edge: %v\n", err)
+				return 1
+			}
+		}
+		tlsLn, err := net.Listen("tcp", cfg.Server.TLSListen)
+		if err != nil {
+			fmt.Fprintf(stderr, "edge: tls listen: %v\n", err)
+			return 1
+		}
+		which := "certificate from " + cfg.Server.TLSCertFile
+		if certPEM == nil {
+			which = "a self-signed certificate"
+		}
+		fmt.Fprintf(stdout, "edge: serving viewers on https://%s/ (%s)\n", tlsLn.Addr(), which)
+		go func() { errc <- srv.ServeTLS(tlsLn, certPEM, keyPEM) }()
+	}
 	go func() { errc <- srv.Serve(ln) }()
 	go func() { errc <- api.Serve(apiLn) }()
 	sigc := make(chan os.Signal, 1)
