@@ -1,0 +1,103 @@
+package edge
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"strconv"
+
+	"github.com/cfedge/edge/behavior"
+	"github.com/cfedge/edge/cache"
+	"github.com/cfedge/edge/origin"
+	"github.com/valyala/fasthttp"
+)
+
+// pass forwards a request that the cache may not answer (uncacheable method or behavior) and
+// streams the origin's answer back.
+func (s *Server) pass(ctx *fasthttp.RequestCtx, x *exchange, d *distribution, b *behavior.Behavior) {
+	req := s.originRequest(ctx, x, b, true)
+	resp, err := d.origins[b.TargetOriginID].Fetch(context.Background(), req)
+	x.xcache = xMiss
+	if err != nil {
+		status, detail := failureStatus(err)
+		s.log.Warn("origin request failed", "dist", d.id, "origin", b.TargetOriginID, "path", req.Path, "status", status, "result", detail, "err", err)
+		s.cfError(ctx, x, status, msgNoOrigin)
+		return
+	}
+	if resp.Status >= 400 {
+		x.xcache = xError
+	}
+	s.writeStream(ctx, b, resp, nil)
+}
+
+// writeStream answers with an origin response whose body is streamed (after prefix, bytes already
+// read) to the viewer without being held; the origin body is closed when fasthttp is done with it.
+func (s *Server) writeStream(ctx *fasthttp.RequestCtx, b *behavior.Behavior, resp *origin.Response, prefix []byte) {
+	for _, f := range replayHeaders(resp.Header, b) {
+		ctx.Response.Header.AddBytesKV(f.Key, f.Value)
+	}
+	ctx.SetStatusCode(resp.Status)
+	if ctx.IsHead() || resp.Status == fasthttp.StatusNotModified || resp.Status == fasthttp.StatusNoContent {
+		resp.Body.Close()
+		if resp.ContentLength >= 0 {
+			ctx.Response.Header.SetContentLength(int(resp.ContentLength))
+		}
+		ctx.Response.SkipBody = true
+		return
+	}
+	var r io.Reader = resp.Body
+	if len(prefix) > 0 {
+		r = io.MultiReader(bytes.NewReader(prefix), resp.Body)
+	}
+	size := int(resp.ContentLength)
+	if resp.ContentLength < 0 {
+		size = -1
+	}
+	ctx.SetBodyStream(readCloser{r, resp.Body}, size)
+}
+
+type readCloser struct {
+	io.Reader
+	c io.Closer
+}
+
+func (r readCloser) Close() error { return r.c.Close() }
+
+// writeTruncated replays a body that ended early the way CloudFront does: the status, headers and
+// the bytes that arrived, framed as the origin framed them (its Content-Length, or chunked without
+// the last chunk), then the connection is closed: Handle writes it on the hijacked connection, so
+// the viewer sees the headers and then a body that visibly stops short.
+func (s *Server) writeTruncated(ctx *fasthttp.RequestCtx, x *exchange, e *cache.Entry, declared int64) {
+	for i := range e.Header {
+		ctx.Response.Header.AddBytesKV(e.Header[i].Key, e.Header[i].Value)
+	}
+	ctx.SetStatusCode(e.Status)
+	ctx.SetConnectionClose()
+	ctx.Response.Header.SetContentLength(int(max(declared, -1)))
+	ctx.Response.SkipBody = true
+	if !ctx.IsHead() {
+		x.cut, x.hasCut, x.cutChunked = e.Body, true, declared < 0
+	}
+}
+
+// writeCut sends the response headers and a short body on the raw connection, then closes it. A
+// chunked body gets its one chunk and no terminating chunk.
+func writeCut(ctx *fasthttp.RequestCtx, body []byte, chunked bool) {
+	head := append([]byte(nil), ctx.Response.Header.Header()...)
+	ctx.HijackSetNoResponse(true)
+	ctx.Hijack(func(c net.Conn) {
+		_, _ = c.Write(head)
+		if chunked {
+			if len(body) == 0 {
+				return
+			}
+			_, _ = c.Write(strconv.AppendInt(nil, int64(len(body)), 16))
+			_, _ = c.Write([]byte("\r\n"))
+			_, _ = c.Write(body)
+			_, _ = c.Write([]byte("\r\n"))
+			return
+		}
+		_, _ = c.Write(body)
+	})
+}
