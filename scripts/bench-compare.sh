@@ -126,7 +126,7 @@ target_origin_id = "bench"
 EOF
 }
 edge_config 1GiB >"$WORK/edge.toml"
-start edge "$EDGE" serve -config "$WORK/edge.toml" -listen 127.0.0.1:0 -api-listen 127.0.0.1:0
+start edge env ${EDGE_GOMAXPROCS:+GOMAXPROCS=$EDGE_GOMAXPROCS} "$EDGE" serve -config "$WORK/edge.toml" -listen 127.0.0.1:0 -api-listen 127.0.0.1:0
 EDGE_ADDR=$(addr_from edge '.*serving viewers on http://\([0-9.:]*\)/.*')
 
 NPORT=$(free_port)
