@@ -35,6 +35,11 @@ func replayHeaders(h http.Header, b *behavior.Behavior) []cache.Field {
 			continue
 		}
 		for _, v := range vs {
+			if ck == "Vary" {
+				if v = trimVary(v, b); v == "" {
+					continue
+				}
+			}
 			out = append(out, cache.Field{Key: []byte(ck), Value: []byte(v)})
 		}
 	}
@@ -133,4 +138,31 @@ func rawPath(uri []byte) string {
 		return "/"
 	}
 	return string(uri)
+}
+
+// trimVary cuts an origin's Vary down as CloudFront does (cloudfront.md §5.1): Accept-Encoding,
+// Cookie and the names of headers forwarded to the origin stay (User-Agent and Host when they
+// are forwarded), "*" stays, every other name goes. It returns "" when nothing is left.
+func trimVary(v string, b *behavior.Behavior) string {
+	var kept []string
+	for _, name := range strings.Split(v, ",") {
+		name = strings.TrimSpace(name)
+		switch {
+		case name == "":
+			continue
+		case name == "*", strings.EqualFold(name, "Accept-Encoding"), strings.EqualFold(name, "Cookie"):
+		case strings.EqualFold(name, "User-Agent"):
+			if !b.Forward.ForwardUserAgent() {
+				continue
+			}
+		case strings.EqualFold(name, "Host"):
+			if !b.Forward.ForwardHost() {
+				continue
+			}
+		case !b.Forward.Header([]byte(name)):
+			continue
+		}
+		kept = append(kept, name)
+	}
+	return strings.Join(kept, ", ")
 }

@@ -516,3 +516,15 @@ viewer_protocol_policy = "redirect-to-https"
 		t.Errorf("redirect: %d %q, want 301 to %q", r.StatusCode, r.Header.Get("Location"), want)
 	}
 }
+
+// TestVaryTrimmed: the origin's Vary keeps Accept-Encoding, Cookie and forwarded headers only.
+func TestVaryTrimmed(t *testing.T) {
+	o := newTestOrigin(t)
+	o.static("/v", 200, map[string]string{"Vary": "Accept-Encoding, User-Agent, X-Device, Origin, Cookie"}, "v")
+	e := startEdge(t, strings.Replace(baseConfig(""), "[distribution.default_behavior]\ntarget_origin_id = \"web\"\n",
+		"[distribution.default_behavior]\ntarget_origin_id = \"web\"\ncache_policy = \"CachingOptimized\"\norigin_request_policy = \"CORS-CustomOrigin\"\n", 1), o.port())
+	r, _ := e.get(t, "/v")
+	if got := r.Header.Get("Vary"); got != "Accept-Encoding, Origin, Cookie" {
+		t.Errorf("Vary = %q, want the forwarded names only", got)
+	}
+}
