@@ -160,10 +160,25 @@ func (s *Server) decideTTL(d *distribution, b *behavior.Behavior, status int, h 
 		}
 		return b.TTL.ErrorTTL(status, cc, exp, min, now)
 	}
+	if b.TTL.Min == 0 && varyStar(h) {
+		return 0, false // Vary: * with MinTTL 0: every request goes to the origin (cloudfront.md §3.2)
+	}
 	if status == fasthttp.StatusPartialContent || status == fasthttp.StatusNotModified || status < 200 {
 		return 0, false // never asked for (fills are whole and unconditional): not an object to keep
 	}
 	return b.TTL.ObjectTTL(status, cc, exp, now)
+}
+
+// varyStar reports whether a response varies on everything (Vary: *).
+func varyStar(h http.Header) bool {
+	for _, v := range h.Values("Vary") {
+		for _, name := range strings.Split(v, ",") {
+			if strings.TrimSpace(name) == "*" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func headerBytes(h http.Header, name string) []byte {

@@ -527,4 +527,11 @@ func TestVaryTrimmed(t *testing.T) {
 	if got := r.Header.Get("Vary"); got != "Accept-Encoding, Origin, Cookie" {
 		t.Errorf("Vary = %q, want the forwarded names only", got)
 	}
+	// Vary: * with MinTTL 0 (legacy default behavior here): every request goes to the origin.
+	o.static("/star", 200, map[string]string{"Vary": "*", "Cache-Control": "max-age=600"}, "s")
+	e2 := startEdge(t, baseConfig(""), o.port())
+	e2.get(t, "/star")
+	if r, _ := e2.get(t, "/star"); xcache(r) == "Hit from cloudfront" || o.count("/star") != 2 {
+		t.Errorf("Vary: * with MinTTL 0 was served from cache (origin saw %d)", o.count("/star"))
+	}
 }
