@@ -91,10 +91,19 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "edge validate: -config FILE is required")
 		return 2
 	}
-	if _, err := config.Load(*path); err != nil {
+	cfg, err := config.Load(*path)
+	if err != nil {
 		fmt.Fprintf(stderr, "%s: invalid\n%v\n", *path, err)
 		return 1
 	}
+	// Build everything serve would (origins, key groups, Smooth resolvers) without listening,
+	// so that what only shows at start (a missing key file, S3 without credentials) shows here.
+	srv, err := edge.New(edge.Config{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: cannot start\n%v\n", *path, err)
+		return 1
+	}
+	srv.Close()
 	fmt.Fprintf(stdout, "%s: ok\n", *path)
 	return 0
 }

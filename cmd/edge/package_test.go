@@ -78,6 +78,15 @@ func TestValidateCommand(t *testing.T) {
 			t.Errorf("validate output lacks %q:\n%s", want, errb.String())
 		}
 	}
+	// Valid TOML that cannot start: a key group whose key file is missing.
+	nostart := filepath.Join(dir, "nostart.toml")
+	os.WriteFile(nostart, []byte("[[key_group]]\nid = \"kg\"\n[[key_group.public_key]]\nid = \"K1\"\npath = \"missing.pem\"\n"+
+		"[[distribution]]\nid = \"E1\"\n[[distribution.origin]]\nid = \"o\"\nkind = \"dir\"\npath = \".\"\n"+
+		"[distribution.default_behavior]\ntarget_origin_id = \"o\"\ntrusted_key_groups = [\"kg\"]\n"), 0o644)
+	errb.Reset()
+	if code := run([]string{"validate", "-config", nostart}, &out, &errb); code != 1 || !bytes.Contains(errb.Bytes(), []byte("missing.pem")) {
+		t.Errorf("config whose key file is missing: exit %d, %s", code, errb.String())
+	}
 	good := filepath.Join(dir, "good.toml")
 	os.WriteFile(good, []byte("[[distribution]]\nid = \"E1\"\n[[distribution.origin]]\nid = \"o\"\nkind = \"dir\"\npath = \".\"\n[distribution.default_behavior]\ntarget_origin_id = \"o\"\n"), 0o644)
 	out.Reset()
