@@ -33,7 +33,9 @@ import (
 )
 
 // memoryHeadroom is what the process may use beyond the cache budget (connections, buffers,
-// in-flight bodies) before the Go runtime collects harder.
+// in-flight bodies, the cache's own bookkeeping) before the Go runtime collects harder; large
+// budgets get a sixteenth of themselves if that is more, so a full cache never has the
+// collector running flat out.
 const memoryHeadroom = 48 << 20
 
 const usage = `usage: edge <command> [flags]
@@ -132,7 +134,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	// live data before collecting (GOGC=100), so a full cache could take 2x its budget. A
 	// GOMEMLIMIT in the environment wins.
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(int64(cfg.Cache.Memory) + memoryHeadroom)
+		debug.SetMemoryLimit(int64(cfg.Cache.Memory) + max(memoryHeadroom, int64(cfg.Cache.Memory)/16))
 	}
 	level := slog.LevelInfo
 	_ = level.UnmarshalText([]byte(cfg.Logging.Level))
