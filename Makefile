@@ -4,7 +4,7 @@ PKGS      ?= ./...
 FUZZTIME  ?= 20s
 BENCHTIME ?= 1s
 
-.PHONY: run test race bench bench-compare fuzz lint build clean
+.PHONY: run test deps race bench bench-compare fuzz lint build clean
 
 ## run: start the edge on its embedded default config (serves the demo on 127.0.0.1:8080)
 run:
@@ -16,9 +16,13 @@ build:
 
 ## test: lint, every Go test (integration tests start real servers on 127.0.0.1), then the
 ## end-to-end scripts that drive the built binary with real clients (the aws CLI)
-test: lint build
+test: deps lint build
 	$(GO) test -count=1 -timeout 30m $(PKGS)
 	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/e2e-invalidation.sh
+
+## deps: install what the tests use beyond Go when missing (GStreamer, aws CLI; the S3 test server)
+deps:
+	bash scripts/test-deps.sh
 
 ## race: the concurrent packages' tests under the race detector (allocation tests excluded)
 race:
