@@ -107,12 +107,6 @@ func (r *registry) with(dist string, paths []string, at, cutoff time.Time) *regi
 	return r.withRecords(dist, paths, nil, at, cutoff)
 }
 
-// withExcept is with for records that never cover a path for which except returns true. A
-// distribution has one except function: the latest given replaces the one before.
-func (r *registry) withExcept(dist string, paths []string, except func(string) bool, at, cutoff time.Time) *registry {
-	return r.withRecords(dist, paths, except, at, cutoff)
-}
-
 // withRecords builds the next registry: plain records when except is nil, guarded ones otherwise.
 // Records older than cutoff are pruned everywhere.
 func (r *registry) withRecords(dist string, paths []string, except func(string) bool, at, cutoff time.Time) *registry {

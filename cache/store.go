@@ -245,30 +245,16 @@ func (s *Store) Delete(key []byte) {
 // older than MaxEntryLifetime (including this one, if at is that old) are dropped. The strings
 // are copied.
 func (s *Store) Invalidate(dist string, paths []string, at time.Time) {
-	if s == nil {
-		return
-	}
-	now := s.now()
-	if at.IsZero() {
-		at = now
-	}
-	cutoff := now.Add(-s.maxLife)
-	s.regMu.Lock()
-	defer s.regMu.Unlock()
-	s.reg.Store(s.reg.Load().with(dist, paths, at, cutoff))
+	s.InvalidateExcept(dist, paths, nil, at)
 }
 
 // InvalidateExcept records an invalidation like Invalidate, except that the records never cover
 // an entry whose path makes except return true (used for wildcards that must leave Smooth
 // Streaming media cached, which CloudFront does not invalidate). except is called lazily on
 // lookups, so it must be safe for concurrent use and allocate nothing. A distribution has one
-// except function: the latest given applies to all its guarded records.
+// except function: the latest given applies to all its guarded records. A nil except is Invalidate.
 func (s *Store) InvalidateExcept(dist string, paths []string, except func(path string) bool, at time.Time) {
 	if s == nil {
-		return
-	}
-	if except == nil {
-		s.Invalidate(dist, paths, at)
 		return
 	}
 	now := s.now()
@@ -278,7 +264,7 @@ func (s *Store) InvalidateExcept(dist string, paths []string, except func(path s
 	cutoff := now.Add(-s.maxLife)
 	s.regMu.Lock()
 	defer s.regMu.Unlock()
-	s.reg.Store(s.reg.Load().withExcept(dist, paths, except, at, cutoff))
+	s.reg.Store(s.reg.Load().withRecords(dist, paths, except, at, cutoff))
 }
 
 // Stats returns the Store's counters. Each counter is read atomically; the set of them is not
