@@ -179,9 +179,10 @@ func TestHTTPConnectRefused(t *testing.T) {
 	if oe.Kind != KindConnect || oe.Attempts != 3 || oe.Origin != "web" {
 		t.Errorf("got kind %v attempts %d origin %q, want OriginConnectError 3 \"web\"", oe.Kind, oe.Attempts, oe.Origin)
 	}
-	// A refused connection fails at once: three attempts take far less than one timeout.
-	if d := time.Since(start); d > testTimeout {
-		t.Errorf("3 refused attempts took %v, want < %v", d, testTimeout)
+	// A refused connection fails at once: three attempts take far less than the three
+	// connection timeouts that unanswered connects would (with room for a stalled machine).
+	if d := time.Since(start); d > 2*testTimeout {
+		t.Errorf("3 refused attempts took %v, want < %v", d, 2*testTimeout)
 	}
 }
 
@@ -215,7 +216,7 @@ func TestHTTPReadTimeoutRetries(t *testing.T) {
 				t.Errorf("origin hits: got %d, want %d", got, tt.attempts)
 			}
 			want := time.Duration(tt.attempts) * testTimeout
-			if elapsed < want-100*time.Millisecond || elapsed > want+time.Second {
+			if elapsed < want-100*time.Millisecond || elapsed > want+3*time.Second { // generous: CI machines stall
 				t.Errorf("took %v, want about %v", elapsed, want)
 			}
 		})
