@@ -141,7 +141,7 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) {
 		// Smooth URLs are resolved even where nothing may be cached (CachingDisabled): the
 		// origin has no such objects to pass the request to.
 		if b.SmoothStreaming && (ctx.IsGet() || ctx.IsHead()) && smoothCandidate(path) {
-			x.key = b.Key.AppendKey(append(x.key[:0], d.keyPrefix...), method, path, ctx.URI().QueryString(), &ctx.Request.Header)
+			x.setKey(ctx, d, b, method, path)
 			if s.smoothMiss(ctx, x, d, b, path, now) {
 				return
 			}
@@ -153,8 +153,7 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) {
 		// CloudFront drops an HTTP/1.0 viewer's Accept-Encoding: such viewers get identity.
 		ctx.Request.Header.Del(fasthttp.HeaderAcceptEncoding)
 	}
-	x.key = append(x.key[:0], d.keyPrefix...)
-	x.key = b.Key.AppendKey(x.key, method, path, ctx.URI().QueryString(), &ctx.Request.Header)
+	x.setKey(ctx, d, b, method, path)
 	e := s.store.Get(x.key)
 	if e != nil && e.Fresh(now) {
 		x.xcache = hitResult(e)
@@ -171,6 +170,12 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) {
 		return
 	}
 	s.miss(ctx, x, d, b, path, e, now)
+}
+
+// setKey builds the request's cache key into x.key: the distribution, then the behavior's key
+// policy over the method, path, query string, headers and cookies.
+func (x *exchange) setKey(ctx *fasthttp.RequestCtx, d *distribution, b *behavior.Behavior, method, path []byte) {
+	x.key = b.Key.AppendKey(append(x.key[:0], d.keyPrefix...), method, path, ctx.URI().QueryString(), &ctx.Request.Header)
 }
 
 // hitResult is the X-Cache of an answer from the cache: a cached error stays an Error.
