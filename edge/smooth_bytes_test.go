@@ -86,6 +86,14 @@ func TestSmoothFragmentsByteForByte(t *testing.T) {
 			if _, b := e.get(t, "/demo/demo.ism/Manifest"); b != string(ismc) {
 				t.Fatalf("Manifest is not the .ismc verbatim (%d bytes)", len(b))
 			}
+			// Objects that are not Smooth URLs are served as usual on a Smooth behavior.
+			ism, _ := os.ReadFile(filepath.Join(demo, "demo.ism"))
+			if r, b := e.get(t, "/demo/demo.ism"); r.StatusCode != 200 || b != string(ism) {
+				t.Errorf("the .ism as a plain object: %d, %d bytes", r.StatusCode, len(b))
+			}
+			if r, _ := e.get(t, "/clientaccesspolicy.xml"); r.StatusCode != 404 && r.StatusCode != 403 {
+				t.Errorf("a missing plain object: %d, want the origin's 404/403", r.StatusCode)
+			}
 			if r, _ := e.get(t, "/demo/demo.ism/QualityLevels(150000)/Fragments(video=12345)"); r.StatusCode != 404 {
 				t.Errorf("unknown time: %d, want 404", r.StatusCode)
 			}
