@@ -95,3 +95,17 @@ func TestValidateCommand(t *testing.T) {
 		t.Fatalf("good config: exit %d: %s", code, errb.String())
 	}
 }
+
+// TestExamplesValidate: every example config in examples/ loads, validates and builds.
+func TestExamplesValidate(t *testing.T) {
+	files, _ := filepath.Glob("../../examples/*.toml")
+	if len(files) == 0 {
+		t.Fatal("no examples found")
+	}
+	for _, f := range files {
+		var out, errb bytes.Buffer
+		if code := run([]string{"validate", "-config", f}, &out, &errb); code != 0 {
+			t.Errorf("%s: exit %d\n%s", f, code, errb.String())
+		}
+	}
+}
