@@ -17,42 +17,9 @@ DIST=EDFDVBD6EXAMPLE
 KEY=AKIAEDGEDEVEXAMPLE01
 SECRET=edgeDevSecretKeyDoNotUseInProduction0001
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   - $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL - $*"; }
-finish() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ] && exit 0
-	exit 1
-}
-check() { # check DESCRIPTION GOT WANT
-	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2', want '$3'"; fi
-}
+. scripts/e2e-lib.sh
+require curl python3 timeout aws
 
-for tool in curl python3 timeout; do
-	command -v "$tool" >/dev/null || { bad "$tool is not installed"; finish; }
-done
-command -v aws >/dev/null || { bad "the aws CLI is not installed (Debian package awscli)"; finish; }
-[ -x "$EDGE_BIN" ] || { bad "$EDGE_BIN is missing: run make build first"; finish; }
-
-tmp=$(mktemp -d)
-edge_pid=""
-cleanup() {
-	if [ -n "$edge_pid" ]; then
-		kill "$edge_pid" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$edge_pid" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$edge_pid" 2>/dev/null
-		wait "$edge_pid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
 viewer_port=$(free_port)
 api_port=$(free_port)
 while [ "$api_port" = "$viewer_port" ]; do api_port=$(free_port); done

@@ -6,34 +6,12 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 EDGE_BIN=${EDGE_BIN:-bin/edge}
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   - $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL - $*"; }
-finish() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ] && exit 0
-	exit 1
-}
-check() { # check DESCRIPTION GOT WANT
-	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2', want '$3'"; fi
-}
-for tool in curl python3 timeout openssl aws; do
-	command -v "$tool" >/dev/null || { bad "$tool is not installed"; finish; }
-done
-[ -x "$EDGE_BIN" ] || { bad "$EDGE_BIN is missing: run make build first"; finish; }
+. scripts/e2e-lib.sh
+require curl python3 timeout openssl aws
 
-tmp=$(mktemp -d)
-edge_pid=""
-cleanup() {
-	[ -n "$edge_pid" ] && { kill "$edge_pid" 2>/dev/null; wait "$edge_pid" 2>/dev/null; }
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-api=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+port=$(free_port)
+api=$(free_port)
+while [ "$api" = "$port" ]; do api=$(free_port); done
 mkdir -p "$tmp/site/private"
 echo "for editors only" >"$tmp/site/private/a.txt"
 openssl genrsa -traditional -out "$tmp/private.pem" 2048 2>/dev/null || openssl genrsa -out "$tmp/private.pem" 2048 2>/dev/null
