@@ -196,44 +196,16 @@ func newDistribution(s *Server, c *config.Config, dc *config.Distribution) (*dis
 		}
 		d.origins[g.ID] = origin.NewGroup(g.ID, p, q, g.FailoverStatusCodes, opts)
 	}
-	compile := func(i int, bc config.Behavior) (*behavior.Behavior, error) {
-		spec := behavior.Spec{Behavior: bc}
-		if bc.CachePolicy != "" {
-			cp, ok := c.CachePolicyByName(bc.CachePolicy)
-			if !ok {
-				return nil, fmt.Errorf("unknown cache_policy %q", bc.CachePolicy)
-			}
-			spec.CachePolicy = &cp
-		}
-		if bc.OriginRequestPolicy != "" {
-			orp, ok := c.OriginRequestPolicyByName(bc.OriginRequestPolicy)
-			if !ok {
-				return nil, fmt.Errorf("unknown origin_request_policy %q", bc.OriginRequestPolicy)
-			}
-			spec.OriginRequestPolicy = &orp
-		}
-		b, err := behavior.New(i, spec)
-		if err != nil {
-			return nil, err
-		}
-		if _, ok := d.origins[b.TargetOriginID]; !ok {
-			return nil, fmt.Errorf("target_origin_id %q: no such origin", b.TargetOriginID)
-		}
-		return b, nil
-	}
-	var ordered []*behavior.Behavior
-	for i, bc := range dc.Behaviors {
-		b, err := compile(i, bc)
-		if err != nil {
-			return nil, fmt.Errorf("edge: distribution %s: behavior %d: %w", dc.ID, i, err)
-		}
-		ordered = append(ordered, b)
-	}
-	def, err := compile(-1, dc.DefaultBehavior)
+	table, err := behavior.Compile(c, dc)
 	if err != nil {
-		return nil, fmt.Errorf("edge: distribution %s: default behavior: %w", dc.ID, err)
+		return nil, fmt.Errorf("edge: distribution %s: %w", dc.ID, err)
 	}
-	d.table = behavior.NewTable(ordered, def)
+	for _, b := range table.Behaviors() {
+		if _, ok := d.origins[b.TargetOriginID]; !ok {
+			return nil, fmt.Errorf("edge: distribution %s: target_origin_id %q: no such origin", dc.ID, b.TargetOriginID)
+		}
+	}
+	d.table = table
 	d.verifiers = make(map[*behavior.Behavior]*access.Verifier)
 	for _, b := range d.table.Behaviors() {
 		bc := dc.DefaultBehavior
