@@ -4,7 +4,7 @@ PKGS      ?= ./...
 FUZZTIME  ?= 20s
 BENCHTIME ?= 1s
 
-.PHONY: run test deps race bench bench-compare fuzz lint build clean
+.PHONY: run test deps race bench bench-compare upload-rss fuzz lint build clean
 
 ## run: start the edge on its embedded default config (serves the demo on 127.0.0.1:8080)
 run:
@@ -28,7 +28,7 @@ deps:
 
 ## race: the concurrent packages' tests under the race detector (allocation tests excluded)
 race:
-	$(GO) test -race -count=1 -timeout 30m ./cache/... ./edge/... ./origin/... ./control/... ./smooth/... ./accesslog/...
+	$(GO) test -race -count=1 -timeout 30m ./cache/... ./edge/... ./origin/... ./control/... ./smooth/... ./accesslog/... ./e2e/... ./httpcond/...
 
 ## bench: hot-path benchmarks with allocation counts
 bench:
@@ -37,6 +37,10 @@ bench:
 ## bench-compare: the edge against nginx, Varnish and a bare fasthttp server, same load (bench/README.md)
 bench-compare: build
 	bash scripts/bench-compare.sh
+
+## upload-rss: the edge's peak RSS under 16 concurrent 64 MiB uploads, refused and forwarded
+upload-rss: build
+	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/upload-rss.sh
 
 ## fuzz: run every fuzz target for FUZZTIME each
 fuzz:

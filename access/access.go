@@ -1,4 +1,6 @@
-// Package access checks CloudFront signed URLs and signed cookies (cloudfront.md §11) against
+// Package access checks CloudFront signed URLs and signed cookies
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-signed-urls.html,
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-signed-cookies.html) against
 // the public keys of a behavior's trusted key groups, and answers with CloudFront's refusal
 // codes when a request may not pass.
 package access
@@ -93,14 +95,17 @@ type Request struct {
 	ClientIP netip.Addr // the viewer's address, for IpAddress conditions
 }
 
-// Denial is a refused request: CloudFront's code and message (cloudfront.md §11.6). The edge
+// Denial is a refused request: CloudFront's code and message, as CloudFront's own 403 bodies
+// show them (the Developer Guide only says such a request is rejected:
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-signed-urls.html). The edge
 // answers it with 403 and an XML <Error> body.
 type Denial struct{ Code, Message string }
 
 // Error returns "Code: Message", so a Denial can be logged or returned as an error.
 func (d *Denial) Error() string { return d.Code + ": " + d.Message }
 
-// CloudFront's refusal codes (cloudfront.md §11.6); each has one fixed message.
+// CloudFront's refusal codes, as observed in its 403 responses (no AWS page lists them); each
+// has one fixed message.
 const (
 	// CodeMissingKey: neither the query nor the cookies carry a Key-Pair-Id.
 	CodeMissingKey = "MissingKey"

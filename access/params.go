@@ -52,7 +52,8 @@ func StripSignature(dst, rawQuery []byte) []byte {
 }
 
 // fromQuery fills s from a raw query and reports whether it is a signed URL: whether it has
-// any of Expires, Policy, Signature or Key-Pair-Id (cloudfront.md §11.1). The first
+// any of Expires, Policy, Signature or Key-Pair-Id
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-signed-urls.html). The first
 // occurrence of each parameter counts.
 func (s *signedParams) fromQuery(raw []byte) bool {
 	found := false

@@ -5,8 +5,9 @@ import "strings"
 // matchResource reports whether a custom policy's Resource admits the URL
 // scheme://host path[?query] (query already without the signing parameters).
 //
-// The pattern is read in sections, [protocol]://[domain]/[path]\?[query] (cloudfront.md
-// §11.3): "*" matches any run of characters and "?" exactly one, and neither crosses from
+// The pattern is read in sections, [protocol]://[domain]/[path]\?[query] (Resource in
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-creating-signed-url-custom-policy.html):
+// "*" matches any run of characters and "?" exactly one, and neither crosses from
 // one section into the next, except that:
 //   - "*" alone matches every URL;
 //   - a pattern with no "://" that starts with "*" has the protocol "*" (any);

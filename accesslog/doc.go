@@ -4,8 +4,8 @@
 // # Format
 //
 // A log starts with the two directive lines "#Version: 1.0" and "#Fields: …" ([Header]).
-// Every record is one line of [NumFields] values separated by tabs (CloudFront DG,
-// AccessLogs.md, "Standard log file fields"):
+// Every record is one line of [NumFields] values separated by tabs ("Standard log file fields",
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/AccessLogs.html):
 //
 //   - an absent value is written "-";
 //   - inside text values, ASCII 0–32, 127–255 and < > " # % { } | \ ^ ~ [ ] ` ' are

@@ -10,7 +10,7 @@ import (
 const NumFields = 33
 
 // fieldList is the W3C #Fields directive's value: CloudFront's 33 standard-log fields, in
-// order (CloudFront DG, AccessLogs.md).
+// order (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/AccessLogs.html).
 const fieldList = "date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status " +
 	"cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id " +
 	"x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher " +

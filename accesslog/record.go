@@ -45,7 +45,8 @@ type Record struct {
 }
 
 // escapeTable marks with 'E' the bytes that are percent-encoded inside a value, 32 bytes a
-// row: ASCII 0–32, 127–255 and < > " # % { } | \ ^ ~ [ ] ` ' (CloudFront DG, AccessLogs.md).
+// row: ASCII 0–32, 127–255 and < > " # % { } | \ ^ ~ [ ] ` '
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/AccessLogs.html).
 const escapeTable = "" +
 	"EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE" + // 0x00–0x1f
 	"E.EE.E.E....................E.E." + // 0x20–0x3f

@@ -48,7 +48,9 @@ type Behavior struct {
 	// headers ["*"]): no caching, no request collapsing, no compression.
 	NoCache bool
 	// NoCollapse is true when concurrent misses must not be collapsed into one origin
-	// request: NoCache, or cookies forwarded to the origin (cloudfront.md §8).
+	// request: NoCache, or cookies forwarded to the origin ("Simultaneous requests for the
+	// same object (request collapsing)",
+	// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#request-custom-traffic-spikes).
 	NoCollapse bool
 	// SmoothManifestContentType is the Content-Type of Smooth client manifests.
 	SmoothManifestContentType string
@@ -71,7 +73,8 @@ func (b *Behavior) Cacheable(method []byte) bool { return !b.NoCache && b.Cached
 
 // Compression reports which encodings the edge may produce for this behavior: Compress is
 // on, caching is possible, and the policy normalises Accept-Encoding for that coding (legacy
-// mode: gzip only, cloudfront.md §7).
+// mode: gzip only;
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html).
 func (b *Behavior) Compression() (gzip, br bool) {
 	if !b.Compress || b.NoCache {
 		return false, false
@@ -85,7 +88,8 @@ func (b *Behavior) IsDefault() bool { return b.Index < 0 }
 // New compiles one behavior. index is its position among the distribution's ordered
 // behaviors, or -1 for the default behavior (whose path pattern must be empty or "*").
 // Unset settings take CloudFront's defaults: allow-all, GET and HEAD allowed and cached,
-// TTLs 0/86400/31536000 (cloudfront.md §3.1). Errors name the setting and wrap
+// TTLs 0/86400/31536000 (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachePolicyConfig.html).
+// Errors name the setting and wrap
 // ErrInvalidPattern, ErrInvalidMethod or ErrInvalidPolicy.
 func New(index int, s Spec) (*Behavior, error) {
 	c := &s.Behavior
@@ -185,7 +189,9 @@ func (b *Behavior) setMethods(c *config.Behavior) error {
 	return nil
 }
 
-// ttlPolicy applies CloudFront's TTL defaults (cloudfront.md §3.1) to seconds that may be nil.
+// ttlPolicy applies CloudFront's TTL defaults (MinTTL, DefaultTTL and MaxTTL in
+// https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachePolicyConfig.html) to
+// seconds that may be nil.
 func ttlPolicy(what string, minS, defS, maxS *int64) (TTLPolicy, error) {
 	for _, v := range []struct {
 		name string
@@ -392,7 +398,8 @@ func (b *Behavior) setLegacy(c *config.Behavior, orp *config.OriginRequestPolicy
 }
 
 // finishKey makes an explicitly keyed Accept-Encoding an ordinary header: it then replaces
-// the normalised value in the key and disables edge compression (cloudfront.md §4.5).
+// the normalised value in the key and disables edge compression ("Cache compressed objects",
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-policy-compressed-objects).
 func (b *Behavior) finishKey() {
 	if b.Key.HasHeader("Accept-Encoding") {
 		b.Key.gzip, b.Key.br = false, false

@@ -1,6 +1,7 @@
 package behavior
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 	"time"
@@ -91,10 +92,11 @@ func BenchmarkObjectTTL(b *testing.B) {
 	p := TTLPolicy{Min: 0, Default: 24 * time.Hour, Max: 365 * 24 * time.Hour}
 	cc := []byte("public, max-age=600, stale-while-revalidate=30")
 	exp := []byte("Wed, 01 May 2024 13:00:00 GMT")
+	date := []byte("Wed, 01 May 2024 12:00:00 GMT")
 	now := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 	b.ReportAllocs()
 	for b.Loop() {
-		p.ObjectTTL(200, cc, exp, now)
+		p.ObjectTTL(200, cc, exp, date, now)
 	}
 }
 
@@ -115,6 +117,7 @@ func TestZeroAllocs(t *testing.T) {
 		many = fmt.Appendf(many, "c%d=%d; ", (i*31)%97, i)
 	}
 	allCookies := newCookieSel(selAll, nil, false)
+	manyLines := bytes.SplitAfter(many, []byte("; "))
 	checks := []struct {
 		name string
 		f    func()
@@ -126,15 +129,26 @@ func TestZeroAllocs(t *testing.T) {
 		}},
 		{"MethodSet.Has", func() { AllMethods.Has([]byte("DELETE")) }},
 		{"ParseCacheControl", func() { ParseCacheControl([]byte(`public, max-age=60, no-cache="Set-Cookie"`)) }},
-		{"ObjectTTL Expires", func() { ttl.ObjectTTL(200, nil, []byte("Wed, 01 May 2024 13:00:00 GMT"), now) }},
-		{"ErrorTTL", func() { ttl.ErrorTTL(404, []byte("max-age=60"), nil, 10*time.Second, now) }},
+		{"ObjectTTL Expires", func() {
+			ttl.ObjectTTL(200, nil, []byte("Wed, 01 May 2024 13:00:00 GMT"), []byte("Wed, 01 May 2024 11:59:00 GMT"), now)
+		}},
+		{"ErrorTTL", func() { ttl.ErrorTTL(404, []byte("max-age=60"), nil, nil, 10*time.Second, now) }},
+		{"ParseAge", func() { ParseAge([]byte("120, 7")) }},
+		{"CorrectedInitialAge", func() {
+			CorrectedInitialAge([]byte("30"), []byte("Wed, 01 May 2024 11:59:00 GMT"), now.Add(-time.Second), now)
+		}},
 		{"NormalizeAcceptEncoding", func() { NormalizeAcceptEncoding([]byte("gzip;q=0.8, br, deflate"), true, true) }},
 		{"Forward.Header", func() { fwd.Header([]byte("Access-Control-Request-Headers")); legacyFwd.Header([]byte("Referer")) }},
 		{"Forward.AppendQuery", func() { buf = fwd.AppendQuery(buf[:0], []byte("utm_source=1&v=2&x=3&Signature=s")) }},
 		{"Forward.AppendCookies", func() { buf = fwd.AppendCookies(buf[:0], []byte("z=1; session=2; a=3")) }},
 		{"legacy AppendCookies glob", func() { buf = legacyFwd.AppendCookies(buf[:0], []byte("z=1; session=2; theme=3")) }},
 		{"Forward.AppendAcceptEncoding", func() { buf, _ = legacyFwd.AppendAcceptEncoding(buf[:0], []byte("br, gzip")) }},
-		{"many cookies (scan path)", func() { buf = appendCookies(buf[:0], many, &allCookies, nil, ";") }},
+		{"many cookies (scan path)", func() { buf = appendCookies(buf[:0], [][]byte{many}, &allCookies, nil, ";") }},
+		{"many Cookie lines (scan path)", func() { buf = appendCookies(buf[:0], manyLines, &allCookies, nil, ";") }},
+		{"Forward.AppendCookieLines", func() { buf = fwd.AppendCookieLines(buf[:0], manyLines[:3]) }},
+		{"Forward.AppendAcceptEncodingLines", func() {
+			buf, _ = legacyFwd.AppendAcceptEncodingLines(buf[:0], manyLines[:2])
+		}},
 	}
 	for _, c := range cases {
 		m, p, q := []byte("GET"), []byte(c.r.path), []byte(c.r.query)

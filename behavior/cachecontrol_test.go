@@ -87,7 +87,7 @@ func FuzzCacheControl(f *testing.F) {
 			t.Fatalf("%q and its padded form differ: %+v vs %+v", v, d, e)
 		}
 		p := TTLPolicy{Min: time.Second, Default: time.Hour, Max: 24 * time.Hour}
-		ttl, ok := p.ObjectTTL(200, []byte(v), []byte(v), time.Unix(0, 0))
+		ttl, ok := p.ObjectTTL(200, []byte(v), []byte(v), []byte(v), time.Unix(0, 0))
 		if ok != (ttl > 0) || ttl < 0 || ttl > p.Max {
 			t.Fatalf("ObjectTTL(%q) = %v, %v", v, ttl, ok)
 		}

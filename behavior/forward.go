@@ -2,8 +2,12 @@ package behavior
 
 import "strings"
 
-// ForwardPolicy says what of a viewer request reaches the origin (cloudfront.md §4.3, §4.4,
-// §5.2): everything in the cache key, plus what the origin request policy (or, in legacy
+// ForwardPolicy says what of a viewer request reaches the origin
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html;
+// legacy settings: https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ForwardedValues.html
+// and "HTTP request headers and CloudFront behavior",
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#request-custom-headers-behavior):
+// everything in the cache key, plus what the origin request policy (or, in legacy
 // mode, forwarded_values and the legacy header table) adds. It is immutable and safe for
 // concurrent use. The zero value forwards only the always-passed headers of policy mode.
 //
@@ -101,11 +105,21 @@ func (f *ForwardPolicy) AppendQuery(dst, rawQuery []byte) []byte {
 	return appendQuery(dst, rawQuery, &f.qa, b)
 }
 
-// AppendCookies appends the Cookie header value to send to the origin: the cookies of
-// cookieHeader that the key or the origin request policy selects, sorted by name, joined by
-// "; ". It returns dst unchanged when no cookie is forwarded. It allocates nothing beyond
-// growing dst.
+// AppendCookies is AppendCookieLines for a viewer that sent one Cookie line. A viewer that
+// sent several must go through AppendCookieLines, or the origin would not see the cookies
+// the key holds.
 func (f *ForwardPolicy) AppendCookies(dst, cookieHeader []byte) []byte {
+	lines := [1][]byte{cookieHeader}
+	return f.AppendCookieLines(dst, lines[:])
+}
+
+// AppendCookieLines appends the one Cookie header value to send to the origin, given every
+// Cookie line of the viewer request in the order received (HeaderGetter.PeekAll("Cookie")):
+// the cookies of all lines, read as one list (RFC 9113 §8.2.3), that the key or the origin
+// request policy selects, sorted by name, joined by "; ". These are the cookies
+// KeyPolicy.AppendKey keys on, so key and origin request agree. It returns dst unchanged
+// when no cookie is forwarded, and allocates nothing beyond growing dst.
+func (f *ForwardPolicy) AppendCookieLines(dst []byte, lines [][]byte) []byte {
 	if !f.ForwardsCookies() {
 		return dst
 	}
@@ -113,11 +127,12 @@ func (f *ForwardPolicy) AppendCookies(dst, cookieHeader []byte) []byte {
 	if f.hasCB {
 		b = &f.cb
 	}
-	return appendCookies(dst, cookieHeader, &f.ca, b, "; ")
+	return appendCookies(dst, lines, &f.ca, b, "; ")
 }
 
 // ForwardsCookies reports whether any cookie can reach the origin (which also turns request
-// collapsing off, cloudfront.md §8).
+// collapsing off: "Simultaneous requests for the same object (request collapsing)",
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#request-custom-traffic-spikes).
 func (f *ForwardPolicy) ForwardsCookies() bool {
 	return f.ca.mode != selNone || f.hasCB && f.cb.mode != selNone
 }
@@ -128,6 +143,10 @@ func (f *ForwardPolicy) ForwardsCookies() bool {
 // neither; nothing when the viewer sent none). With both off, Accept-Encoding is an ordinary
 // header: v is sent verbatim only when the key, the origin request policy or the legacy
 // header list selects it.
+//
+// A viewer may send several Accept-Encoding lines; normalisation reads only the first, as
+// KeyPolicy.AppendKey does, so key and origin request agree. Callers that forward the
+// header verbatim should use AppendAcceptEncodingLines, which forwards every line.
 func (f *ForwardPolicy) AppendAcceptEncoding(dst, v []byte) ([]byte, bool) {
 	if f.gzip || f.br {
 		norm, ok := NormalizeAcceptEncoding(v, f.gzip, f.br)
@@ -144,6 +163,33 @@ func (f *ForwardPolicy) AppendAcceptEncoding(dst, v []byte) ([]byte, bool) {
 		return append(dst, v...), true
 	}
 	return dst, false
+}
+
+// AppendAcceptEncodingLines is AppendAcceptEncoding given every Accept-Encoding line of the
+// viewer request in the order received (HeaderGetter.PeekAll("Accept-Encoding")). With gzip
+// or Brotli caching on, the normalised value comes from the first line, as in the key. With
+// both off, when the header is selected, every line is sent, joined by ", " into one value
+// (RFC 9110 §5.3), blank lines left out; send is false when nothing is left. It allocates
+// nothing beyond growing dst.
+func (f *ForwardPolicy) AppendAcceptEncodingLines(dst []byte, lines [][]byte) ([]byte, bool) {
+	if f.gzip || f.br || len(lines) <= 1 {
+		return f.AppendAcceptEncoding(dst, firstLine(lines))
+	}
+	start, send := len(dst), false
+	for _, v := range lines {
+		if !hasValue(v) {
+			continue
+		}
+		if send {
+			dst = append(dst, ", "...)
+		}
+		var ok bool
+		if dst, ok = f.AppendAcceptEncoding(dst, v); !ok {
+			return dst[:start], false // not selected: no line is
+		}
+		send = true
+	}
+	return dst, send
 }
 
 // lowerName copies an ASCII header name into buf in lower case; ok is false when it does not
@@ -179,7 +225,8 @@ func neverForward(name []byte) bool {
 	case "connection", "keep-alive", "proxy-connection", "proxy-authenticate",
 		"proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
 		"x-forwarded-proto", "x-real-ip",
-		"host", "user-agent", "accept-encoding", "cookie", "x-forwarded-for", "via", "x-amz-cf-id":
+		"host", "user-agent", "accept-encoding", "cookie", "x-forwarded-for", "via", "x-amz-cf-id",
+		"expect": // the edge answers the viewer's expectation itself (RFC 9110 §10.1.1)
 		return true
 	}
 	return false

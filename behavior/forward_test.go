@@ -21,7 +21,7 @@ func TestForwardHeaderLegacy(t *testing.T) {
 		{"Accept-Language", false, true, true},
 		{"Referer", false, true, true},
 		{"Authorization", false, true, true},
-		{"Expect", false, false, true},
+		{"Expect", false, false, false}, // the edge answers it itself: never forwarded
 		{"X-HTTP-Method-Override", false, false, true},
 		// Passed through.
 		{"Cache-Control", true, true, true},

@@ -9,10 +9,13 @@ import (
 	"github.com/cfedge/edge/config"
 )
 
-// headers is a HeaderGetter over fixed pairs; Peek is case-insensitive and allocates nothing.
+// headers is a HeaderGetter over fixed pairs, in order (a name may repeat). PeekAll is
+// case-insensitive and, like fasthttp's, returns a buffer it reuses, so it allocates nothing
+// once warmed up.
 type headers struct {
 	names  []string
 	values [][]byte
+	buf    [][]byte
 }
 
 func hdr(kv ...string) *headers {
@@ -24,13 +27,14 @@ func hdr(kv ...string) *headers {
 	return h
 }
 
-func (h *headers) Peek(key string) []byte {
+func (h *headers) PeekAll(key string) [][]byte {
+	h.buf = h.buf[:0]
 	for i, n := range h.names {
 		if strings.EqualFold(n, key) {
-			return h.values[i]
+			h.buf = append(h.buf, h.values[i])
 		}
 	}
-	return nil
+	return h.buf
 }
 
 // renderKey turns a cache key back into its sections, one per line, for golden files and

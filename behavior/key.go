@@ -7,12 +7,21 @@ import (
 	"strings"
 )
 
-// HeaderGetter is what key building reads viewer request headers through. Peek returns the
-// value of the first header named key (case-insensitively), or nil/empty when there is none;
-// an empty value counts as absent. *fasthttp.RequestHeader satisfies it.
-type HeaderGetter interface{ Peek(key string) []byte }
+// HeaderGetter is what key building reads viewer request headers through.
+// *fasthttp.RequestHeader satisfies it.
+//
+// PeekAll returns the value of every line of the header named key (case-insensitively), in
+// the order received. A line sent empty is an empty element, so a header sent empty is told
+// apart from one not sent (no elements). The result may live in a buffer the getter reuses
+// (fasthttp's does, so it allocates nothing once warmed up): callers read it before the next
+// PeekAll and never keep it.
+type HeaderGetter interface {
+	PeekAll(key string) [][]byte
+}
 
-// KeyPolicy builds cache keys for one behavior (cloudfront.md §4.1, §4.2, §4.5). It is
+// KeyPolicy builds cache keys for one behavior
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/understanding-the-cache-key.html,
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html). It is
 // immutable and safe for concurrent use; the zero value keys on method and path only.
 type KeyPolicy struct {
 	query   querySel
@@ -23,7 +32,7 @@ type KeyPolicy struct {
 }
 
 type keyHeader struct {
-	canon string // "X-Custom-Header", what Peek is asked for
+	canon string // "X-Custom-Header", what PeekAll is asked for
 	lower string // "x-custom-header", what the key holds
 }
 
@@ -34,8 +43,8 @@ const (
 	tagMethod = 'M' // the method, only when it is not GET or HEAD (OPTIONS)
 	tagPath   = 'P' // the path, always
 	tagQuery  = 'Q' // the selected parameters joined by '&', when any
-	tagHeader = 'H' // one per selected header with a non-empty value: "lower-name:value"
-	tagCookie = 'C' // the selected cookies sorted by name, joined by ';', when any
+	tagHeader = 'H' // one per line of a selected header, empty lines too: "lower-name:value"
+	tagCookie = 'C' // the selected cookies of all Cookie lines, sorted by name, joined by ';'
 	tagEncode = 'E' // the normalised Accept-Encoding: "br,gzip", "gzip" or "br"
 )
 
@@ -46,11 +55,19 @@ const (
 //   - the query-string parameters the policy selects (none, whitelist, allExcept, all), raw
 //     and in their original order; only '&' delimits; empty and signed-URL parameters
 //     (Expires, Key-Pair-Id, Policy, Signature, Hash-Algorithm) are left out;
-//   - the selected headers with non-empty values, sorted by lower-case name (so header order
-//     and name case do not matter; values keep their case);
-//   - the selected cookies of the Cookie header, sorted by name (cookie order does not matter);
+//   - the selected headers, sorted by lower-case name (so the order of different headers and
+//     name case do not matter; values keep their case). Every line of a selected header is
+//     one section, in the order received, because every line is forwarded: "X-Lang: en" plus
+//     "X-Lang: evil" keys apart from "X-Lang: en" alone and from "X-Lang: en,evil", and a
+//     header sent empty keys apart from one not sent (its section is "x-lang:"). Sections
+//     are length-prefixed, so no value can splice itself into another;
+//   - the selected cookies of every Cookie line, read as one list (RFC 9113 §8.2.3 lets a
+//     client split the cookies over several lines; ForwardPolicy.AppendCookieLines forwards
+//     the same list), sorted by name (cookie order does not matter);
 //   - the normalised Accept-Encoding ("br,gzip", "gzip" or "br") when gzip or Brotli is
-//     enabled; a viewer that accepts neither, or sends no Accept-Encoding, adds nothing.
+//     enabled, from the first Accept-Encoding line, exactly as ForwardPolicy's
+//     AppendAcceptEncoding/AppendAcceptEncodingLines normalise it for the origin; a viewer
+//     that accepts neither, or sends no Accept-Encoding, adds nothing.
 //
 // The distribution is not part of the key; callers that share one cache between
 // distributions prefix it. h may be nil (no headers).
@@ -76,30 +93,38 @@ func (k *KeyPolicy) appendRest(dst, path, rawQuery []byte, h HeaderGetter) []byt
 		return dst
 	}
 	for i := range k.headers {
-		v := h.Peek(k.headers[i].canon)
-		if len(v) == 0 {
-			continue
+		// One section per line, empty lines included; each result is used up before the
+		// next PeekAll reuses its buffer.
+		for _, v := range h.PeekAll(k.headers[i].canon) {
+			dst, s = openSection(dst, tagHeader)
+			dst = append(dst, k.headers[i].lower...)
+			dst = append(dst, ':')
+			dst = append(dst, v...)
+			dst = closeSection(dst, s)
 		}
-		dst, s = openSection(dst, tagHeader)
-		dst = append(dst, k.headers[i].lower...)
-		dst = append(dst, ':')
-		dst = append(dst, v...)
-		dst = closeSection(dst, s)
 	}
 	if k.cookies.mode != selNone {
-		if c := h.Peek("Cookie"); len(c) > 0 {
+		if lines := h.PeekAll("Cookie"); len(lines) > 0 {
 			dst, s = openSection(dst, tagCookie)
-			dst = closeOptional(appendCookies(dst, c, &k.cookies, nil, ";"), s)
+			dst = closeOptional(appendCookies(dst, lines, &k.cookies, nil, ";"), s)
 		}
 	}
 	if k.gzip || k.br {
-		if norm, ok := NormalizeAcceptEncoding(h.Peek("Accept-Encoding"), k.gzip, k.br); ok && norm != "identity" {
+		if norm, ok := NormalizeAcceptEncoding(firstLine(h.PeekAll("Accept-Encoding")), k.gzip, k.br); ok && norm != "identity" {
 			dst, s = openSection(dst, tagEncode)
 			dst = append(dst, norm...)
 			dst = closeSection(dst, s)
 		}
 	}
 	return dst
+}
+
+// firstLine returns the first of a header's lines, or nil when there is none.
+func firstLine(lines [][]byte) []byte {
+	if len(lines) == 0 {
+		return nil
+	}
+	return lines[0]
 }
 
 func openSection(dst []byte, tag byte) ([]byte, int) {
@@ -163,8 +188,10 @@ func newKeyHeaders(names []string) []keyHeader {
 	return hs
 }
 
-// NormalizeAcceptEncoding applies CloudFront's Accept-Encoding normalisation (cloudfront.md
-// §4.5) to a viewer's header value, given which codings the policy enables:
+// NormalizeAcceptEncoding applies CloudFront's Accept-Encoding normalisation ("Cache compressed
+// objects",
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-policy-compressed-objects)
+// to a viewer's header value, given which codings the policy enables:
 //   - present is false when the header is absent or blank (then nothing is keyed or sent);
 //   - otherwise norm is "br,gzip", "gzip" or "br" for the enabled codings the viewer accepts,
 //     or "identity" when it accepts none of them.

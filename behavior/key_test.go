@@ -91,8 +91,8 @@ func TestAppendKeySameAndDifferent(t *testing.T) {
 			req{path: "/a", h: hdr("A", "1", "B", "2")}, req{path: "/a", h: hdr("A", "2", "B", "1")}, false},
 		{"unlisted header ignored", config.CachePolicy{Headers: sel("whitelist", "A")},
 			req{path: "/a", h: hdr("A", "1", "C", "x")}, req{path: "/a", h: hdr("A", "1")}, true},
-		{"empty header is absent", config.CachePolicy{Headers: sel("whitelist", "A")},
-			req{path: "/a", h: hdr("A", "")}, req{path: "/a"}, true},
+		{"empty header is not absent", config.CachePolicy{Headers: sel("whitelist", "A")},
+			req{path: "/a", h: hdr("A", "")}, req{path: "/a"}, false},
 		{"cookie whitelist", config.CachePolicy{Cookies: sel("whitelist", "session")},
 			req{path: "/a", h: hdr("Cookie", "a=1; session=x")}, req{path: "/a", h: hdr("Cookie", "session=x; b=2")}, true},
 		{"cookie value matters", config.CachePolicy{Cookies: sel("whitelist", "session")},
@@ -245,7 +245,11 @@ func TestCookieSortingManyCookies(t *testing.T) {
 		}
 		h := []byte(strings.Join(parts, "; "))
 		all := newCookieSel(selAll, nil, false)
-		got := string(appendCookies([]byte("X"), h, &all, nil, ";"))
+		got := string(appendCookies([]byte("X"), [][]byte{h}, &all, nil, ";"))
+		// The same cookies spread over one Cookie line each sort the same way.
+		if split := string(appendCookies([]byte("X"), bytes.Split(h, []byte(";")), &all, nil, ";")); split != got {
+			t.Errorf("%d cookies, one line each: got %.80q…, want %.80q…", n, split, got)
+		}
 
 		var want []string
 		type ck struct {
@@ -269,4 +273,196 @@ func TestCookieSortingManyCookies(t *testing.T) {
 			t.Errorf("%d cookies: got %.80q…, want %.80q…", n, got, "X"+strings.Join(want, ";"))
 		}
 	}
+}
+
+// TestAppendKeyHeaderLines: every line of a key header is keyed, in order, an empty line
+// apart from an absent header, exactly as the lines are forwarded.
+func TestAppendKeyHeaderLines(t *testing.T) {
+	b := policyBehavior(t, config.CachePolicy{Name: "p", Headers: sel("whitelist", "X-Lang", "X-B")}, nil)
+	tests := []struct {
+		name string
+		h    *headers
+		want string
+	}{
+		{"absent", hdr("Other", "1"), `P "/a"` + "\n"},
+		{"one", hdr("X-Lang", "en"), `P "/a"` + "\n" + `H "x-lang:en"` + "\n"},
+		{"empty", hdr("X-Lang", ""), `P "/a"` + "\n" + `H "x-lang:"` + "\n"},
+		{"repeated, in order", hdr("X-Lang", "en", "x-lang", "evil"),
+			`P "/a"` + "\n" + `H "x-lang:en"` + "\n" + `H "x-lang:evil"` + "\n"},
+		{"repeated, other order", hdr("X-Lang", "evil", "X-Lang", "en"),
+			`P "/a"` + "\n" + `H "x-lang:evil"` + "\n" + `H "x-lang:en"` + "\n"},
+		{"empty among values", hdr("X-Lang", "en", "X-Lang", ""),
+			`P "/a"` + "\n" + `H "x-lang:en"` + "\n" + `H "x-lang:"` + "\n"},
+		{"headers sorted, lines kept together", hdr("X-Lang", "1", "X-B", "b", "X-Lang", "2"),
+			`P "/a"` + "\n" + `H "x-b:b"` + "\n" + `H "x-lang:1"` + "\n" + `H "x-lang:2"` + "\n"},
+	}
+	for _, tt := range tests {
+		if got := renderKey(t, (req{path: "/a", h: tt.h}).key(&b.Key)); got != tt.want {
+			t.Errorf("%s: key\n%swant\n%s", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestAppendKeyHeaderValuesAllDiffer: no two of these viewers share a key, because the
+// origin sees each of them differently.
+func TestAppendKeyHeaderValuesAllDiffer(t *testing.T) {
+	b := policyBehavior(t, config.CachePolicy{Name: "p", Headers: sel("whitelist", "X-Lang", "X-Lang2")}, nil)
+	cases := map[string]*headers{
+		`["en","evil"]`:     hdr("X-Lang", "en", "X-Lang", "evil"),
+		`["en"]`:            hdr("X-Lang", "en"),
+		`["en,evil"]`:       hdr("X-Lang", "en,evil"),
+		`["en, evil"]`:      hdr("X-Lang", "en, evil"),
+		`["evil","en"]`:     hdr("X-Lang", "evil", "X-Lang", "en"),
+		`[""]`:              hdr("X-Lang", ""),
+		`["",""]`:           hdr("X-Lang", "", "X-Lang", ""),
+		`absent`:            hdr(),
+		`spliced name`:      hdr("X-Lang", "2:en"), // cannot pose as x-lang2
+		`other header`:      hdr("X-Lang2", "en"),
+		`spliced section`:   hdr("X-Lang", "en\x00H\x00\x00\x00\x0bx-lang:evil"),
+		`section in value`:  hdr("X-Lang", "enH\x00\x00\x00\x0bx-lang:evil"),
+		`["en","evil",""]`:  hdr("X-Lang", "en", "X-Lang", "evil", "X-Lang", ""),
+		`["en"] + X-Lang2:`: hdr("X-Lang", "en", "X-Lang2", ""),
+	}
+	seen := map[string]string{}
+	for name, h := range cases {
+		k := string((req{path: "/a", h: h}).key(&b.Key))
+		if other, dup := seen[k]; dup {
+			t.Errorf("%s and %s share the key %q", name, other, k)
+		}
+		seen[k] = name
+	}
+}
+
+// TestKeyAndForwardedCookiesAgree: the cookies keyed are the cookies forwarded, whether the
+// viewer sends them on one Cookie line or several.
+func TestKeyAndForwardedCookiesAgree(t *testing.T) {
+	b := policyBehavior(t, config.CachePolicy{Name: "p", Cookies: sel("whitelist", "session", "theme")},
+		&config.OriginRequestPolicy{Name: "o", Cookies: sel("whitelist", "extra")})
+	tests := []struct {
+		name    string
+		lines   []string
+		key     string // the C section, "" for none
+		forward string
+	}{
+		{"one line", []string{"theme=dark; session=s; x=1"}, "session=s;theme=dark", "session=s; theme=dark"},
+		{"two lines", []string{"theme=dark", "session=s"}, "session=s;theme=dark", "session=s; theme=dark"},
+		{"second line only selected", []string{"x=1", "session=evil"}, "session=evil", "session=evil"},
+		{"same name on two lines keeps order", []string{"session=a", "session=b"}, "session=a;session=b", "session=a; session=b"},
+		{"empty line", []string{"", "session=s"}, "session=s", "session=s"},
+		{"origin-only cookie forwarded, not keyed", []string{"extra=1", "theme=t"}, "theme=t", "extra=1; theme=t"},
+		{"none", []string{"x=1", "y=2"}, "", ""},
+	}
+	for _, tt := range tests {
+		var kv []string
+		for _, l := range tt.lines {
+			kv = append(kv, "Cookie", l)
+		}
+		key := renderKey(t, (req{path: "/a", h: hdr(kv...)}).key(&b.Key))
+		want := `P "/a"` + "\n"
+		if tt.key != "" {
+			want += fmt.Sprintf("C %q\n", tt.key)
+		}
+		if key != want {
+			t.Errorf("%s: key\n%swant\n%s", tt.name, key, want)
+		}
+		var lines [][]byte
+		for _, l := range tt.lines {
+			lines = append(lines, []byte(l))
+		}
+		if got := string(b.Forward.AppendCookieLines(nil, lines)); got != tt.forward {
+			t.Errorf("%s: forwarded Cookie %q, want %q", tt.name, got, tt.forward)
+		}
+	}
+}
+
+// TestAppendKeyAcceptEncodingLines: with compression caching on, the key normalises the
+// first Accept-Encoding line, which is also what AppendAcceptEncodingLines sends.
+func TestAppendKeyAcceptEncodingLines(t *testing.T) {
+	b := policyBehavior(t, config.CachePolicy{Name: "p", EnableAcceptEncodingGzip: true, EnableAcceptEncodingBrotli: true}, nil)
+	tests := []struct {
+		lines   []string
+		key     string // E section, "" for none
+		forward string
+		send    bool
+	}{
+		{[]string{"gzip"}, "gzip", "gzip", true},
+		{[]string{"gzip", "br"}, "gzip", "gzip", true},
+		{[]string{"deflate", "gzip"}, "", "identity", true},
+		{[]string{"", "gzip"}, "", "", false},
+		{nil, "", "", false},
+	}
+	for _, tt := range tests {
+		var kv []string
+		var lines [][]byte
+		for _, l := range tt.lines {
+			kv = append(kv, "Accept-Encoding", l)
+			lines = append(lines, []byte(l))
+		}
+		key := renderKey(t, (req{path: "/a", h: hdr(kv...)}).key(&b.Key))
+		want := `P "/a"` + "\n"
+		if tt.key != "" {
+			want += fmt.Sprintf("E %q\n", tt.key)
+		}
+		if key != want {
+			t.Errorf("%q: key\n%swant\n%s", tt.lines, key, want)
+		}
+		got, send := b.Forward.AppendAcceptEncodingLines(nil, lines)
+		if string(got) != tt.forward || send != tt.send {
+			t.Errorf("%q: forwarded %q, %v; want %q, %v", tt.lines, got, send, tt.forward, tt.send)
+		}
+	}
+	// With compression off and Accept-Encoding in the key, every line is keyed and sent.
+	b = policyBehavior(t, config.CachePolicy{Name: "p", Headers: sel("whitelist", "Accept-Encoding")}, nil)
+	key := renderKey(t, (req{path: "/a", h: hdr("Accept-Encoding", "gzip", "Accept-Encoding", "br")}).key(&b.Key))
+	if want := "P \"/a\"\nH \"accept-encoding:gzip\"\nH \"accept-encoding:br\"\n"; key != want {
+		t.Errorf("listed Accept-Encoding key\n%swant\n%s", key, want)
+	}
+	if got, send := b.Forward.AppendAcceptEncodingLines(nil, [][]byte{[]byte("gzip"), []byte(" "), []byte("br")}); string(got) != "gzip, br" || !send {
+		t.Errorf("listed Accept-Encoding forwarded %q, %v; want \"gzip, br\", true", got, send)
+	}
+	// Not selected: nothing is sent, whatever the lines.
+	b = policyBehavior(t, config.CachePolicy{Name: "p"}, nil)
+	if got, send := b.Forward.AppendAcceptEncodingLines([]byte("x"), [][]byte{[]byte("gzip"), []byte("br")}); string(got) != "x" || send {
+		t.Errorf("unselected Accept-Encoding forwarded %q, %v; want \"x\", false", got, send)
+	}
+}
+
+// FuzzAppendKeyHeaderLines: two viewers share a key exactly when they send the same lines
+// of the key headers, in the same order; and spreading cookies over several Cookie lines
+// keys and forwards them as one line would.
+func FuzzAppendKeyHeaderLines(f *testing.F) {
+	f.Add("en\nevil", "en,evil", "a=1; b=2")
+	f.Add("", "\n", "a=1;;b")
+	f.Add("en", "en\n", "")
+	b := policyBehavior(f, config.CachePolicy{Name: "p", Headers: sel("whitelist", "X-Lang", "X-Lang2"),
+		Cookies: sel("all")}, nil)
+	f.Fuzz(func(t *testing.T, a, c, cookies string) {
+		lines := func(s string) *headers {
+			var kv []string
+			if s != "" {
+				for _, v := range strings.Split(s, "\n") {
+					kv = append(kv, "X-Lang", v)
+				}
+			}
+			return hdr(kv...)
+		}
+		ka, kc := (req{path: "/", h: lines(a)}).key(&b.Key), (req{path: "/", h: lines(c)}).key(&b.Key)
+		if bytes.Equal(ka, kc) != (a == c) {
+			t.Fatalf("lines %q and %q: keys equal = %v", a, c, a != c)
+		}
+		renderKey(t, ka)
+		one := hdr("Cookie", cookies)
+		var kv []string
+		var split [][]byte
+		for _, piece := range strings.Split(cookies, ";") {
+			kv = append(kv, "Cookie", piece)
+			split = append(split, []byte(piece))
+		}
+		if k1, k2 := (req{path: "/", h: one}).key(&b.Key), (req{path: "/", h: hdr(kv...)}).key(&b.Key); !bytes.Equal(k1, k2) {
+			t.Fatalf("cookies %q: one line keys %q, split %q", cookies, k1, k2)
+		}
+		if f1, f2 := b.Forward.AppendCookies(nil, []byte(cookies)), b.Forward.AppendCookieLines(nil, split); !bytes.Equal(f1, f2) {
+			t.Fatalf("cookies %q: one line forwards %q, split %q", cookies, f1, f2)
+		}
+	})
 }

@@ -13,7 +13,8 @@ func TestPatternMatch(t *testing.T) {
 		path    string
 		want    bool
 	}{
-		// cloudfront.md §1 examples.
+		// The examples of "Path pattern" in
+		// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesCacheBehavior.html.
 		{"*.jpg", "/logo.jpg", true},
 		{"*.jpg", "/a/b/c/logo.jpg", true},
 		{"*.jpg", "/logo.jpeg", false},

@@ -87,7 +87,7 @@ func TestObjectTTL(t *testing.T) {
 		{"1xx", defaults, 100, "max-age=60", "", 0, false},
 	}
 	for _, tt := range tests {
-		ttl, cache := tt.p.ObjectTTL(tt.status, []byte(tt.cc), []byte(tt.exp), now)
+		ttl, cache := tt.p.ObjectTTL(tt.status, []byte(tt.cc), []byte(tt.exp), nil, now)
 		if ttl != tt.ttl || cache != tt.cache {
 			t.Errorf("%s: ObjectTTL(%d, %q, %q) = %v, %v; want %v, %v",
 				tt.name, tt.status, tt.cc, tt.exp, ttl, cache, tt.ttl, tt.cache)
@@ -97,11 +97,11 @@ func TestObjectTTL(t *testing.T) {
 
 func TestDecideRestricted(t *testing.T) {
 	p := TTLPolicy{Min: hour, Default: day, Max: 30 * day}
-	d := p.Decide(200, []byte("no-cache"), nil, time.Now())
+	d := p.Decide(200, []byte("no-cache"), nil, nil, time.Now())
 	if !d.Cache || d.TTL != hour || !d.Directives.Restricted() {
 		t.Errorf("Decide(no-cache) = %+v", d)
 	}
-	d = p.Decide(200, []byte("max-age=60, stale-if-error=300"), nil, time.Now())
+	d = p.Decide(200, []byte("max-age=60, stale-if-error=300"), nil, nil, time.Now())
 	if d.Directives.Restricted() || !d.Directives.HasStaleIfError || d.Directives.StaleIfError != 5*time.Minute {
 		t.Errorf("Decide(stale-if-error) = %+v", d)
 	}
@@ -160,10 +160,71 @@ func TestErrorTTL(t *testing.T) {
 		{200, "", "", 10 * sec, 0, false},
 	}
 	for _, tt := range tests {
-		ttl, cache := p.ErrorTTL(tt.status, []byte(tt.cc), []byte(tt.exp), tt.minTTL, now)
+		ttl, cache := p.ErrorTTL(tt.status, []byte(tt.cc), []byte(tt.exp), nil, tt.minTTL, now)
 		if ttl != tt.ttl || cache != tt.cache {
 			t.Errorf("ErrorTTL(%d, %q, %q, %v) = %v, %v; want %v, %v",
 				tt.status, tt.cc, tt.exp, tt.minTTL, ttl, cache, tt.ttl, tt.cache)
+		}
+	}
+}
+
+// TestTTLFromDate: Expires counts from the origin's Date (RFC 9111 §4.2.1), not from the
+// edge clock; without a valid Date, from the receive time. Min/Default/Max still clamp.
+func TestTTLFromDate(t *testing.T) {
+	now := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC) // receive time
+	at := func(d time.Duration) string { return httpDate(now.Add(d)) }
+	defaults := TTLPolicy{Min: 0, Default: 86400 * sec, Max: 31536000 * sec}
+	min1h := TTLPolicy{Min: hour, Default: day, Max: 30 * day}
+	tests := []struct {
+		name          string
+		p             TTLPolicy
+		cc, exp, date string
+		ttl           time.Duration
+		cache         bool
+	}{
+		{"Date = now", defaults, "", at(hour), at(0), hour, true},
+		{"Date 10 min ago: lifetime from Date", defaults, "", at(hour), at(-10 * time.Minute), 70 * time.Minute, true},
+		{"Date in the future", defaults, "", at(2 * hour), at(hour), hour, true},
+		{"Expires before now but after Date", defaults, "", at(-time.Minute), at(-hour), 59 * time.Minute, true},
+		{"Expires = Date", defaults, "", at(hour), at(hour), 0, false},
+		{"Expires before Date", defaults, "", at(0), at(hour), 0, false},
+		{"Expires before Date, min>0", min1h, "", at(0), at(hour), hour, true},
+		{"Date missing: receive time", defaults, "", at(hour), "", hour, true},
+		{"Date blank: receive time", defaults, "", at(hour), "  ", hour, true},
+		{"Date invalid: receive time", defaults, "", at(hour), "yesterday", hour, true},
+		{"Date RFC 850", defaults, "", at(hour), now.Add(-hour).Format(time.RFC850), 2 * hour, true},
+		{"lifetime clamped to Max", TTLPolicy{Default: day, Max: hour}, "", at(day), at(-day), hour, true},
+		{"lifetime clamped to Min", min1h, "", at(time.Minute), at(0), hour, true},
+		{"max-age ignores Date", defaults, "max-age=60", at(hour), at(-day), time.Minute, true},
+		{"no Expires: Default, Date unused", defaults, "", "", at(-day), 86400 * sec, true},
+		{"no-cache ignores Date", defaults, "no-cache", at(hour), at(0), 0, false},
+	}
+	for _, tt := range tests {
+		ttl, cache := tt.p.ObjectTTL(200, []byte(tt.cc), []byte(tt.exp), []byte(tt.date), now)
+		if ttl != tt.ttl || cache != tt.cache {
+			t.Errorf("%s: ObjectTTL(cc %q, Expires %q, Date %q) = %v, %v; want %v, %v",
+				tt.name, tt.cc, tt.exp, tt.date, ttl, cache, tt.ttl, tt.cache)
+		}
+		if d := tt.p.Decide(200, []byte(tt.cc), []byte(tt.exp), []byte(tt.date), now); d.TTL != tt.ttl || d.Cache != tt.cache {
+			t.Errorf("%s: Decide = %v, %v; want %v, %v", tt.name, d.TTL, d.Cache, tt.ttl, tt.cache)
+		}
+	}
+	// Error caching counts Expires from Date too.
+	p := TTLPolicy{Max: day}
+	errTests := []struct {
+		name      string
+		exp, date string
+		ttl       time.Duration
+	}{
+		{"Date 20 min ago", at(30 * time.Minute), at(-20 * time.Minute), 50 * time.Minute},
+		{"Date missing", at(30 * time.Minute), "", 30 * time.Minute},
+		{"Date in the future", at(30 * time.Minute), at(20 * time.Minute), 10 * time.Minute},
+		{"Expires before Date: minimum", at(0), at(time.Minute), 10 * sec},
+	}
+	for _, tt := range errTests {
+		ttl, cache := p.ErrorTTL(404, nil, []byte(tt.exp), []byte(tt.date), 10*sec, now)
+		if ttl != tt.ttl || !cache {
+			t.Errorf("%s: ErrorTTL(Expires %q, Date %q) = %v, %v; want %v, true", tt.name, tt.exp, tt.date, ttl, cache, tt.ttl)
 		}
 	}
 }

@@ -296,13 +296,48 @@ type originCounter func() (OriginStats, error)
 
 // runLoad validates o, runs the scenario and returns its report.
 func runLoad(ctx context.Context, o *options, stderr io.Writer) (*Report, error) {
+	conns, err := o.connections()
+	if err != nil {
+		return nil, err
+	}
+	base, counter, closeOrigin, err := o.targets()
+	defer closeOrigin()
+	if err != nil {
+		return nil, err
+	}
+	host := o.host
+	if host == "" {
+		host = base.addr
+	}
+	l := &loadRun{
+		o:       o,
+		counter: counter,
+		rep:     &Report{Label: o.label, Scenario: o.scenario, URL: o.url, Host: host, Connections: conns},
+		r:       newRun(ctx, base, host, conns, o.maxReqs, o.timeout),
+	}
+	// Scenario set-up (sizes, warm-up) before the clock starts.
+	if err := l.setup(); err != nil {
+		return nil, err
+	}
+	if err := l.measure(stderr); err != nil {
+		return nil, err
+	}
+	if l.finish != nil {
+		l.finish()
+	}
+	return l.rep, nil
+}
+
+// connections checks the bounds of the run and returns its number of connections: -c, or
+// -viewers for smooth, -herd for herd.
+func (o *options) connections() (int, error) {
 	switch {
 	case o.dur <= 0 || o.dur > time.Hour:
-		return nil, usageErr("-d %v: want more than 0 and at most 1h", o.dur)
+		return 0, usageErr("-d %v: want more than 0 and at most 1h", o.dur)
 	case o.maxReqs < 1 || o.maxReqs > 1_000_000_000:
-		return nil, usageErr("-n %d: want 1 to 1e9", o.maxReqs)
+		return 0, usageErr("-n %d: want 1 to 1e9", o.maxReqs)
 	case o.timeout <= 0 || o.timeout > 5*time.Minute:
-		return nil, usageErr("-timeout %v: want more than 0 and at most 5m", o.timeout)
+		return 0, usageErr("-timeout %v: want more than 0 and at most 5m", o.timeout)
 	}
 	conns := o.conns
 	switch o.scenario {
@@ -310,146 +345,198 @@ func runLoad(ctx context.Context, o *options, stderr io.Writer) (*Report, error)
 	case "smooth":
 		conns = o.viewers
 		if o.switchEvery < 1 {
-			return nil, usageErr("-switch-every %d: want at least 1", o.switchEvery)
+			return 0, usageErr("-switch-every %d: want at least 1", o.switchEvery)
 		}
 	case "herd":
 		conns = o.herd
 		if o.rounds < 1 || o.rounds > 1000 {
-			return nil, usageErr("-rounds %d: want 1 to 1000", o.rounds)
+			return 0, usageErr("-rounds %d: want 1 to 1000", o.rounds)
 		}
 	default:
-		return nil, usageErr("-scenario %q: want hit, zipf, smooth or herd", o.scenario)
+		return 0, usageErr("-scenario %q: want hit, zipf, smooth or herd", o.scenario)
 	}
 	if conns < 1 || conns > 20_000 {
-		return nil, usageErr("%d connections (-c, -viewers or -herd): want 1 to 20000", conns)
+		return 0, usageErr("%d connections (-c, -viewers or -herd): want 1 to 20000", conns)
 	}
+	return conns, nil
+}
 
-	var counter originCounter
+// targets starts the in-process origin of -origin-listen (which becomes the target when -url
+// is not given), parses the target, and returns the origin counter to report, if any: the
+// origin of -origin, else the in-process one. closeOrigin stops the in-process origin.
+func (o *options) targets() (base target, counter originCounter, closeOrigin func(), err error) {
+	closeOrigin = func() {}
 	if o.originListen != "" {
 		ln, err := listenLoopback(o.originListen)
 		if err != nil {
-			return nil, err
+			return target{}, nil, closeOrigin, err
 		}
 		org, err := NewOrigin(OriginConfig{Latency: o.originLatency})
 		if err != nil {
 			ln.Close()
-			return nil, err
+			return target{}, nil, closeOrigin, err
 		}
 		go org.Serve(ln)
-		defer org.Close()
+		closeOrigin = func() { org.Close() }
 		counter = func() (OriginStats, error) { return org.Stats(), nil }
 		if !o.urlSet {
 			o.url = "http://" + ln.Addr().String()
 		}
 	}
-	base, err := parseTarget(o.url)
-	if err != nil {
-		return nil, usageErr("-url: %v", err)
+	if base, err = parseTarget(o.url); err != nil {
+		return target{}, nil, closeOrigin, usageErr("-url: %v", err)
 	}
 	if o.originURL != "" {
 		ob, err := parseTarget(o.originURL)
 		if err != nil {
-			return nil, usageErr("-origin: %v", err)
+			return target{}, nil, closeOrigin, usageErr("-origin: %v", err)
 		}
 		hc := &fasthttp.HostClient{Addr: ob.addr, MaxConns: 2}
 		counter = func() (OriginStats, error) { return fetchOriginStats(hc, ob) }
 	}
-	host := o.host
-	if host == "" {
-		host = base.addr
-	}
-	rep := &Report{Label: o.label, Scenario: o.scenario, URL: o.url, Host: host, Connections: conns}
-	r := newRun(ctx, base, host, conns, o.maxReqs, o.timeout)
+	return base, counter, closeOrigin, nil
+}
 
-	// Scenario set-up (sizes, warm-up) before the clock starts.
-	var body func()
-	var origins []int64
-	var start0 OriginStats
-	switch o.scenario {
+// loadRun is one run of runLoad: the scenario's loop and what the report needs of it.
+type loadRun struct {
+	o       *options
+	counter originCounter // nil: no origin counters to report
+	r       *run
+	rep     *Report
+	// start0 holds the origin counters when the measured run starts; the herd scenario
+	// moves it past its warm-up herd.
+	start0 OriginStats
+	// body runs the scenario's load loop.
+	body func()
+	// finish, when set, fills the scenario's part of the report once the run is over.
+	finish func()
+}
+
+// setup prepares the scenario's loop (sizes, warm-up) before the clock starts.
+func (l *loadRun) setup() error {
+	switch l.o.scenario {
 	case "hit":
-		path, size := o.size, -1
-		if len(path) == 0 || path[0] != '/' {
-			n, err := parseSize("size", o.size, 1<<30)
-			if err != nil {
-				return nil, err
-			}
-			path, size = "/bytes/"+strconv.FormatInt(n, 10), int(n)
-		}
-		if !o.noWarm {
-			c := r.conns[0]
-			c.path = append(append(c.path[:0], base.path...), path...)
-			if !c.get(c.path, size) {
-				return nil, fmt.Errorf("warm-up request: %s", c.firstErr)
-			}
-			c.reset()
-		}
-		body = func() { hitLoop(r, path, size) }
+		return l.setupHit()
 	case "zipf":
-		zo, err := o.zipfOpts()
-		if err != nil {
-			return nil, err
-		}
-		cacheBytes, err := parseSize("cache-bytes", o.cacheBytes, 1<<40)
-		if err != nil {
-			return nil, err
-		}
-		body = func() { zipfLoop(r, zo) }
-		defer func() {
-			n := min(int(r.issued.Load()), len(zo.trace))
-			rep.Zipf = &ZipfReport{Catalog: o.catalog, Exponent: o.exponent, ObjSize: zo.objSize, Seed: o.seed, CacheBytes: cacheBytes, Trace: n}
-			if cacheBytes > 0 {
-				rep.Zipf.LRUHitRatio = lruHitRatio(zo.trace[:n], int64(zo.objSize), cacheBytes)
-			}
-		}()
+		return l.setupZipf()
 	case "smooth":
-		so := &smoothOpts{manifest: o.manifest, realtime: o.realtime, switching: o.switching, switchEvery: o.switchEvery, buffer: o.buffer}
-		if len(so.manifest) == 0 || so.manifest[0] != '/' {
-			return nil, usageErr("-manifest %q: want a path starting with /", o.manifest)
-		}
-		body = func() { viewerLoop(r, so) }
-		defer func() {
-			rep.Smooth = &SmoothReport{Viewers: conns, Realtime: o.realtime, Manifests: so.manifests.Load(), BadManifests: so.badManifests.Load(),
-				Fragments: so.fragments.Load(), Switches: so.switches.Load(), Late: so.late.Load()}
-		}()
+		return l.setupSmooth()
 	case "herd":
-		objSize, err := parseSize("objsize", o.objSize, 1<<30)
-		if err != nil {
-			return nil, err
-		}
-		ho := &herdOpts{ns: o.namespace(), objSize: int(objSize), delay: o.herdDelay, rounds: o.rounds}
-		rep.Herd = &HerdReport{Size: conns}
-		var before OriginStats
-		ho.between = func(round int) {
-			if round >= 0 {
-				rep.Herd.Rounds++
-			}
-			if counter == nil {
-				return
-			}
-			st, err := counter()
-			if err != nil {
-				return
-			}
-			if round >= 0 {
-				origins = append(origins, st.Requests-before.Requests)
-			} else {
-				start0 = st // the warm-up herd is no part of the run
-			}
-			before = st
-		}
-		body = func() { herdLoop(r, ho) }
-		defer func() { rep.Herd.OriginRequests = origins }()
+		return l.setupHerd()
 	}
+	return nil
+}
 
+// setupHit resolves -size to a path and sends the warm-up request unless -no-warm.
+func (l *loadRun) setupHit() error {
+	o, r := l.o, l.r
+	path, size := o.size, -1
+	if len(path) == 0 || path[0] != '/' {
+		n, err := parseSize("size", o.size, 1<<30)
+		if err != nil {
+			return err
+		}
+		path, size = "/bytes/"+strconv.FormatInt(n, 10), int(n)
+	}
+	if !o.noWarm {
+		c := r.conns[0]
+		c.path = append(append(c.path[:0], r.base.path...), path...)
+		if !c.get(c.path, size) {
+			return fmt.Errorf("warm-up request: %s", c.firstErr)
+		}
+		c.reset()
+	}
+	l.body = func() { hitLoop(r, path, size) }
+	return nil
+}
+
+// setupZipf builds the catalog's distribution and the LRU comparison of -cache-bytes.
+func (l *loadRun) setupZipf() error {
+	o, r := l.o, l.r
+	zo, err := o.zipfOpts()
+	if err != nil {
+		return err
+	}
+	cacheBytes, err := parseSize("cache-bytes", o.cacheBytes, 1<<40)
+	if err != nil {
+		return err
+	}
+	l.body = func() { zipfLoop(r, zo) }
+	l.finish = func() {
+		n := min(int(r.issued.Load()), len(zo.trace))
+		l.rep.Zipf = &ZipfReport{Catalog: o.catalog, Exponent: o.exponent, ObjSize: zo.objSize, Seed: o.seed, CacheBytes: cacheBytes, Trace: n}
+		if cacheBytes > 0 {
+			l.rep.Zipf.LRUHitRatio = lruHitRatio(zo.trace[:n], int64(zo.objSize), cacheBytes)
+		}
+	}
+	return nil
+}
+
+// setupSmooth checks -manifest and prepares the players.
+func (l *loadRun) setupSmooth() error {
+	o, r := l.o, l.r
+	so := &smoothOpts{manifest: o.manifest, realtime: o.realtime, switching: o.switching, switchEvery: o.switchEvery, buffer: o.buffer}
+	if len(so.manifest) == 0 || so.manifest[0] != '/' {
+		return usageErr("-manifest %q: want a path starting with /", o.manifest)
+	}
+	l.body = func() { viewerLoop(r, so) }
+	l.finish = func() {
+		l.rep.Smooth = &SmoothReport{Viewers: l.rep.Connections, Realtime: o.realtime, Manifests: so.manifests.Load(), BadManifests: so.badManifests.Load(),
+			Fragments: so.fragments.Load(), Switches: so.switches.Load(), Late: so.late.Load()}
+	}
+	return nil
+}
+
+// setupHerd prepares the herds; between rounds it reads the origin counters, so that each
+// round's origin requests are reported and the warm-up herd is not counted.
+func (l *loadRun) setupHerd() error {
+	o, r := l.o, l.r
+	objSize, err := parseSize("objsize", o.objSize, 1<<30)
+	if err != nil {
+		return err
+	}
+	ho := &herdOpts{ns: o.namespace(), objSize: int(objSize), delay: o.herdDelay, rounds: o.rounds}
+	l.rep.Herd = &HerdReport{Size: l.rep.Connections}
+	var origins []int64
+	var before OriginStats
+	ho.between = func(round int) {
+		if round >= 0 {
+			l.rep.Herd.Rounds++
+		}
+		if l.counter == nil {
+			return
+		}
+		st, err := l.counter()
+		if err != nil {
+			return
+		}
+		if round >= 0 {
+			origins = append(origins, st.Requests-before.Requests)
+		} else {
+			l.start0 = st // the warm-up herd is no part of the run
+		}
+		before = st
+	}
+	l.body = func() { herdLoop(r, ho) }
+	l.finish = func() { l.rep.Herd.OriginRequests = origins }
+	return nil
+}
+
+// measure runs the scenario's loop on the clock, with the RSS watch of -pid and the progress
+// line, and fills the report.
+func (l *loadRun) measure(stderr io.Writer) error {
+	o, r, rep := l.o, l.r, l.rep
 	var watch *rssWatch
 	if o.pid != 0 {
+		var err error
 		if watch, err = watchRSS(o.pid, 200*time.Millisecond); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if counter != nil {
-		if start0, err = counter(); err != nil {
-			return nil, err
+	if l.counter != nil {
+		var err error
+		if l.start0, err = l.counter(); err != nil {
+			return err
 		}
 	}
 	stopProgress := make(chan struct{})
@@ -461,22 +548,22 @@ func runLoad(ctx context.Context, o *options, stderr io.Writer) (*Report, error)
 	}
 	start := time.Now()
 	r.begin(o.dur)
-	body()
+	l.body()
 	elapsed := time.Since(start)
 	close(stopProgress)
 	<-progressDone
-	if counter != nil {
-		end, err := counter()
+	if l.counter != nil {
+		end, err := l.counter()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		rep.Origin = &OriginStats{Requests: end.Requests - start0.Requests, Bytes: end.Bytes - start0.Bytes}
+		rep.Origin = &OriginStats{Requests: end.Requests - l.start0.Requests, Bytes: end.Bytes - l.start0.Bytes}
 	}
 	if watch != nil {
 		rep.RSS = watch.finish()
 	}
 	r.collect(rep, elapsed)
-	return rep, nil
+	return nil
 }
 
 // namespace returns -ns, or a fresh name so that the run's objects are not cached yet.

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,15 +82,27 @@ func TestRunStopsAtDeadline(t *testing.T) {
 	}
 }
 
-// Cancelling the context (SIGINT in Main) ends the run early with a report.
+// Cancelling the context (SIGINT in Main) ends the run early with a report. The target
+// cancels it at its 10th request: the warm-up and at least 8 measured ones.
 func TestRunCancelled(t *testing.T) {
-	o := loadOpts(t, "-origin-listen", "127.0.0.1:0", "-c", "2", "-d", "30s", "-size", "10")
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	var served atomic.Int64
+	srv := &fasthttp.Server{Handler: func(c *fasthttp.RequestCtx) {
+		if served.Add(1) == 10 {
+			cancel()
+		}
+		c.SetBodyString("0123456789")
+	}}
+	base := startServer(t, srv.Serve, srv.Shutdown)
+	o := loadOpts(t, "-url", base, "-size", "/x", "-c", "2", "-d", "30s")
 	start := time.Now()
 	rep, err := runLoad(ctx, o, io.Discard)
-	if err != nil || time.Since(start) > 2*time.Second || rep.Requests == 0 {
-		t.Fatalf("cancelled run: %v after %v, %d requests", err, time.Since(start), rep.Requests)
+	if err != nil {
+		t.Fatalf("cancelled run: %v", err)
+	}
+	if el := time.Since(start); el > 10*time.Second || rep.Requests < 9 || rep.Errors != 0 {
+		t.Fatalf("cancelled run: ended after %v with %d requests, %d errors (%s); want soon after the 10th request, no errors", el, rep.Requests, rep.Errors, rep.FirstError)
 	}
 }
 
@@ -315,24 +328,42 @@ func TestSmoothBadManifest(t *testing.T) {
 }
 
 func TestProgressLine(t *testing.T) {
-	_, base := startOrigin(t, OriginConfig{})
-	tg, err := parseTarget(base)
+	tg, err := parseTarget("http://127.0.0.1:1") // newRun dials nothing
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := newRun(context.Background(), tg, tg.addr, 1, 10, time.Second)
 	r.conns[0].stats.requests.Store(1234)
-	var buf syncBuffer
+	lines := make(chan string, 16)
 	stop := make(chan struct{})
 	done := make(chan struct{})
-	go func() { r.progress(&buf, false, 20*time.Millisecond, stop); close(done) }()
-	time.Sleep(70 * time.Millisecond)
+	go func() { r.progress(lineWriter(lines), false, 20*time.Millisecond, stop); close(done) }()
+	var got []string
+	for len(got) < 2 {
+		select {
+		case l := <-lines:
+			got = append(got, l)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("progress wrote %q in 10 s, want two lines at 20 ms intervals", got)
+		}
+	}
 	close(stop)
 	<-done
-	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	if len(lines) < 2 || !strings.Contains(lines[0], "1,234 req") || !strings.Contains(lines[1], " 0 req/s") {
-		t.Fatalf("progress output %q", buf.String())
+	if !strings.Contains(got[0], "1,234 req") || !strings.Contains(got[1], " 0 req/s") || !strings.HasSuffix(got[1], "\n") {
+		t.Fatalf("progress output %q", got)
 	}
+}
+
+// lineWriter sends each Write (progress writes one line per call) on a channel, dropping
+// writes the test no longer reads.
+type lineWriter chan<- string
+
+func (w lineWriter) Write(p []byte) (int, error) {
+	select {
+	case w <- string(p):
+	default:
+	}
+	return len(p), nil
 }
 
 type syncBuffer struct {

@@ -10,7 +10,8 @@ import (
 	"time"
 )
 
-// A Smooth Streaming client manifest as a player reads it (smooth.md §1.3, §2): the streams,
+// A Smooth Streaming client manifest as a player reads it ([MS-SSTR] §2.2.2 and its UrlPattern,
+// §2.2.2.4, https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-sstr/): the streams,
 // their bitrates, URL templates and fragment timelines.
 
 // maxFragments bounds the fragments one manifest may describe (c@r can repeat a lot).
@@ -165,7 +166,9 @@ func timeline(cs []xmlChunk, limit int) ([]uint64, uint64, error) {
 }
 
 // expandTemplate appends tmpl to dst with {bitrate}/{Bitrate} and {start time}/{start_time}
-// replaced (smooth.md §1.3: the placeholders every client substitutes).
+// replaced ([MS-SSTR] §2.2.2.4 UrlPattern,
+// https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-sstr/: of its placeholders,
+// these are the ones every client substitutes).
 func expandTemplate(dst []byte, tmpl string, bitrate, start uint64) []byte {
 	for {
 		i := strings.IndexByte(tmpl, '{')

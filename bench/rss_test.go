@@ -3,6 +3,7 @@ package bench
 import (
 	"os"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -28,15 +29,20 @@ func TestParseVmRSS(t *testing.T) {
 }
 
 func TestWatchRSS(t *testing.T) {
-	w, err := watchRSS(os.Getpid(), 5*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(30 * time.Millisecond)
-	rep := w.finish()
-	if rep.Samples < 3 || rep.MaxRSS < 1<<20 || rep.LastRSS > rep.MaxRSS || rep.PID != os.Getpid() {
-		t.Fatalf("rss report %+v", rep)
-	}
+	// In a synctest bubble the sampling ticker runs on the bubble's clock: 30 ms of it is six
+	// ticks, whatever the machine's load.
+	synctest.Test(t, func(t *testing.T) {
+		w, err := watchRSS(os.Getpid(), 5*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(30 * time.Millisecond) // advances the bubble's clock once the sampler waits
+		rep := w.finish()
+		// 1 sample at the start, 5 or 6 ticks (the 6th is due with the wake-up), 1 at finish.
+		if rep.Samples < 7 || rep.MaxRSS < 1<<20 || rep.LastRSS > rep.MaxRSS || rep.PID != os.Getpid() {
+			t.Fatalf("rss report %+v", rep)
+		}
+	})
 	if _, err := watchRSS(-5, time.Second); err == nil {
 		t.Fatal("watching pid -5 worked")
 	}

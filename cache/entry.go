@@ -16,16 +16,22 @@ type Field struct{ Key, Value []byte }
 // slice it holds) after Set; build a new Entry to refresh one. Readers may share an Entry
 // across goroutines without locking because nobody writes to it.
 type Entry struct {
-	Key          []byte    // full cache key (compared on Get to rule out hash collisions)
-	Dist         string    // distribution id (invalidation scope)
-	Path         string    // request path (invalidation matching), e.g. "/images/a.jpg"
-	Status       int       // HTTP status to replay
-	Header       []Field   // headers to replay (the edge decides which)
-	Body         []byte    // body to replay
-	Stored       time.Time // when the origin response arrived (Age is measured from here)
-	Expires      time.Time // end of freshness; stale afterwards but kept for revalidation
-	ETag         []byte    // validator for revalidation (may be nil)
-	LastModified []byte    // validator for revalidation (may be nil)
+	Key     []byte    // full cache key (compared on Get to rule out hash collisions)
+	Dist    string    // distribution id (invalidation scope)
+	Path    string    // request path (invalidation matching), e.g. "/images/a.jpg"
+	Status  int       // HTTP status to replay
+	Header  []Field   // headers to replay (the edge decides which)
+	Body    []byte    // body to replay
+	Stored  time.Time // when the origin response arrived (Age is measured from here)
+	Expires time.Time // end of freshness; stale afterwards but kept for revalidation
+	// InitialAge is the response's corrected initial age when it arrived (RFC 9111 §4.2.3):
+	// what upstream caches and the trip had already used of its freshness. Age adds it.
+	InitialAge time.Duration
+	// Date is the Date header to replay: the origin's, or the time the response arrived when
+	// the origin sent none (RFC 9110 §6.6.1).
+	Date         []byte
+	ETag         []byte // validator for revalidation (may be nil)
+	LastModified []byte // validator for revalidation (may be nil)
 	// StaleWhileRevalidate is how long after Expires the entry may still be served while it is
 	// refreshed in the background (RFC 5861); 0 for none.
 	StaleWhileRevalidate time.Duration
@@ -41,16 +47,14 @@ func (e *Entry) Fresh(now time.Time) bool {
 	return e != nil && now.Before(e.Expires)
 }
 
-// Age returns the whole seconds elapsed between e.Stored and now (the HTTP Age header value,
-// RFC 9111 §5.1). It is never negative: a Stored after now gives 0, as does a nil Entry.
+// Age returns the entry's current age in whole seconds at now (the HTTP Age header value):
+// its corrected initial age plus the time it has spent here (RFC 9111 §4.2.3). It is never
+// negative, and a nil Entry has age 0.
 func (e *Entry) Age(now time.Time) int64 {
 	if e == nil {
 		return 0
 	}
-	d := now.Sub(e.Stored)
-	if d <= 0 {
-		return 0
-	}
+	d := max(now.Sub(e.Stored), 0) + max(e.InitialAge, 0)
 	return int64(d / time.Second)
 }
 
@@ -62,7 +66,7 @@ func (e *Entry) Size() int64 {
 		return 0
 	}
 	n := int64(entryOverhead)
-	n += int64(len(e.Body) + len(e.Key) + len(e.Path) + len(e.Dist) + len(e.ETag) + len(e.LastModified))
+	n += int64(len(e.Body) + len(e.Key) + len(e.Path) + len(e.Dist) + len(e.ETag) + len(e.LastModified) + len(e.Date))
 	for i := range e.Header {
 		n += int64(fieldOverhead + len(e.Header[i].Key) + len(e.Header[i].Value))
 	}

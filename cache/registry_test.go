@@ -147,35 +147,44 @@ func TestInvalidateCopiesPaths(t *testing.T) {
 	if d == nil {
 		t.Fatal("no records under D1 after the caller's buffer changed")
 	}
-	for p := range d.exact {
+	for p := range exactRecords(d) {
 		if p != "/xyz" {
 			t.Errorf("exact record: got %q, want /xyz", p)
 		}
 	}
 }
 
-// TestInvalidatePrune checks that records older than MaxEntryLifetime are dropped on the next
-// Invalidate, and that entries old enough to have been covered by them are gone anyway.
+// TestInvalidatePrune checks that records older than MaxEntryLifetime are dropped: a
+// distribution whose every record is that old on the next Invalidate, single records once the
+// oldest is older still by an eighth of the lifetime. Entries old enough to have been covered
+// by them are gone anyway.
 func TestInvalidatePrune(t *testing.T) {
 	clk := newFakeClock(t0)
 	const life = time.Hour
 	s := newStore(t, Config{MaxBytes: 1 << 20, StaleFor: time.Minute, MaxEntryLifetime: life, Now: clk.Now})
 	s.Invalidate("D1", []string{"/old", "/old-prefix/*"}, t0)
+	s.Invalidate("D1", []string{"/mid"}, t0.Add(50*time.Minute))
 	s.Invalidate("D2", []string{"/d2"}, t0)
 	s.Invalidate("D3", []string{"/d3"}, t0.Add(50*time.Minute))
-	if got := recordCount(s.reg.Load()); got != 4 {
-		t.Fatalf("records: got %d, want 4", got)
+	if got := recordCount(s.reg.Load()); got != 5 {
+		t.Fatalf("records: got %d, want 5", got)
 	}
 	clk.Advance(life + time.Second)
 	s.Invalidate("D1", []string{"/new"}, clk.Now())
 	reg := s.reg.Load()
-	if got := recordCount(reg); got != 2 {
-		t.Errorf("records after prune: got %d, want 2 (D1 /new and D3 /d3)", got)
-	}
 	if reg.dists["D2"] != nil {
 		t.Error("D2: its only record is older than MaxEntryLifetime, want the distribution dropped")
 	}
-	if _, ok := reg.dists["D1"].exact["/old"]; ok {
+	if got := recordCount(reg); got != 4 {
+		t.Errorf("records one second past the lifetime: got %d, want 4 (D1 /old, /mid, /new; D3 /d3)", got)
+	}
+	clk.Advance(life / 8)
+	s.Invalidate("D1", []string{"/newer"}, clk.Now())
+	reg = s.reg.Load()
+	if got := recordCount(reg); got != 4 {
+		t.Errorf("records after prune: got %d, want 4 (D1 /mid, /new, /newer; D3 /d3)", got)
+	}
+	if _, ok := exactRecords(reg.dists["D1"])["/old"]; ok {
 		t.Error("D1 /old: want pruned")
 	}
 	// A record already older than the lifetime is not even kept.
@@ -190,19 +199,21 @@ func TestInvalidatePrune(t *testing.T) {
 	}
 }
 
-// TestInvalidateRedundant checks that records dominated by a newer covering prefix are dropped.
+// TestInvalidateRedundant checks that records dominated by a newer covering prefix are dropped:
+// wildcard records at once, exact ones at the next merge.
 func TestInvalidateRedundant(t *testing.T) {
 	s := newStore(t, Config{MaxBytes: 1 << 20})
+	s.reg.Store(&registry{lim: limits{recent: 2}})
 	now := time.Now()
 	s.Invalidate("D1", []string{"/a/b.jpg", "/a/c/*", "/z"}, now.Add(-time.Minute))
-	s.Invalidate("D1", []string{"/a/*"}, now)
+	s.Invalidate("D1", []string{"/a/*", "/y"}, now)
 	d := s.reg.Load().dists["D1"]
-	if len(d.exact) != 1 || len(d.prefixes) != 1 || d.prefixes[0].prefix != "/a/" {
-		t.Errorf("got exact %v prefixes %v, want only /z and /a/*", d.exact, d.prefixes)
+	if ex := exactRecords(d); len(ex) != 2 || len(d.prefixes) != 1 || d.prefixes[0].prefix != "/a/" {
+		t.Errorf("got exact %v prefixes %v, want only /z, /y and /a/*", ex, d.prefixes)
 	}
 	// An older covering prefix does not drop a newer exact record.
-	s.Invalidate("D1", []string{"/a/new"}, now.Add(time.Minute))
-	if _, ok := s.reg.Load().dists["D1"].exact["/a/new"]; !ok {
+	s.Invalidate("D1", []string{"/a/new", "/x"}, now.Add(time.Minute))
+	if _, ok := exactRecords(s.reg.Load().dists["D1"])["/a/new"]; !ok {
 		t.Error("/a/new, newer than /a/*: want kept")
 	}
 }
@@ -241,14 +252,34 @@ func TestInvalidateManyPrefixes(t *testing.T) {
 	}
 }
 
+// recordCount counts the records of every distribution, guarded ones included, the floor not.
 func recordCount(r *registry) int {
 	n := 0
 	if r != nil {
 		for _, d := range r.dists {
-			n += len(d.exact) + len(d.prefixes)
+			n += len(exactRecords(d)) + len(d.prefixes)
+		}
+		for _, g := range r.guarded {
+			n += len(exactRecords(g.recs)) + len(g.recs.prefixes)
 		}
 	}
 	return n
+}
+
+// exactRecords returns d's exact records, base and recent together (the latest time of each).
+func exactRecords(d *distRecords) map[string]time.Time {
+	m := map[string]time.Time{}
+	if d == nil {
+		return m
+	}
+	for _, src := range []map[string]time.Time{d.base, d.recent} {
+		for p, t := range src {
+			if cur, ok := m[p]; !ok || cur.Before(t) {
+				m[p] = t
+			}
+		}
+	}
+	return m
 }
 
 // TestInvalidateConcurrent races Invalidate against Get (run with -race): each reader sees a

@@ -244,6 +244,12 @@ func (s *Store) Delete(key []byte) {
 // matches and whose Stored is at or before at as absent, whatever the rest of its key. Records
 // older than MaxEntryLifetime (including this one, if at is that old) are dropped. The strings
 // are copied.
+//
+// The records a distribution holds are bounded (16,384 exact paths, 256 wildcards): past that,
+// the oldest fold into a distribution-wide floor, under which every entry stored at or before
+// the newest folded record is treated as invalidated (more than was asked, never less). So
+// neither the memory held, nor the cost of a lookup or of one Invalidate (proportional to the
+// batch and the bounds), grows with the number of past invalidations.
 func (s *Store) Invalidate(dist string, paths []string, at time.Time) {
 	s.InvalidateExcept(dist, paths, nil, at)
 }

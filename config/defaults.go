@@ -155,7 +155,8 @@ func (b *Behavior) applyDefaults() {
 	setStr(&b.ForwardedValues.Cookies.Forward, "none")
 }
 
-// defaultTTLs fills unset TTLs by CloudFront's rules (cloudfront.md §3.1): min 0, default
+// defaultTTLs fills unset TTLs by CloudFront's rules (MinTTL, DefaultTTL and MaxTTL in
+// https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachePolicyConfig.html): min 0, default
 // 86400 (or min, when min is larger), max 31536000 (or default, when min or default is
 // larger). Set values are kept as they are, in fresh pointers.
 func defaultTTLs(minP, defP, maxP *int64) (*int64, *int64, *int64) {

@@ -10,7 +10,9 @@ import (
 	"strings"
 )
 
-// Key-group quotas (cloudfront.md §11.1) and the key sizes edge accepts.
+// Key-group quotas ("Quotas on key groups",
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-key-groups)
+// and the key sizes edge accepts.
 const (
 	maxKeysPerGroup      = 5
 	maxGroupsPerBehavior = 4

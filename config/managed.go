@@ -2,7 +2,8 @@ package config
 
 import "strings"
 
-// ManagedCachePolicy is one of CloudFront's managed cache policies (cloudfront.md §4.6).
+// ManagedCachePolicy is one of CloudFront's managed cache policies
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html).
 // Policy.Name is its API name ("Managed-CachingOptimized"; the two UseOriginCacheControlHeaders
 // policies carry no prefix), ShortName the console name ("CachingOptimized").
 type ManagedCachePolicy struct {
@@ -12,7 +13,8 @@ type ManagedCachePolicy struct {
 }
 
 // ManagedOriginRequestPolicy is one of CloudFront's managed origin request policies
-// (cloudfront.md §4.7). Policy.Name is its API name ("Managed-AllViewer").
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-origin-request-policies.html).
+// Policy.Name is its API name ("Managed-AllViewer").
 type ManagedOriginRequestPolicy struct {
 	ID        string
 	ShortName string

@@ -14,7 +14,11 @@ import (
 // files or sockets. Fields left at their zero value mean "the default" and are accepted,
 // so Validate gives the same answer before and after ApplyDefaults.
 //
-// The rules are CloudFront's (see cloudfront.md §1–§4 and §8) plus a few of edge's own:
+// The rules are CloudFront's (the distribution settings reference,
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-web-values-specify.html,
+// the quotas, https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html,
+// and the API types, https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_DistributionConfig.html)
+// plus a few of edge's own:
 // references resolve (target origins, policies, group members), ids, domain names, aliases
 // and path patterns are unique, and every enumerated setting has a legal value.
 func (c *Config) Validate() error {
@@ -123,7 +127,9 @@ func (c *Config) validateAPI(e *errs) {
 	}
 }
 
-// Quotas from cloudfront.md §1 (defaults that AWS can raise; edge enforces them).
+// Quotas from "General quotas on distributions",
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-web-distributions
+// (defaults that AWS can raise; edge enforces them).
 const (
 	maxBehaviors    = 25
 	maxOrigins      = 25
@@ -265,7 +271,8 @@ func (d *Distribution) validate(e *errs, p string, c *Config) {
 	}
 }
 
-// Origin limits (cloudfront.md §2.3).
+// Origin custom header limits ("Quotas on headers",
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-custom-headers).
 const (
 	maxCustomHeaders      = 10
 	maxHeaderNameLen      = 256
@@ -381,7 +388,9 @@ func (o *Origin) validateHeaders(e *errs, p string) {
 }
 
 // forbiddenOriginHeader reports whether CloudFront refuses name as an origin custom header
-// (cloudfront.md §2.3). Names compare case-insensitively.
+// ("Custom headers that CloudFront can't add to origin requests",
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/add-origin-custom-headers.html).
+// Names compare case-insensitively.
 func forbiddenOriginHeader(name string) bool {
 	n := strings.ToLower(name)
 	if strings.HasPrefix(n, "x-amz-") || strings.HasPrefix(n, "x-edge-") {
@@ -414,7 +423,8 @@ func checkSeconds(e *errs, path string, d Duration, maxSec int) {
 	}
 }
 
-// failoverCodes are the status codes an origin group may fail over on (cloudfront.md §8).
+// failoverCodes are the status codes an origin group may fail over on
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/high_availability_origin_failover.html).
 func failoverCodes() []int { return []int{400, 403, 404, 416, 500, 502, 503, 504} }
 
 func (g *OriginGroup) validate(e *errs, p string, origins map[string]bool) {
@@ -467,7 +477,7 @@ func (r *CustomErrorResponse) validate(e *errs, p string) {
 }
 
 // hostProblem returns "" when s is a host name (or an IP address), else what is wrong with
-// it. With wildcard, a leading "*." is allowed (CloudFront's wildcard aliases).
+// it. With wildcard, s may be a wildcard alias "*.example.com" (see wildcardProblem).
 func hostProblem(s string, wildcard bool) string {
 	if _, err := netip.ParseAddr(s); err == nil {
 		return ""
@@ -483,8 +493,14 @@ func hostProblem(s string, wildcard bool) string {
 		return "is longer than 253 characters"
 	}
 	name := s
-	if wildcard {
-		name = strings.TrimPrefix(name, "*.")
+	if strings.Contains(s, "*") {
+		if !wildcard {
+			return `must not contain "*" (only aliases may be wildcards, like "*.example.com")`
+		}
+		if msg := wildcardProblem(s); msg != "" {
+			return msg
+		}
+		name = s[len("*."):]
 	}
 	for _, label := range strings.Split(name, ".") {
 		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' ||

@@ -9,12 +9,13 @@ import (
 // maxPatternLen is CloudFront's limit on path patterns and the default root object.
 const maxPatternLen = 255
 
-// isPatternChar reports whether r may appear in a path pattern (cloudfront.md §1):
+// isPatternChar reports whether r may appear in a path pattern ("Path pattern",
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesCacheBehavior.html):
 // A-Z a-z 0-9 _ - . * $ / ~ " ' @ : + & and "?" (the one-character wildcard).
 func isPatternChar(r rune) bool { return isAlnum(r) || strings.ContainsRune(`_-.*$/~"'@:+&?`, r) }
 
 // isRootObjectChar is the path-pattern set minus "@", ":", "+" and the "?" wildcard
-// (cloudfront.md §2.3, DefaultRootObject).
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DefaultRootObject.html).
 func isRootObjectChar(r rune) bool { return isAlnum(r) || strings.ContainsRune(`_-.*$/~"'&`, r) }
 
 func firstBad(s string, ok func(rune) bool) rune {
@@ -44,7 +45,9 @@ func methodSet(ms []string) string {
 	return strings.Join(s, ",")
 }
 
-// The legal AllowedMethods and CachedMethods sets (cloudfront.md §2.2), in methodSet form.
+// The legal AllowedMethods and CachedMethods sets
+// (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_AllowedMethods.html,
+// https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachedMethods.html), in methodSet form.
 const (
 	methodsGetHead        = "GET,HEAD"
 	methodsGetHeadOptions = "GET,HEAD,OPTIONS"
@@ -177,7 +180,8 @@ func checkTTLs(e *errs, p string, minP, defP, maxP *int64) {
 	}
 }
 
-// Legacy forwarding limit (cloudfront.md §4.4).
+// Legacy forwarding limit: headers per cache behavior with legacy cache settings ("Quotas on
+// headers", https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-custom-headers).
 const maxForwardedHeaders = 10
 
 func (f *ForwardedValues) validate(e *errs, p string, minTTL *int64) {
@@ -211,7 +215,8 @@ func (f *ForwardedValues) validate(e *errs, p string, minTTL *int64) {
 	}
 }
 
-// Policy limits (cloudfront.md §4.2).
+// Policy limits ("General quotas on policies",
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-policies).
 const (
 	maxPolicyNames     = 10
 	maxPolicyNameChars = 1024
@@ -269,6 +274,7 @@ func (c *Config) validateCachePolicies(e *errs) {
 		checkTTLs(e, p, cp.MinTTL, cp.DefaultTTL, cp.MaxTTL)
 		keyed := []string{"whitelist", "allExcept"}
 		chars := checkSelector(e, p+".headers", cp.Headers, []string{"none", "whitelist"}, []string{"whitelist"})
+		checkHeaderNames(e, p+".headers.names", cp.Headers.Names)
 		chars += checkSelector(e, p+".cookies", cp.Cookies, []string{"none", "whitelist", "allExcept", "all"}, keyed)
 		chars += checkSelector(e, p+".query_strings", cp.QueryStrings, []string{"none", "whitelist", "allExcept", "all"}, keyed)
 		if chars > maxPolicyNameChars {
@@ -286,6 +292,7 @@ func (c *Config) validateOriginRequestPolicies(e *errs) {
 		checkSelector(e, p+".headers", op.Headers,
 			[]string{"none", "whitelist", "allViewer", "allViewerAndWhitelistCloudFront", "allExcept"},
 			[]string{"whitelist", "allViewerAndWhitelistCloudFront", "allExcept"})
+		checkHeaderNames(e, p+".headers.names", op.Headers.Names)
 		for j, n := range op.Headers.Names {
 			if strings.EqualFold(n, "Authorization") {
 				e.add(idx(p+".headers.names", j), "Authorization cannot be listed in an origin request policy (put it in the cache policy)")
@@ -294,6 +301,17 @@ func (c *Config) validateOriginRequestPolicies(e *errs) {
 		keyed := []string{"whitelist", "allExcept"}
 		checkSelector(e, p+".cookies", op.Cookies, []string{"none", "whitelist", "all", "allExcept"}, keyed)
 		checkSelector(e, p+".query_strings", op.QueryStrings, []string{"none", "whitelist", "all", "allExcept"}, keyed)
+	}
+}
+
+// checkHeaderNames reports policy header names that are not RFC 9110 tokens (§5.1): no
+// viewer can send such a header, and a ':' in a name would make cache keys ambiguous.
+// Empty names are checkSelector's to report.
+func checkHeaderNames(e *errs, p string, names []string) {
+	for i, n := range names {
+		if n != "" && !allChars(n, isTokenChar) {
+			e.add(idx(p, i), "%q is not a valid header name", n)
+		}
 	}
 }
 

@@ -15,7 +15,9 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// SigV4 parameters of the CloudFront API (cloudfront.md §10.4).
+// SigV4 parameters of the CloudFront API: service "cloudfront", signed for us-east-1, the
+// region of its one endpoint (https://docs.aws.amazon.com/general/latest/gr/cf_region.html;
+// signing: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html).
 const (
 	SigningService = "cloudfront"
 	SigningRegion  = "us-east-1"
@@ -88,42 +90,60 @@ const errMismatch = "The request signature we calculated does not match the sign
 // signer and the configured secret of its access key, and comparing signatures. It returns
 // nil when the request is authentic and within MaxClockSkew of now, or a 403 error.
 func (s *Server) authenticate(ctx *fasthttp.RequestCtx, now time.Time) *apiError {
-	h := &ctx.Request.Header
+	a, secret, t, aerr := s.checkHeaders(&ctx.Request.Header, now)
+	if aerr != nil {
+		return aerr
+	}
+	return s.checkSignature(ctx, a, secret, t)
+}
+
+// checkHeaders makes every check of authenticate that needs no body: an Authorization header
+// that parses, names a configured access key and is scoped to CloudFront's region and service,
+// and an X-Amz-Date within MaxClockSkew of now. The listener runs it as soon as the headers are
+// in, so that a request that can never be authentic is refused before its body is read. It
+// returns the parsed header, the key's secret and the signing time.
+func (s *Server) checkHeaders(h *fasthttp.RequestHeader, now time.Time) (sigV4Auth, string, time.Time, *apiError) {
 	raw := string(h.Peek("Authorization"))
 	if raw == "" {
-		return authError(CodeMissingAuthenticationToken, "Missing Authentication Token: sign the request with "+
+		return sigV4Auth{}, "", time.Time{}, authError(CodeMissingAuthenticationToken, "Missing Authentication Token: sign the request with "+
 			"AWS Signature Version 4 (service %s, region %s).", SigningService, SigningRegion)
 	}
 	a, err := parseAuthorization(raw)
 	if err != nil {
-		return authError(CodeIncompleteSignature, "Authorization header: %v.", err)
+		return sigV4Auth{}, "", time.Time{}, authError(CodeIncompleteSignature, "Authorization header: %v.", err)
 	}
 	secret, ok := s.keys[a.accessKey]
 	if !ok {
-		return authError(CodeInvalidClientTokenID, "The security token included in the request is invalid: "+
+		return sigV4Auth{}, "", time.Time{}, authError(CodeInvalidClientTokenID, "The security token included in the request is invalid: "+
 			"access key %q is not configured.", clip(a.accessKey, 64))
 	}
 	amzDate := string(h.Peek("X-Amz-Date"))
 	t, err := time.Parse(amzDateFmt, amzDate)
 	if err != nil {
-		return authError(CodeIncompleteSignature, "The request must carry an X-Amz-Date header (yyyymmddThhmmssZ).")
+		return sigV4Auth{}, "", time.Time{}, authError(CodeIncompleteSignature, "The request must carry an X-Amz-Date header (yyyymmddThhmmssZ).")
 	}
 	if a.date != amzDate[:8] {
-		return authError(CodeSignatureDoesNotMatch, "Credential date %q does not match X-Amz-Date %q.",
+		return sigV4Auth{}, "", time.Time{}, authError(CodeSignatureDoesNotMatch, "Credential date %q does not match X-Amz-Date %q.",
 			clip(a.date, 16), amzDate)
 	}
 	if a.region != SigningRegion || a.service != SigningService {
-		return authError(CodeSignatureDoesNotMatch, "Credential should be scoped to region %q and service %q, not %q and %q.",
+		return sigV4Auth{}, "", time.Time{}, authError(CodeSignatureDoesNotMatch, "Credential should be scoped to region %q and service %q, not %q and %q.",
 			SigningRegion, SigningService, clip(a.region, 32), clip(a.service, 32))
 	}
 	if t.Before(now.Add(-MaxClockSkew)) {
-		return authError(CodeSignatureDoesNotMatch, "Signature expired: %s is now earlier than %s (%s - 15 min.)",
+		return sigV4Auth{}, "", time.Time{}, authError(CodeSignatureDoesNotMatch, "Signature expired: %s is now earlier than %s (%s - 15 min.)",
 			amzDate, now.Add(-MaxClockSkew).UTC().Format(amzDateFmt), now.UTC().Format(amzDateFmt))
 	}
 	if t.After(now.Add(MaxClockSkew)) {
-		return authError(CodeSignatureDoesNotMatch, "Signature not yet current: %s is still later than %s (%s + 15 min.)",
+		return sigV4Auth{}, "", time.Time{}, authError(CodeSignatureDoesNotMatch, "Signature not yet current: %s is still later than %s (%s + 15 min.)",
 			amzDate, now.Add(MaxClockSkew).UTC().Format(amzDateFmt), now.UTC().Format(amzDateFmt))
 	}
+	return a, secret, t, nil
+}
+
+// checkSignature re-signs the request (body included) with secret at t and compares the
+// signature with the one a carries.
+func (s *Server) checkSignature(ctx *fasthttp.RequestCtx, a sigV4Auth, secret string, t time.Time) *apiError {
 	req, payloadHash, token, aerr := rebuildRequest(ctx, a.signedHeaders)
 	if aerr != nil {
 		return aerr

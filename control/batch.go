@@ -12,7 +12,10 @@ import (
 	"unicode/utf8"
 )
 
-// CloudFront's invalidation limits (cloudfront.md §10.3).
+// CloudFront's invalidation limits
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-specifying-objects.html,
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/InvalidationLimits.html,
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-invalidations).
 const (
 	// MaxPathLen is the longest invalidation path, in characters.
 	MaxPathLen = 4000
@@ -133,6 +136,21 @@ func checkPath(p string) string {
 		}
 	}
 	return ""
+}
+
+// cacheForms is the package-level cacheForms, plus the path of the distribution's default root
+// object when p stands for "/": the edge answers "/" with that object and caches it under the
+// object's own path ("/index.html"), so invalidating "/" must reach that path too. (CloudFront
+// serves the root object for "/" in the same way,
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DefaultRootObject.html.)
+// A root object that is Smooth Streaming media served by a Smooth behavior is left out, as
+// every Smooth medium is: naming "/" is not a request to invalidate it.
+func (r *rules) cacheForms(p string) []string {
+	forms := cacheForms(p)
+	if r.rootPath != "" && forms[0] == "/" && !r.smoothMedia(r.rootPath) {
+		forms = append(forms, r.rootPath)
+	}
+	return forms
 }
 
 // cacheForms returns the registry paths that stand for the invalidation path p: p itself, or,

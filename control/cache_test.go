@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+
 	"github.com/cfedge/edge/cache"
 )
 
@@ -193,4 +196,50 @@ func TestSmoothPathsRefused(t *testing.T) {
 
 func itoa(i int) string {
 	return string(rune('a'+i/26)) + string(rune('a'+i%26))
+}
+
+// TestInvalidateRootReachesRootObject: the edge caches the answer to "/" under the default root
+// object's path, so invalidating "/" (as `aws cloudfront create-invalidation --paths /` does)
+// must invalidate "/index.html" too, in the distribution that has that root object only.
+func TestInvalidateRootReachesRootObject(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	entries := []struct {
+		dist, key, path string
+		gone            bool
+	}{
+		{distMain, "root", "/", true},
+		{distMain, "root-object", "/index.html", true},
+		{distMain, "root-object-gzip", "/index.html", true},
+		{distMain, "other", "/about.html", false},
+		{distMain, "sub-index", "/docs/index.html", false},
+		{distSmooth, "smooth-index", "/index.html", false}, // no default root object there
+	}
+	for _, e := range entries {
+		h.put(e.dist, e.key, e.path)
+	}
+	ctx := context.Background()
+	if _, err := h.cf().CreateInvalidation(ctx, createInput(distMain, "root", "/")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.cf().CreateInvalidation(ctx, createInput(distSmooth, "root", "/?v=1")); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if got := !h.cached(e.key); got != e.gone {
+			t.Errorf("%s %q (key %q): invalidated %v, want %v", e.dist, e.path, e.key, got, e.gone)
+		}
+	}
+	// The batch reads back as sent: "/" alone.
+	out, err := h.cf().ListInvalidations(ctx, &cloudfront.ListInvalidationsInput{DistributionId: aws.String(distMain)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := h.cf().GetInvalidation(ctx, &cloudfront.GetInvalidationInput{DistributionId: aws.String(distMain),
+		Id: out.InvalidationList.Items[0].Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := got.Invalidation.InvalidationBatch.Paths.Items; len(p) != 1 || p[0] != "/" {
+		t.Errorf("paths read back: %q, want [/]", p)
+	}
 }

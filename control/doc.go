@@ -13,7 +13,8 @@
 //
 // Distributions are read-only views of the loaded configuration. Every other request gets the
 // AWS error envelope (ErrorResponse) with code InvalidAction. Errors use CloudFront's codes and
-// statuses (cloudfront.md §10).
+// statuses (the Errors section of each operation's page in the API Reference, for example
+// https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateInvalidation.html).
 //
 // # Authentication
 //
@@ -25,6 +26,13 @@
 // (MissingAuthenticationToken, IncompleteSignature, InvalidClientTokenId, SignatureDoesNotMatch).
 // api.auth = "none" turns the check off (local use only).
 //
+// Every check that needs no body (the Authorization header parses, names a configured key and
+// the right scope, X-Amz-Date is current) runs as soon as the headers are in, so that such a
+// request is refused before its body is read. Bodies are capped at 12 MiB, what a full
+// CreateInvalidation batch of 3,000 paths of 4,000 characters needs; a larger Content-Length
+// gets 413 (BatchTooLarge for CreateInvalidation, RequestEntityTooLarge otherwise, in the error
+// envelope) before the body is read, and the connection is closed.
+//
 // # Invalidations
 //
 // An accepted batch is written at once into the cache's lazy invalidation registry through the
@@ -34,7 +42,14 @@
 // A path is handed to the cache as written and, when it holds %XX escapes, also decoded (the
 // viewer side keys objects by the decoded path). A path with a query string ("/a.jpg?v=1",
 // "/a.jpg?v=*") invalidates every variant of its path part ("/a.jpg"): the registry matches
-// paths, not query strings, so this errs on the side of refetching.
+// paths, not query strings, so this errs on the side of refetching. "/" also invalidates the
+// distribution's default root object ("/index.html"), under whose path the edge caches the root.
+//
+// At most 3,000 individual paths and 15 wildcard paths may be InProgress per distribution;
+// a batch that would go over gets 400 TooManyInvalidationsInProgress. Each distribution keeps
+// its InProgress invalidations and its newest Completed ones, up to 1,000 of them and 8 MiB of
+// path text (whichever bound comes first, the newest one always), for Get, List and
+// CallerReference idempotency; older ones are NoSuchInvalidation.
 //
 // # Smooth Streaming media
 //

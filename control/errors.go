@@ -12,8 +12,10 @@ import (
 // carried by every response root.
 const Namespace = "http://cloudfront.amazonaws.com/doc/2020-05-31/"
 
-// Error codes the API answers with (CloudFront's, cloudfront.md §10.1, plus the generic AWS
-// authentication codes).
+// Error codes the API answers with (CloudFront's, from the Errors sections of
+// https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateInvalidation.html,
+// API_GetInvalidation.html and API_ListInvalidations.html, plus the generic AWS authentication
+// codes, https://docs.aws.amazon.com/cloudfront/latest/APIReference/CommonErrors.html).
 const (
 	CodeAccessDenied                   = "AccessDenied"
 	CodeBatchTooLarge                  = "BatchTooLarge"
@@ -30,6 +32,8 @@ const (
 	CodeInvalidClientTokenID           = "InvalidClientTokenId"
 	CodeSignatureDoesNotMatch          = "SignatureDoesNotMatch"
 	CodeServiceUnavailable             = "ServiceUnavailable"
+	CodeRequestEntityTooLarge          = "RequestEntityTooLarge"
+	CodeRequestTimeout                 = "RequestTimeout"
 )
 
 // apiError is one API failure: an HTTP status and the ErrorResponse fields.

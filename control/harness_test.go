@@ -58,7 +58,7 @@ func (c *clock) Advance(d time.Duration) {
 
 // harness is a running API on 127.0.0.1 with a real cache.Store behind it.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *Server
 	url   string
 	clock *clock
@@ -81,7 +81,7 @@ func loadConfig(t testing.TB, mutate func(*config.Config)) *config.Config {
 
 // newHarness starts the API. inv, when non-nil, replaces the plain cache.Store as Invalidator
 // (the store is still created, for the caller to wrap).
-func newHarness(t *testing.T, mutate func(*config.Config), wrap func(*cache.Store) Invalidator) *harness {
+func newHarness(t testing.TB, mutate func(*config.Config), wrap func(*cache.Store) Invalidator) *harness {
 	t.Helper()
 	h := &harness{t: t, clock: newClock(), rec: &recorder{client: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}}}
 	store, err := cache.New(cache.Config{MaxBytes: 64 << 20, Now: h.clock.Now})

@@ -19,14 +19,14 @@ func (s *Server) createInvalidation(ctx *fasthttp.RequestCtx, distID string, now
 	if aerr != nil {
 		return aerr
 	}
-	pl, aerr := d.table.planBatch(b.paths)
+	pl, aerr := d.rules.planBatch(b.paths)
 	if aerr != nil {
 		return aerr
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if old := d.recs.byRef[b.callerRef]; old != nil {
-		if !samePaths(old.paths, b.paths) {
+		if !samePaths(old.pathList(), b.paths) {
 			return errorf(http.StatusBadRequest, CodeInvalidationBatchAlreadyExists,
 				"An invalidation batch with CallerReference %q and different paths already exists (%s).",
 				clip(b.callerRef, 128), old.id)
@@ -38,17 +38,10 @@ func (s *Server) createInvalidation(ctx *fasthttp.RequestCtx, distID string, now
 	if aerr := tooMany(&b, exact, wild); aerr != nil {
 		return aerr
 	}
-	v := &invalidation{
-		id:        newInvalidationID(d.recs.byID),
-		callerRef: b.callerRef,
-		paths:     b.paths,
-		wildcards: b.wildcards(),
-		created:   now,
-		done:      now.Add(s.delay),
-	}
+	v := newInvalidation(newInvalidationID(d.recs.byID), &b, now, now.Add(s.delay))
 	s.apply(d, pl, now)
-	d.recs.add(v, now, s.keepCompleted)
-	s.log.Info("invalidation created", "distribution", d.id, "id", v.id, "paths", len(v.paths),
+	d.recs.add(v, now, s.keepCompleted, s.keepBytes)
+	s.log.Info("invalidation created", "distribution", d.id, "id", v.id, "paths", v.count,
 		"wildcards", v.wildcards, "smooth_excluded", len(pl.except))
 	s.created(ctx, d, v, StatusInProgress)
 	return nil
@@ -61,7 +54,7 @@ func (s *Server) apply(d *dist, pl plan, at time.Time) {
 	plain := pl.plain
 	if len(pl.except) > 0 {
 		if s.smooth != nil {
-			s.smooth.InvalidateExcept(d.id, pl.except, d.table.smoothMedia, at)
+			s.smooth.InvalidateExcept(d.id, pl.except, d.rules.smoothMedia, at)
 		} else {
 			s.log.Warn("control API: the cache cannot exclude Smooth media from wildcard invalidations; "+
 				"they are invalidated too", "distribution", d.id, "paths", pl.except)

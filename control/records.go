@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -14,23 +15,45 @@ const (
 	StatusCompleted  = "Completed"
 )
 
-// defaultKeepCompleted is how many Completed invalidations a distribution keeps for Get and
-// List; older Completed ones are dropped (InProgress ones are always kept, and the in-progress
-// limits bound them).
-const defaultKeepCompleted = 4000
+// History kept for GetInvalidation and ListInvalidations, per distribution. InProgress
+// invalidations are always kept (the in-progress limits bound them); Completed ones are dropped,
+// oldest first, beyond defaultKeepCompleted of them or beyond defaultKeepBytes of path text,
+// whichever comes first, except the newest, which is always kept. A dropped invalidation is
+// NoSuchInvalidation to Get, missing from List, and its CallerReference may be reused.
+// (CloudFront's console shows the last 100.)
+const (
+	defaultKeepCompleted = 1000
+	defaultKeepBytes     = 8 << 20
+)
 
 // timeLayout is CloudFront's timestamp format (ISO 8601, UTC, milliseconds).
 const timeLayout = "2006-01-02T15:04:05.000Z"
 
-// invalidation is one accepted batch. It is immutable once created.
+// pathSep joins a batch's paths in one string; checkPath refuses control characters in paths.
+const pathSep = "\n"
+
+// invalidation is one accepted batch. It is immutable once created. Its paths are held in one
+// string, not one string each: a full batch is then one allocation of its text.
 type invalidation struct {
 	id        string
 	callerRef string
-	paths     []string
+	paths     string    // the batch's paths, in request order, joined with pathSep
+	count     int       // number of paths
 	wildcards int       // paths ending in "*"
 	created   time.Time // when it was accepted (and written to the cache)
 	done      time.Time // when it reads Completed: created + invalidation_delay
 }
+
+func newInvalidation(id string, b *batch, created, done time.Time) *invalidation {
+	return &invalidation{id: id, callerRef: b.callerRef, paths: strings.Join(b.paths, pathSep), count: len(b.paths),
+		wildcards: b.wildcards(), created: created, done: done}
+}
+
+// pathList returns the batch's paths, in request order.
+func (v *invalidation) pathList() []string { return strings.Split(v.paths, pathSep) }
+
+// size is the memory v's text takes, counted against defaultKeepBytes.
+func (v *invalidation) size() int { return len(v.paths) + len(v.id) + len(v.callerRef) }
 
 func (v *invalidation) status(now time.Time) string {
 	if now.Before(v.done) {
@@ -59,40 +82,50 @@ func (r *records) inProgress(now time.Time) (exact, wild, batches int) {
 		if !now.Before(v.done) {
 			break
 		}
-		exact += len(v.paths) - v.wildcards
+		exact += v.count - v.wildcards
 		wild += v.wildcards
 		batches++
 	}
 	return exact, wild, batches
 }
 
-// add appends v, then drops the oldest Completed invalidations beyond keep (with some slack so
-// that the compaction runs once per keep/8 additions, not on every one).
-func (r *records) add(v *invalidation, now time.Time, keep int) {
+// add appends v, then drops the oldest Completed invalidations beyond keep of them or beyond
+// keepBytes of text (see defaultKeepCompleted), always keeping the newest Completed one.
+func (r *records) add(v *invalidation, now time.Time, keep, keepBytes int) {
 	r.list = append(r.list, v)
 	r.byID[v.id] = v
 	r.byRef[v.callerRef] = v
-	completed := 0
-	for _, x := range r.list {
-		if !now.Before(x.done) {
-			completed++
+	// Newest first, count the Completed ones and their bytes; the first over a bound and every
+	// older Completed one go.
+	completed, bytes, cut := 0, 0, -1
+	for i := len(r.list) - 1; i >= 0; i-- {
+		x := r.list[i]
+		if now.Before(x.done) {
+			continue
+		}
+		completed++
+		bytes += x.size()
+		if completed > 1 && (completed > keep || bytes > keepBytes) {
+			cut = i
+			break
 		}
 	}
-	if completed <= keep+keep/8 {
+	if cut < 0 {
 		return
 	}
-	drop := completed - keep
-	r.list = slices.DeleteFunc(r.list, func(x *invalidation) bool {
-		if drop == 0 || now.Before(x.done) {
-			return false
+	kept := r.list[:0]
+	for i, x := range r.list {
+		if i <= cut && !now.Before(x.done) {
+			delete(r.byID, x.id)
+			if r.byRef[x.callerRef] == x {
+				delete(r.byRef, x.callerRef)
+			}
+			continue
 		}
-		drop--
-		delete(r.byID, x.id)
-		if r.byRef[x.callerRef] == x {
-			delete(r.byRef, x.callerRef)
-		}
-		return true
-	})
+		kept = append(kept, x)
+	}
+	clear(r.list[len(kept):])
+	r.list = kept
 }
 
 // page returns up to max invalidations, newest first, starting after the one whose id is
@@ -155,8 +188,8 @@ type xmlInvalidation struct {
 
 func renderInvalidation(v *invalidation, status string) []byte {
 	x := xmlInvalidation{Xmlns: Namespace, ID: v.id, Status: status, CreateTime: v.created.UTC().Format(timeLayout)}
-	x.Batch.Paths.Quantity = len(v.paths)
-	x.Batch.Paths.Items.Path = v.paths
+	x.Batch.Paths.Quantity = v.count
+	x.Batch.Paths.Items.Path = v.pathList()
 	x.Batch.CallerReference = v.callerRef
 	return marshalDoc(x)
 }

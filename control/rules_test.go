@@ -10,23 +10,26 @@ import (
 	"github.com/cfedge/edge/config"
 )
 
-func testBehaviors(t testing.TB, def bool, pats ...string) behaviors {
+// testRules compiles a distribution whose behaviors have the patterns pats ("S:" marks one with
+// Smooth Streaming on), in order, and whose default behavior has Smooth Streaming set to def.
+func testRules(t testing.TB, def bool, pats ...string) *rules {
 	t.Helper()
-	d := &config.Distribution{ID: "E1", DefaultBehavior: config.Behavior{SmoothStreaming: def}}
+	d := &config.Distribution{ID: "E1", DefaultBehavior: config.Behavior{TargetOriginID: "o", SmoothStreaming: def}}
 	for _, p := range pats {
 		smooth := strings.HasPrefix(p, "S:")
-		d.Behaviors = append(d.Behaviors, config.Behavior{PathPattern: strings.TrimPrefix(p, "S:"), SmoothStreaming: smooth})
+		d.Behaviors = append(d.Behaviors, config.Behavior{PathPattern: strings.TrimPrefix(p, "S:"),
+			TargetOriginID: "o", SmoothStreaming: smooth})
 	}
-	b, err := newBehaviors(d)
+	r, err := newRules(&config.Config{}, d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	return r
 }
 
 func TestSmoothMedia(t *testing.T) {
 	// "/live/x.ism*" (Smooth off) shadows the Smooth "/live/*" for its own paths.
-	b := testBehaviors(t, false, "/live/x.ism*", "S:/live/*", "S:*.ismv", "/plain/*")
+	b := testRules(t, false, "/live/x.ism*", "S:/live/*", "S:*.ismv", "/plain/*")
 	tests := []struct {
 		path string
 		want bool
@@ -52,11 +55,11 @@ func TestSmoothMedia(t *testing.T) {
 			t.Errorf("smoothMedia(%q) = %v, want %v", tt.path, got, tt.want)
 		}
 	}
-	none := testBehaviors(t, false, "/a/*")
+	none := testRules(t, false, "/a/*")
 	if none.smoothMedia("/a/x.ismv") {
 		t.Error("smoothMedia true in a distribution without Smooth behaviors")
 	}
-	all := testBehaviors(t, true)
+	all := testRules(t, true)
 	if !all.smoothMedia("/x.ismv") || all.smoothMedia("/x.mp4") {
 		t.Error("Smooth default behavior misclassified")
 	}
@@ -92,7 +95,7 @@ func TestPrefixCompatible(t *testing.T) {
 }
 
 func TestPlanBatch(t *testing.T) {
-	b := testBehaviors(t, false, "S:/video/*", "/static/*")
+	b := testRules(t, false, "S:/video/*", "/static/*")
 	tests := []struct {
 		paths         []string
 		plain, except []string
@@ -208,7 +211,7 @@ func TestRecordsPage(t *testing.T) {
 	r := newRecords()
 	t0 := time.Unix(1e9, 0)
 	for i, id := range []string{"I1", "I2", "I3"} {
-		r.add(&invalidation{id: id, callerRef: id, created: t0, done: t0.Add(time.Duration(i) * time.Second)}, t0, 100)
+		r.add(&invalidation{id: id, callerRef: id, created: t0, done: t0.Add(time.Duration(i) * time.Second)}, t0, 100, 1<<20)
 	}
 	got, more, _ := r.page("", 2)
 	if len(got) != 2 || got[0].id != "I3" || got[1].id != "I2" || !more {
@@ -274,7 +277,7 @@ func FuzzPrefixCompatible(f *testing.F) {
 }
 
 func BenchmarkSmoothMedia(b *testing.B) {
-	t := testBehaviors(b, false, "/api/*", "/static/*", "S:/video/*")
+	t := testRules(b, false, "/api/*", "/static/*", "S:/video/*")
 	paths := []string{
 		"/video/demo.ism/QualityLevels(300000)/Fragments(video=20000000)",
 		"/static/js/app.4f3c2a.js",
@@ -293,5 +296,95 @@ func BenchmarkParseBatch(b *testing.B) {
 		if _, aerr := parseBatch(body); aerr != nil {
 			b.Fatal(aerr)
 		}
+	}
+}
+
+// TestSmoothMediaAllocatesNothing: the exclusion predicate runs on cache lookups, so it must not
+// allocate, also for paths longer than the compiler's 32-byte stack buffer.
+func TestSmoothMediaAllocatesNothing(t *testing.T) {
+	r := testRules(t, false, "/api/*", "/static/*", "S:/video/*")
+	paths := []string{
+		"/video/demo.ism/QualityLevels(300000)/Fragments(video=20000000)",
+		"/static/js/app.4f3c2a.js" + strings.Repeat("/x", 100),
+		"/video/poster.jpg",
+		"/" + strings.Repeat("long/", 200) + "a.ismv",
+	}
+	for _, p := range paths {
+		if a := testing.AllocsPerRun(100, func() { r.smoothMedia(p) }); a != 0 {
+			t.Errorf("smoothMedia(%.40q…): %v allocs, want 0", p, a)
+		}
+	}
+}
+
+// TestRootForms: "/" also stands for the default root object's path, unless that object is
+// Smooth media of a Smooth behavior (never invalidated) or there is none.
+func TestRootForms(t *testing.T) {
+	withRoot := func(root string, def bool, pats ...string) *rules {
+		r := testRules(t, def, pats...)
+		if root != "" {
+			r.rootPath = "/" + root
+		}
+		return r
+	}
+	tests := []struct {
+		name string
+		r    *rules
+		path string
+		want []string
+	}{
+		{"root object", withRoot("index.html", false), "/", []string{"/", "/index.html"}},
+		{"root with query", withRoot("index.html", false), "/?a=1", []string{"/", "/index.html"}},
+		{"nested root object", withRoot("app/main.html", false), "/", []string{"/", "/app/main.html"}},
+		{"no root object", withRoot("", false), "/", []string{"/"}},
+		{"other path", withRoot("index.html", false), "/index.htm", []string{"/index.htm"}},
+		{"wildcard", withRoot("index.html", false), "/*", []string{"/*"}},
+		{"Smooth root object", withRoot("show.ismv", false, "S:*.ismv"), "/", []string{"/"}},
+		{"root object under a non-Smooth behavior", withRoot("show.ismv", false, "S:/video/*"), "/", []string{"/", "/show.ismv"}},
+	}
+	for _, tt := range tests {
+		if got := tt.r.cacheForms(tt.path); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: cacheForms(%q) = %q, want %q", tt.name, tt.path, got, tt.want)
+		}
+	}
+}
+
+// TestRecordsAdd: Completed invalidations beyond the count or byte bound go, oldest first;
+// InProgress ones and the newest Completed one always stay.
+func TestRecordsAdd(t *testing.T) {
+	t0 := time.Unix(1e9, 0)
+	mk := func(id string, pathBytes int, done time.Duration) *invalidation {
+		b := batch{callerRef: id, paths: []string{"/" + strings.Repeat("p", pathBytes-1)}}
+		return newInvalidation(id, &b, t0, t0.Add(done))
+	}
+	tests := []struct {
+		name        string
+		keep, bytes int
+		add         []*invalidation
+		want        []string // ids kept, oldest first
+	}{
+		{"under both bounds", 10, 1 << 20, []*invalidation{mk("I1", 10, 0), mk("I2", 10, 0)}, []string{"I1", "I2"}},
+		{"count", 2, 1 << 20, []*invalidation{mk("I1", 10, 0), mk("I2", 10, 0), mk("I3", 10, 0)}, []string{"I2", "I3"}},
+		{"bytes", 10, 40, []*invalidation{mk("I1", 20, 0), mk("I2", 20, 0), mk("I3", 20, 0)}, []string{"I3"}},
+		{"newest kept however large", 10, 50, []*invalidation{mk("I1", 10, 0), mk("I2", 500, 0)}, []string{"I2"}},
+		{"in progress kept", 1, 1 << 20, []*invalidation{mk("I1", 10, time.Hour), mk("I2", 10, 0), mk("I3", 10, 0)}, []string{"I1", "I3"}},
+	}
+	for _, tt := range tests {
+		r := newRecords()
+		for _, v := range tt.add {
+			r.add(v, t0, tt.keep, tt.bytes)
+		}
+		var got []string
+		for _, v := range r.list {
+			got = append(got, v.id)
+		}
+		if !slices.Equal(got, tt.want) || len(r.byID) != len(tt.want) || len(r.byRef) != len(tt.want) {
+			t.Errorf("%s: kept %q (%d by id, %d by ref), want %q", tt.name, got, len(r.byID), len(r.byRef), tt.want)
+		}
+	}
+	// A batch's paths come back as sent.
+	paths := []string{"/a", "/b*", "/c?x=1", "/a"}
+	v := newInvalidation("I", &batch{callerRef: "r", paths: paths}, t0, t0)
+	if got := v.pathList(); !slices.Equal(got, paths) || v.count != 4 || v.wildcards != 1 {
+		t.Errorf("pathList = %q (count %d, wildcards %d), want %q", got, v.count, v.wildcards, paths)
 	}
 }

@@ -57,8 +57,16 @@ type Config struct {
 // ErrConfig is wrapped by every error New returns.
 var ErrConfig = errors.New("control: invalid config")
 
-// maxBodyBytes bounds a request body: a full batch (3,000 paths of 4,000 characters) fits.
-const maxBodyBytes = 16 << 20
+// maxBodyBytes bounds a request body. The largest request CloudFront accepts is a
+// CreateInvalidation batch of MaxBatchPaths paths of MaxPathLen characters each
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-invalidations):
+// 3,000 × (4,000 + len("<Path></Path>")) = 12,039,000 bytes, plus the InvalidationBatch
+// envelope and CallerReference. 12 MiB (12,582,912 bytes) leaves over 500 KB for those. A
+// larger Content-Length is refused (413) before the body is read. Paths are ASCII
+// (CloudFront wants non-ASCII and unsafe characters percent-encoded,
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-specifying-objects.html),
+// so only a batch made mostly of XML-escaped '&' or '\” could need more.
+const maxBodyBytes = 12 << 20
 
 // Server is the CloudFront-compatible API. It is safe for concurrent use.
 type Server struct {
@@ -77,7 +85,8 @@ type Server struct {
 	order []*dist // config order, for ListDistributions
 
 	mu            sync.Mutex // guards every dist's recs
-	keepCompleted int
+	keepCompleted int        // Completed invalidations kept per distribution (defaultKeepCompleted)
+	keepBytes     int        // and at most this much of their text (defaultKeepBytes)
 
 	srv  *fasthttp.Server
 	lnMu sync.Mutex
@@ -89,7 +98,7 @@ type Server struct {
 type dist struct {
 	id     string
 	domain string
-	table  behaviors
+	rules  *rules
 	conf   xmlDistConfig
 	etag   string
 	recs   *records
@@ -115,6 +124,7 @@ func New(cfg Config) (*Server, error) {
 		delay:         cfg.Config.API.InvalidationDelay.D(),
 		dists:         map[string]*dist{},
 		keepCompleted: defaultKeepCompleted,
+		keepBytes:     defaultKeepBytes,
 	}
 	s.smooth, _ = cfg.Invalidator.(SmoothAwareInvalidator)
 	if s.log == nil {
@@ -152,11 +162,11 @@ func New(cfg Config) (*Server, error) {
 		if _, dup := s.dists[cd.ID]; dup {
 			return nil, fmt.Errorf("%w: distribution[%d]: duplicate id %q", ErrConfig, i, cd.ID)
 		}
-		t, err := newBehaviors(cd)
+		r, err := newRules(cfg.Config, cd)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 		}
-		d := &dist{id: cd.ID, domain: cd.DomainName, table: t, conf: buildDistConfig(cfg.Config, cd), recs: newRecords()}
+		d := &dist{id: cd.ID, domain: cd.DomainName, rules: r, conf: buildDistConfig(cfg.Config, cd), recs: newRecords()}
 		if d.domain == "" {
 			d.domain = config.DomainNameFor(cd.ID)
 		}
@@ -171,12 +181,64 @@ func New(cfg Config) (*Server, error) {
 		Name:                  "edge-control",
 		NoDefaultServerHeader: true,
 		MaxRequestBodySize:    maxBodyBytes,
+		HeaderReceived:        s.headerReceived,
+		ErrorHandler:          s.handleReadError,
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           60 * time.Second,
 		Logger:                fasthttpLogger{s.log},
 	}
 	return s, nil
+}
+
+// headerReceived runs once a request's headers are in, before its body is read. When the
+// request cannot be authentic (checkHeaders fails), it lowers the body limit to one byte: a
+// request with a body then ends in handleReadError, which answers 403 without reading it, and
+// one without a body reaches Handle, which refuses it the same way.
+func (s *Server) headerReceived(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	if s.auth {
+		if _, _, _, aerr := s.checkHeaders(h, s.now()); aerr != nil {
+			return fasthttp.RequestConfig{MaxRequestBodySize: 1}
+		}
+	}
+	return fasthttp.RequestConfig{}
+}
+
+// handleReadError answers a request that fasthttp could not read, in CloudFront's error format;
+// fasthttp then closes the connection. A body over the limit is refused as soon as its
+// Content-Length is seen: 403 with the authentication error when the headers cannot be
+// authentic (see headerReceived), else 413 — BatchTooLarge for CreateInvalidation, CloudFront's
+// code for a batch too large, and RequestEntityTooLarge otherwise.
+func (s *Server) handleReadError(ctx *fasthttp.RequestCtx, err error) {
+	reqID := newRequestID()
+	ctx.Response.Header.Set("x-amzn-RequestId", reqID)
+	var aerr *apiError
+	var small *fasthttp.ErrSmallBuffer
+	var netErr net.Error
+	switch {
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		if s.auth {
+			_, _, _, aerr = s.checkHeaders(&ctx.Request.Header, s.now())
+		}
+		if aerr == nil {
+			code := CodeRequestEntityTooLarge
+			if ctx.IsPost() && strings.HasSuffix(string(ctx.Path()), "/invalidation") {
+				code = CodeBatchTooLarge
+			}
+			aerr = errorf(http.StatusRequestEntityTooLarge, code,
+				"The request body is %d bytes; the API accepts at most %d.", ctx.Request.Header.ContentLength(), maxBodyBytes)
+		}
+	case errors.As(err, &small):
+		aerr = errorf(http.StatusRequestHeaderFieldsTooLarge, CodeInvalidArgument, "The request headers are too large.")
+	case errors.As(err, &netErr) && netErr.Timeout():
+		aerr = errorf(http.StatusRequestTimeout, CodeRequestTimeout, "The request was not received in time.")
+	default:
+		aerr = invalidArgument("The request could not be read: %v.", err)
+	}
+	s.log.Warn("control API: request refused before its body was read", "code", aerr.code, "status", aerr.status,
+		"method", string(ctx.Method()), "path", clip(string(ctx.Path()), 200), "remote", ctx.RemoteAddr().String(),
+		"content_length", ctx.Request.Header.ContentLength(), "reason", aerr.message)
+	s.fail(ctx, reqID, aerr)
 }
 
 // fasthttpLogger sends fasthttp's own messages (malformed requests and the like) to slog.
@@ -228,7 +290,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // nothing and is false for an unknown distribution.
 func (s *Server) SmoothMedia(dist, path string) bool {
 	d := s.dists[dist]
-	return d != nil && d.table.smoothMedia(path)
+	return d != nil && d.rules.smoothMedia(path)
 }
 
 const apiPrefix = "/2020-05-31/distribution"

@@ -3,89 +3,80 @@ package control
 import (
 	"fmt"
 	"strings"
-	"unsafe"
+	"sync"
 
 	"github.com/cfedge/edge/behavior"
 	"github.com/cfedge/edge/config"
+	"github.com/cfedge/edge/smooth"
 )
 
-// behaviors is a distribution's behavior table reduced to what the Smooth rule needs: the
-// compiled path patterns in list order, which of them have Smooth Streaming on, and the
-// default behavior's setting. It is immutable after newBehaviors.
-type behaviors struct {
-	patterns  []*behavior.Pattern
-	srcs      []string
-	smooth    []bool
-	defSmooth bool
-	anySmooth bool
+// rules is what an invalidation needs to know of a distribution: its behavior table, built by
+// behavior.Compile exactly as the viewer pipeline builds it (so both agree on which behavior
+// serves a path), and the path under which the edge caches the root URL. Its fields do not
+// change after newRules, and it is safe for concurrent use.
+type rules struct {
+	table     *behavior.Table
+	anySmooth bool      // some behavior, the default included, has Smooth Streaming on
+	rootPath  string    // "/" + default_root_object, or "" when the distribution has none
+	bufs      sync.Pool // *[]byte: scratch copies of paths for table.Match
 }
 
-func newBehaviors(d *config.Distribution) (behaviors, error) {
-	t := behaviors{defSmooth: d.DefaultBehavior.SmoothStreaming, anySmooth: d.DefaultBehavior.SmoothStreaming}
-	for i := range d.Behaviors {
-		b := &d.Behaviors[i]
-		p, err := behavior.CompilePattern(b.PathPattern)
-		if err != nil {
-			return behaviors{}, fmt.Errorf("control: distribution %q: behavior[%d]: %w", d.ID, i, err)
-		}
-		t.patterns = append(t.patterns, p)
-		t.srcs = append(t.srcs, b.PathPattern)
-		t.smooth = append(t.smooth, b.SmoothStreaming)
-		t.anySmooth = t.anySmooth || b.SmoothStreaming
+// newRules compiles the behavior table of d (whose cache and origin request policies are
+// looked up in cfg).
+func newRules(cfg *config.Config, d *config.Distribution) (*rules, error) {
+	t, err := behavior.Compile(cfg, d)
+	if err != nil {
+		return nil, fmt.Errorf("control: distribution %q: %w", d.ID, err)
 	}
-	return t, nil
+	r := &rules{table: t}
+	for _, b := range t.Behaviors() {
+		r.anySmooth = r.anySmooth || b.SmoothStreaming
+	}
+	if d.DefaultRootObject != "" {
+		r.rootPath = "/" + d.DefaultRootObject
+	}
+	return r, nil
 }
 
 // smoothBehavior reports whether the behavior that serves path (the first pattern that matches,
 // else the default behavior, as the viewer picks it) has Smooth Streaming on. It allocates
-// nothing.
-func (t *behaviors) smoothBehavior(path string) bool {
-	// Match only reads its argument: viewing the string's bytes without a copy is safe.
-	b := unsafe.Slice(unsafe.StringData(path), len(path))
-	for i, p := range t.patterns {
-		if p.Match(b) {
-			return t.smooth[i]
-		}
+// nothing in the steady state: table.Match takes bytes, and a plain []byte(path) conversion
+// would allocate for paths over 32 bytes (the compiler cannot prove that Match, which calls
+// bytes.Index, leaves them alone), so path is copied into a pooled buffer instead.
+func (r *rules) smoothBehavior(path string) bool {
+	bp, _ := r.bufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
 	}
-	return t.defSmooth
+	*bp = append((*bp)[:0], path...)
+	b := r.table.Match(*bp)
+	r.bufs.Put(bp)
+	return b != nil && b.SmoothStreaming
 }
 
 // smoothMedia reports whether path names Smooth Streaming media served with Smooth Streaming
-// on: its name is Smooth-shaped (see smoothName) and its behavior has smooth_streaming set.
-// It allocates nothing; it is the exclusion predicate handed to the cache for wildcards.
-func (t *behaviors) smoothMedia(path string) bool {
-	return t.anySmooth && smoothName(path) && t.smoothBehavior(path)
+// on: its name is Smooth-shaped (smooth.IsMediaPath) and its behavior has smooth_streaming
+// set. It allocates nothing; it is the exclusion predicate handed to the cache for wildcards.
+func (r *rules) smoothMedia(path string) bool {
+	return r.anySmooth && smooth.IsMediaPath(path) && r.smoothBehavior(path)
 }
 
-// smoothName reports whether path ends in .ism, .ismc, .ismv or .isma, or lies under a
-// "name.ism/" presentation folder, ignoring case (the viewer side recognises ".ism" in any
-// case).
-func smoothName(path string) bool {
-	for _, ext := range [...]string{".ism", ".ismc", ".ismv", ".isma"} {
-		if len(path) >= len(ext) && strings.EqualFold(path[len(path)-len(ext):], ext) {
+// underPresentation reports whether path holds a "name.ism/" segment, in any ASCII case.
+func underPresentation(path string) bool {
+	for i := 0; i+5 <= len(path); i++ {
+		if strings.EqualFold(path[i:i+5], ".ism/") {
 			return true
 		}
 	}
-	return indexFold(path, ".ism/") >= 0
-}
-
-// indexFold returns the index of the first instance of the ASCII string sub in s, ignoring
-// ASCII case, or -1.
-func indexFold(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
-			return i
-		}
-	}
-	return -1
+	return false
 }
 
 // wildcardRefused reports whether the wildcard prefix can cover nothing but Smooth media: the
 // prefix already lies under a "name.ism/" folder and the prefix itself is served by a
 // Smooth behavior. Such a wildcard would invalidate nothing, so it is refused like an exact
 // Smooth path.
-func (t *behaviors) wildcardRefused(prefix string) bool {
-	return t.anySmooth && indexFold(prefix, ".ism/") >= 0 && t.smoothBehavior(prefix)
+func (r *rules) wildcardRefused(prefix string) bool {
+	return r.anySmooth && underPresentation(prefix) && r.smoothBehavior(prefix)
 }
 
 // mayCover reports whether the wildcard prefix* may cover Smooth media: some behavior with
@@ -96,15 +87,12 @@ func (t *behaviors) wildcardRefused(prefix string) bool {
 // true too often: it ignores that an earlier behavior can shadow the Smooth one and that the
 // covered paths may all lack Smooth names. Erring that way is harmless, because the exclusion
 // itself is decided exactly, path by path, by smoothMedia when the cache looks an entry up.
-func (t *behaviors) mayCover(prefix string) bool {
-	if !t.anySmooth {
+func (r *rules) mayCover(prefix string) bool {
+	if !r.anySmooth {
 		return false
 	}
-	if t.defSmooth {
-		return true
-	}
-	for i, src := range t.srcs {
-		if t.smooth[i] && prefixCompatible(src, prefix) {
+	for _, b := range r.table.Behaviors() {
+		if b.SmoothStreaming && (b.IsDefault() || prefixCompatible(b.PathPattern, prefix)) {
 			return true
 		}
 	}
@@ -146,17 +134,17 @@ type plan struct {
 // planBatch maps paths onto registry forms (see cacheForms) and sorts them into plain and
 // exclusion-needing ones. When a path names Smooth media of a Smooth behavior (or is a
 // wildcard that covers nothing else), it returns InvalidArgument listing every such path.
-func (t *behaviors) planBatch(paths []string) (plan, *apiError) {
+func (r *rules) planBatch(paths []string) (plan, *apiError) {
 	var pl plan
 	var refused []string
 	for _, p := range paths {
 		bad := false
-		for _, f := range cacheForms(p) {
+		for _, f := range r.cacheForms(p) {
 			prefix, wild := strings.CutSuffix(f, "*")
 			switch {
-			case !wild && t.smoothMedia(f), wild && t.wildcardRefused(prefix):
+			case !wild && r.smoothMedia(f), wild && r.wildcardRefused(prefix):
 				bad = true
-			case wild && t.mayCover(prefix):
+			case wild && r.mayCover(prefix):
 				pl.except = append(pl.except, f)
 			default:
 				pl.plain = append(pl.plain, f)

@@ -66,7 +66,7 @@ func (s *Server) logRecord(ctx *fasthttp.RequestCtx, x *exchange, now time.Time)
 		RequestID:          x.id[:],
 		HostHeader:         ctx.Host(),
 		Protocol:           protocol,
-		BytesReceived:      int64(len(rh.RawHeaders()) + len(uri) + len(ctx.Request.Body())),
+		BytesReceived:      int64(len(rh.RawHeaders())+len(uri)) + int64(max(rh.ContentLength(), 0)),
 		TimeTaken:          took,
 		ForwardedFor:       rh.Peek("X-Forwarded-For"),
 		ResponseResultType: result,

@@ -10,14 +10,17 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// CloudFront compresses bodies of this size range only (cloudfront.md §7).
+// CloudFront compresses bodies of this size range only
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html).
 const (
 	minCompressBytes = 1000
 	maxCompressBytes = 10_000_000
 )
 
-// compressible reports whether CloudFront compresses a media type (cloudfront.md §7, matched
-// without parameters).
+// compressible reports whether CloudFront compresses a media type (the list in "File types
+// that CloudFront compresses",
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html,
+// matched without parameters).
 func compressible(mediaType string) bool {
 	switch mediaType {
 	case "application/dash+xml", "application/eot", "application/font", "application/font-sfnt",

@@ -8,7 +8,9 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// TestCompression checks cloudfront.md §7: what is compressed, with which coding, and what is not.
+// TestCompression checks CloudFront's compression rules
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html):
+// what is compressed, with which coding, and what is not.
 func TestCompression(t *testing.T) {
 	html := strings.Repeat("<p>edge compresses this text</p>\n", 100) // 3,400 bytes
 	o := newTestOrigin(t)

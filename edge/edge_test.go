@@ -1,8 +1,10 @@
 package edge
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -12,6 +14,87 @@ import (
 )
 
 var cfIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{54}==$`)
+
+// waitFor receives from ch, or fails the test after 10 s naming what it waited for.
+func waitFor[T any](t testing.TB, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("timed out after 10 s waiting for %s", what)
+	}
+	var zero T
+	return zero
+}
+
+// watchedListener is a viewer listener for an edge (Serve or ServeTLS on it) that tells the
+// test what the edge did with it: heads gets one value per request head the edge has read
+// from a connection, accepting is closed on the first Accept call, closed on Close.
+type watchedListener struct {
+	net.Listener
+	heads                 chan struct{}
+	accepting, closed     chan struct{}
+	acceptOnce, closeOnce sync.Once
+}
+
+// watchListener listens on 127.0.0.1:0; the listener is closed when the test ends.
+func watchListener(t testing.TB) *watchedListener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &watchedListener{Listener: ln, heads: make(chan struct{}, 4096), accepting: make(chan struct{}), closed: make(chan struct{})}
+	t.Cleanup(func() { w.Close() })
+	return w
+}
+
+func (w *watchedListener) Accept() (net.Conn, error) {
+	w.acceptOnce.Do(func() { close(w.accepting) })
+	c, err := w.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &headCountingConn{Conn: c, heads: w.heads}, nil
+}
+
+func (w *watchedListener) Close() error {
+	err := w.Listener.Close()
+	w.closeOnce.Do(func() { close(w.closed) })
+	return err
+}
+
+// headCountingConn sends on heads each time the bytes read end a request head (a blank line);
+// the requests of these tests have no body.
+type headCountingConn struct {
+	net.Conn
+	heads chan<- struct{}
+	tail  []byte // the last bytes read, for a blank line split across reads
+}
+
+func (c *headCountingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		buf := append(c.tail, p[:n]...)
+		for i := bytes.Index(buf, []byte("\r\n\r\n")); i >= 0; i = bytes.Index(buf, []byte("\r\n\r\n")) {
+			buf = buf[i+4:]
+			select {
+			case c.heads <- struct{}{}:
+			default:
+			}
+		}
+		c.tail = append(c.tail[:0], buf[max(0, len(buf)-3):]...)
+	}
+	return n, err
+}
+
+// via returns e with requests sent through ln, a second listener the edge serves.
+func (e *testEdge) via(ln net.Listener) *testEdge {
+	c := *e
+	c.addr = ln.Addr().String()
+	return &c
+}
 
 func TestCloudFrontHeadersMissThenHit(t *testing.T) {
 	o := newTestOrigin(t)
@@ -25,8 +108,8 @@ func TestCloudFrontHeadersMissThenHit(t *testing.T) {
 	if got := xcache(r1); got != "Miss from cloudfront" {
 		t.Errorf("X-Cache = %q, want Miss", got)
 	}
-	if r1.Header.Get("Age") != "" {
-		t.Errorf("Age on a miss: %q", r1.Header.Get("Age"))
+	if r1.Header.Get("Age") != "0" {
+		t.Errorf("Age on a miss: %q, want 0 (CloudFront sends Age on every answer from the cache)", r1.Header.Get("Age"))
 	}
 	e.clock.Advance(7 * time.Second)
 	r2, b2 := e.get(t, "/a.txt")
@@ -64,31 +147,40 @@ func TestCloudFrontHeadersMissThenHit(t *testing.T) {
 func TestCollapsing200ColdRequests(t *testing.T) {
 	o := newTestOrigin(t)
 	release := make(chan struct{})
+	arrived := make(chan struct{}, 1)
 	o.handle("/cold", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
 		<-release
 		w.Header().Set("Cache-Control", "max-age=300")
 		io.WriteString(w, "collapsed body")
 	})
 	e := startEdge(t, baseConfig(""), o.port())
+	ln := watchListener(t)
+	go e.srv.Serve(ln)
+	ev := e.via(ln)
 	const n = 200
 	var wg sync.WaitGroup
+	t.Cleanup(wg.Wait)
+	open := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(open) // runs first: no viewer is left waiting on a failed test
 	results := make([]string, n)
 	xc := make([]string, n)
 	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r, b := e.get(t, "/cold")
+		wg.Go(func() {
+			r, b := ev.get(t, "/cold")
 			results[i], xc[i] = b, xcache(r)
-		}()
+		})
 	}
-	// Let every request reach the edge before the origin answers.
-	deadline := time.Now().Add(10 * time.Second)
-	for o.count("/cold") == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
+	// Hold the origin's answer until the edge has read every viewer's request: the origin
+	// request is in flight, so each of them must wait for it.
+	waitFor(t, arrived, "the origin request")
+	for i := range n {
+		waitFor(t, ln.heads, fmt.Sprintf("request %d of %d at the edge", i+1, n))
 	}
-	time.Sleep(300 * time.Millisecond)
-	close(release)
+	open()
 	wg.Wait()
 	if got := o.count("/cold"); got != 1 {
 		t.Fatalf("origin saw %d requests for 200 concurrent cold viewers, want 1", got)
@@ -107,7 +199,9 @@ func TestCollapsing200ColdRequests(t *testing.T) {
 	}
 }
 
-// TestTTLTable checks each row of cloudfront.md §3.2: the origin's headers and the behavior's
+// TestTTLTable checks each row of CloudFront's expiration table
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html#ExpirationDownloadDist):
+// the origin's headers and the behavior's
 // Min/Default/Max decide how long the object stays fresh at the edge.
 func TestTTLTable(t *testing.T) {
 	type row struct {
@@ -220,7 +314,11 @@ func TestRevalidation304IsRefreshHit(t *testing.T) {
 	}
 }
 
-// TestErrorCaching checks cloudfront.md §3.4: which codes are cached, and for how long.
+// TestErrorCaching checks CloudFront's error caching
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html#HTTPStatusCodes-cached-errors
+// and "Controlling how long CloudFront caches errors" in
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/GeneratingCustomErrorResponses.html):
+// which codes are cached, and for how long.
 func TestErrorCaching(t *testing.T) {
 	cases := []struct {
 		name   string
@@ -273,7 +371,9 @@ error_caching_min_ttl = 60
 }
 
 // TestStaleServedWhenOriginFails: an expired object whose origin now fails (5xx or no answer) is
-// served stale for ErrorCachingMinTTL, then the origin is tried again (cloudfront.md §3.3).
+// served stale for ErrorCachingMinTTL, then the origin is tried again ("The requested object is
+// in the edge cache",
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html#HTTPStatusCodes-no-custom-error-pages-in-cache).
 func TestStaleServedWhenOriginFails(t *testing.T) {
 	o := newTestOrigin(t)
 	var mu sync.Mutex
@@ -324,12 +424,19 @@ func TestStaleWhileRevalidateAndStaleIfError(t *testing.T) {
 	o := newTestOrigin(t)
 	var mu sync.Mutex
 	version, status := "v1", 200
+	refreshed := make(chan struct{}, 1)
 	o.handle("/swr", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		v := version
 		mu.Unlock()
 		w.Header().Set("Cache-Control", "max-age=5, stale-while-revalidate=30")
 		io.WriteString(w, v)
+		if v == "v2" {
+			select {
+			case refreshed <- struct{}{}:
+			default:
+			}
+		}
 	})
 	o.handle("/sie", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
@@ -350,6 +457,9 @@ func TestStaleWhileRevalidateAndStaleIfError(t *testing.T) {
 	if b != "v1" || xcache(r) != "Hit from cloudfront" {
 		t.Fatalf("within stale-while-revalidate: %q %s, want the stale v1 at once", b, xcache(r))
 	}
+	waitFor(t, refreshed, "the background refresh at the origin")
+	// The origin has answered the refresh; the edge stores the answer as soon as it has read
+	// it, with nothing a viewer can wait on, so ask until v2 comes (within a deadline).
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		if _, b = e.get(t, "/swr"); b == "v2" {
@@ -358,7 +468,6 @@ func TestStaleWhileRevalidateAndStaleIfError(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("background refresh never landed (origin saw %d requests)", o.count("/swr"))
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 	if n := o.count("/swr"); n != 2 {
 		t.Errorf("origin saw %d requests, want 2 (one fill, one background refresh)", n)

@@ -9,9 +9,13 @@ const (
 	msgBadHost   = "Bad request. We can't connect to the server for this app or website at this time. There might be too much traffic or a configuration error. Try again later, or contact the app or website owner."
 	msgTooLarge  = "Bad request. The request is too large."
 	msgBadReq    = "Bad request."
-	msgHTTPS     = "The distribution requires HTTPS for this request."
-	msgGetBody   = "Bad request. A GET request may not carry a body."
-	msgTimeout   = "CloudFront attempted to establish a connection with the origin, but either the attempt failed or the origin closed the connection."
+	// msgBadVersion answers a request line with an HTTP version other than 1.0 or 1.1.
+	msgBadVersion = "Bad request. The HTTP version of the request is not supported."
+	// msgNotFound answers a Smooth Streaming object the presentation does not have.
+	msgNotFound = "The requested object was not found."
+	msgHTTPS    = "The distribution requires HTTPS for this request."
+	msgGetBody  = "Bad request. A GET request may not carry a body."
+	msgTimeout  = "CloudFront attempted to establish a connection with the origin, but either the attempt failed or the origin closed the connection."
 )
 
 // appendErrorPage appends the HTML page CloudFront generates for its own errors: the

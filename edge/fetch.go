@@ -14,49 +14,60 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// fill is the outcome of one origin fetch for a cache key, shared by every viewer that waited on it.
+// outcome is what one origin fetch for a cache key came to.
+type outcome uint8
+
+const (
+	// answered: the fill's entry is the answer (cached or not; see fill.shared).
+	answered outcome = iota
+	// streamed: the body is larger than may be held; it streams to the fetching viewer only.
+	streamed
+	// cutShort: the origin's body ended early; what arrived is replayed, visibly cut, to the
+	// fetching viewer only, and nothing is cached.
+	cutShort
+)
+
+// fill is the result of one origin fetch for a cache key, shared by every viewer that waited on it.
 type fill struct {
-	entry  *cache.Entry // what to answer with (stored in the cache when cached is true)
-	cached bool         // entry is in the cache: waiters may share it
-	xcache []byte       // X-Cache for the viewer that caused the fetch
-	// shared is false when the response may not be shared with waiting viewers (not cacheable, too
-	// large to hold, or cut short): each of them then asks the origin itself, as CloudFront does.
+	outcome outcome
+	// entry is the answer (answered), or the status, headers and the part of the body that
+	// arrived (cutShort).
+	entry *cache.Entry
+	// shared says whether viewers that waited on the fetch may answer with entry. It is false
+	// when the response may not be shared (not cacheable, too large to hold, or cut short): each
+	// of them then asks the origin itself, as CloudFront does.
 	shared bool
-	// For the fetching viewer only: a body too large to cache, streamed through.
-	stream *origin.Response
-	prefix []byte
-	// truncated is set when the origin's body ended early (entry.Body holds what arrived);
-	// declared is the length the origin announced, -1 for a chunked or unframed body.
-	truncated bool
-	declared  int64
+	// xcache is the X-Cache for the viewer that caused the fetch; detail the access log's
+	// x-edge-detailed-result-type when no origin response arrived.
+	xcache []byte
+	detail string
 	// fromCache is set when the flight found the entry already in the cache (see collapse).
 	fromCache bool
-	// detail is the log's x-edge-detailed-result-type when no origin response arrived.
-	detail string
+	// stream and prefix (streamed): the origin response and the bytes of it already read.
+	stream *origin.Response
+	prefix []byte
+	// declared (cutShort) is the length the origin announced, -1 for a chunked or unframed body.
+	declared int64
 }
 
-// collapse runs fill once per cache key however many viewers wait (request collapsing), like
-// groupcache's singleflight. The flight looks in the cache once more before calling fill: an
-// entry may have been stored between a viewer's miss and its joining the flight, when the
-// previous flight for the key had just ended, and it must not cost a second origin request.
-func (s *Server) collapse(key string, fetch func() *fill) (*fill, bool) {
-	f, shared, _ := s.flights.Do(key, func() (*fill, error) {
-		if e := s.store.Get([]byte(key)); e != nil && e.Fresh(s.now()) {
-			return &fill{entry: e, cached: true, shared: true, xcache: hitResult(e), fromCache: true}, nil
-		}
-		return fetch(), nil
-	})
-	return f, shared
+// fetchJob is one origin fetch for a cache key: what the flight needs, copied out of the viewer's
+// exchange (which is reused once its viewer is answered, while a background refresh goes on).
+type fetchJob struct {
+	dist  *distribution
+	beh   *behavior.Behavior
+	req   *origin.Request
+	key   []byte
+	path  string       // the normalised path, for invalidation matching
+	stale *cache.Entry // the entry being revalidated, or nil
+	// hints, when set, receives the origin's 1xx informational responses (103 Early Hints).
+	hints func(status int, h http.Header)
 }
 
-// miss answers a cacheable request whose key is absent (stale is nil) or stale: one origin fetch per
-// key, whatever the number of viewers waiting.
-func (s *Server) miss(ctx *fasthttp.RequestCtx, x *exchange, d *distribution, b *behavior.Behavior, path []byte, stale *cache.Entry, now time.Time) {
-	key := string(x.key)
-	req := s.originRequest(ctx, x, b, false)
-	if req.Method == fasthttp.MethodHead {
-		req.Method = fasthttp.MethodGet // fill the cache: a HEAD miss fetches the object
-	}
+// newFetchJob prepares a cache fill for x: the origin request without the viewer's Range and
+// conditionals, as GET (a HEAD miss fetches the object), revalidating stale when it is not nil.
+func (s *Server) newFetchJob(x *exchange, stale *cache.Entry) *fetchJob {
+	req := s.originRequest(x, false)
+	req.Method = fasthttp.MethodGet
 	if stale != nil {
 		if len(stale.ETag) > 0 {
 			req.Header.Set("If-None-Match", string(stale.ETag))
@@ -65,108 +76,153 @@ func (s *Server) miss(ctx *fasthttp.RequestCtx, x *exchange, d *distribution, b 
 			req.Header.Set("If-Modified-Since", string(stale.LastModified))
 		}
 	}
-	pathStr := string(path)
-	f, shared := s.collapse(key, func() *fill {
-		return s.fetchFill(d, b, req, []byte(key), pathStr, stale)
+	return &fetchJob{dist: x.dist, beh: x.beh, req: req, key: append([]byte(nil), x.key...), path: string(x.path), stale: stale}
+}
+
+// collapse runs fetch once per cache key however many viewers wait (request collapsing), like
+// groupcache's singleflight. The flight looks in the cache once more before calling fetch: an
+// entry may have been stored between a viewer's miss and its joining the flight, when the
+// previous flight for the key had just ended, and it must not cost a second origin request.
+func (s *Server) collapse(key string, fetch func() *fill) (*fill, bool) {
+	f, shared, _ := s.flights.Do(key, func() (*fill, error) {
+		if e := s.store.Get([]byte(key)); e != nil && e.Fresh(s.now()) {
+			return &fill{entry: e, shared: true, xcache: hitResult(e), fromCache: true}, nil
+		}
+		return fetch(), nil
 	})
+	return f, shared
+}
+
+// miss answers a cacheable request whose key is absent (stale is nil) or stale: one origin fetch
+// per key, whatever the number of viewers waiting.
+func (s *Server) miss(x *exchange, stale *cache.Entry) {
+	j := s.newFetchJob(x, stale)
+	ctx := x.ctx
+	j.hints = func(status int, h http.Header) { relayEarlyHints(ctx, status, h) }
+	f, shared := s.collapse(string(j.key), func() *fill { return s.fetchFill(j) })
 	if shared {
 		if !f.shared {
-			s.pass(ctx, x, d, b)
+			s.pass(x)
 			return
 		}
 		x.xcache = hitResult(f.entry)
-		s.answer(ctx, x, d, f.entry, true)
+		s.answer(x, f.entry)
 		return
 	}
 	x.xcache, x.detail = f.xcache, f.detail
-	switch {
-	case f.stream != nil:
-		s.writeStream(ctx, b, f.stream, f.prefix)
-	case f.truncated:
-		s.writeTruncated(ctx, x, f.entry, f.declared)
+	switch f.outcome {
+	case streamed:
+		s.writeStream(x, f.stream, f.prefix)
+	case cutShort:
+		s.writeTruncated(x, f.entry, f.declared)
 	default:
-		s.answer(ctx, x, d, f.entry, f.fromCache)
+		s.answer(x, f.entry)
 	}
 }
 
-// fetchFill fetches key from the origin and stores what may be stored. It runs once per key at a time.
-func (s *Server) fetchFill(d *distribution, b *behavior.Behavior, req *origin.Request, key []byte, path string, stale *cache.Entry) *fill {
-	f := d.origins[b.TargetOriginID]
-	resp, err := f.Fetch(context.Background(), req)
+// fetchFill fetches the job's key from the origin and stores what may be stored. It runs once
+// per key at a time.
+func (s *Server) fetchFill(j *fetchJob) *fill {
+	d, b := j.dist, j.beh
+	j.req.OnInformational = j.hints
+	sent := s.now()
+	resp, err := d.origins[b.TargetOriginID].Fetch(context.Background(), j.req)
 	now := s.now()
 	if err != nil {
-		if staleUsable(stale, now) {
-			return s.serveStale(d, stale, fasthttp.StatusGatewayTimeout, now)
+		if staleUsable(j.stale, now) {
+			return s.serveStale(d, j.stale, fasthttp.StatusGatewayTimeout, now)
 		}
-		return s.originFailure(d, b, key, path, err, req, now)
+		return s.originFailure(j, err, now)
 	}
-	if stale != nil && resp.Status == fasthttp.StatusNotModified {
+	if j.stale != nil && resp.Status == fasthttp.StatusNotModified {
 		resp.Body.Close()
-		return s.refresh(d, b, stale, resp, now)
+		return s.refresh(j, resp, sent, now)
 	}
-	if resp.Status >= 500 && staleUsable(stale, now) {
+	if resp.Status >= 500 && staleUsable(j.stale, now) {
 		resp.Body.Close()
-		return s.serveStale(d, stale, resp.Status, now)
+		return s.serveStale(d, j.stale, resp.Status, now)
 	}
 	if resp.ContentLength > s.maxObj {
-		return &fill{stream: resp, xcache: xMiss}
+		return &fill{outcome: streamed, stream: resp, xcache: xMiss}
 	}
 	body, rerr := readBody(resp.Body, resp.ContentLength, s.maxObj)
 	if rerr == errTooLarge {
-		return &fill{stream: resp, prefix: body, xcache: xMiss}
+		return &fill{outcome: streamed, stream: resp, prefix: body, xcache: xMiss}
 	}
 	resp.Body.Close()
 	e := &cache.Entry{
-		Key:    key,
-		Dist:   d.id,
-		Path:   path,
-		Status: resp.Status,
-		Header: replayHeaders(resp.Header, b),
-		Body:   body,
-		Stored: now,
+		Key:          j.key,
+		Dist:         d.id,
+		Path:         j.path,
+		Status:       resp.Status,
+		Header:       replayHeaders(resp.Header, b),
+		Body:         body,
+		Stored:       now,
+		ETag:         []byte(resp.Header.Get("Etag")),
+		LastModified: []byte(resp.Header.Get("Last-Modified")),
 	}
-	e.ETag = []byte(resp.Header.Get("Etag"))
-	e.LastModified = []byte(resp.Header.Get("Last-Modified"))
+	setAgeAndDate(e, resp.Header, sent, now)
 	if rerr != nil {
-		s.log.Warn("origin body ended early", "dist", d.id, "path", path, "got", len(body), "want", resp.ContentLength, "err", rerr)
-		return &fill{entry: e, truncated: true, declared: resp.ContentLength, xcache: xMiss}
+		s.log.Warn("origin body ended early", "dist", d.id, "path", j.path, "got", len(body), "want", resp.ContentLength, "err", rerr)
+		return &fill{outcome: cutShort, entry: e, declared: resp.ContentLength, xcache: xMiss}
 	}
 	ttl, ok := s.decideTTL(d, b, resp.Status, resp.Header, now)
 	if ok && ttl > 0 {
-		compressEntry(e, b, req.Header.Get("Accept-Encoding"), resp.Header, resp.ContentLength)
+		compressEntry(e, b, j.req.Header.Get("Accept-Encoding"), resp.Header, resp.ContentLength)
 		setStaleWindows(e, resp.Header)
 	}
 	xc := xMiss
 	if resp.Status >= 400 {
 		xc = xError
 	}
+	return s.keep(e, ttl, ok, xc)
+}
+
+// keep ends every fill that produced an entry: an entry the TTL rules let the edge keep (ok, and a
+// positive ttl) is fresh for ttl less the age it arrived with, stored, and shared with the viewers
+// waiting on the fetch; any other entry answers the fetching viewer only.
+func (s *Server) keep(e *cache.Entry, ttl time.Duration, ok bool, xc []byte) *fill {
 	if !ok || ttl <= 0 {
-		e.Expires = now
+		e.Expires = e.Stored
 		return &fill{entry: e, xcache: xc}
 	}
-	e.Expires = now.Add(ttl)
-	stored := s.store.Set(e)
-	return &fill{entry: e, cached: stored, shared: true, xcache: xc}
+	e.Expires = e.Stored.Add(ttl - e.InitialAge)
+	s.store.Set(e)
+	return &fill{entry: e, shared: true, xcache: xc}
+}
+
+// setAgeAndDate records on a fresh entry the age it arrived with (RFC 9111 §4.2.3, from the
+// origin's Age and Date and the time the request took) and the Date to replay: the origin's, or
+// the receive time when it sent none (RFC 9110 §6.6.1).
+func setAgeAndDate(e *cache.Entry, h http.Header, sent, received time.Time) {
+	date := headerBytes(h, "Date")
+	e.InitialAge = behavior.CorrectedInitialAge(headerBytes(h, "Age"), date, sent, received)
+	if _, ok := behavior.ParseHTTPDate(date); ok {
+		e.Date = date
+	} else {
+		e.Date = fasthttp.AppendHTTPDate(nil, received)
+	}
 }
 
 // decideTTL applies the behavior's TTL policy to an origin response: the expiration table for
 // successes and redirects, the error-caching rules for 4xx/5xx.
 func (s *Server) decideTTL(d *distribution, b *behavior.Behavior, status int, h http.Header, now time.Time) (time.Duration, bool) {
-	cc, exp := headerBytes(h, "Cache-Control"), headerBytes(h, "Expires")
+	cc, exp, date := headerBytes(h, "Cache-Control"), headerBytes(h, "Expires"), headerBytes(h, "Date")
 	if status >= 400 {
 		min, ok := d.errMinTTL[status]
 		if !ok {
 			min = 10 * time.Second
 		}
-		return b.TTL.ErrorTTL(status, cc, exp, min, now)
+		return b.TTL.ErrorTTL(status, cc, exp, date, min, now)
 	}
 	if b.TTL.Min == 0 && varyStar(h) {
-		return 0, false // Vary: * with MinTTL 0: every request goes to the origin (cloudfront.md §3.2)
+		return 0, false // Vary: * with MinTTL 0: every request goes to the origin ("Content negotiation",
+		// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#ResponseCustomContentNegotiation)
 	}
 	if status == fasthttp.StatusPartialContent || status == fasthttp.StatusNotModified || status < 200 {
 		return 0, false // never asked for (fills are whole and unconditional): not an object to keep
 	}
-	return b.TTL.ObjectTTL(status, cc, exp, now)
+	return b.TTL.ObjectTTL(status, cc, exp, date, now)
 }
 
 // varyStar reports whether a response varies on everything (Vary: *).
@@ -192,33 +248,33 @@ func headerBytes(h http.Header, name string) []byte {
 	return []byte(strings.Join(v, ", "))
 }
 
-// refresh turns a stale entry and the origin's 304 into a fresh entry (RefreshHit).
-func (s *Server) refresh(d *distribution, b *behavior.Behavior, stale *cache.Entry, resp *origin.Response, now time.Time) *fill {
-	e := *stale
+// refresh turns a stale entry and the origin's 304 into a fresh entry (RefreshHit). Every field
+// the 304 carries replaces the stored one of that name, except hop-by-hop fields and
+// Content-Length (RFC 9111 §3.2, §4.3.4).
+func (s *Server) refresh(j *fetchJob, resp *origin.Response, sent, now time.Time) *fill {
+	e := *j.stale
 	e.Stored = now
-	// Headers of the 304 update the stored ones (RFC 9111 §4.3.4): take the new validators and
-	// freshness headers when the origin sent them.
-	h := make(http.Header)
-	for _, f := range stale.Header {
+	h := make(http.Header, len(e.Header))
+	for _, f := range e.Header {
 		h.Add(string(f.Key), string(f.Value))
 	}
-	for _, name := range []string{"Cache-Control", "Expires", "Etag", "Last-Modified"} {
-		if v := resp.Header.Values(name); len(v) > 0 {
-			h[http.CanonicalHeaderKey(name)] = v
+	for name, vs := range resp.Header {
+		if ck := http.CanonicalHeaderKey(name); !dropResponseHeader(ck) {
+			h[ck] = vs
 		}
 	}
-	e.Header = replayHeaders(h, b)
+	e.Header = replayHeaders(h, j.beh)
 	if v := resp.Header.Get("Etag"); v != "" {
 		e.ETag = []byte(v)
 	}
-	ttl, ok := s.decideTTL(d, b, e.Status, h, now)
-	if !ok || ttl <= 0 {
-		e.Expires = now
-		return &fill{entry: &e, xcache: xRefreshHit}
+	if v := resp.Header.Get("Last-Modified"); v != "" {
+		e.LastModified = []byte(v)
 	}
-	e.Expires = now.Add(ttl)
-	stored := s.store.Set(&e)
-	return &fill{entry: &e, cached: stored, shared: true, xcache: xRefreshHit}
+	setAgeAndDate(&e, resp.Header, sent, now)
+	setStaleWindows(&e, h)
+	h.Set("Date", string(e.Date))
+	ttl, ok := s.decideTTL(j.dist, j.beh, e.Status, h, now)
+	return s.keep(&e, ttl, ok, xRefreshHit)
 }
 
 // setStaleWindows records the origin's stale-while-revalidate and stale-if-error on an entry.
@@ -238,7 +294,9 @@ func staleUsable(stale *cache.Entry, now time.Time) bool {
 	return !stale.HasStaleIfError || now.Before(stale.Expires.Add(stale.StaleIfError))
 }
 
-// serveStale answers with a stale entry when the origin fails on revalidation (cloudfront.md §3.3):
+// serveStale answers with a stale entry when the origin fails on revalidation ("The requested
+// object is in the edge cache",
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html#HTTPStatusCodes-no-custom-error-pages-in-cache):
 // the stale copy is served, and kept fresh for ErrorCachingMinTTL (of the failure's status) before
 // the origin is tried again.
 func (s *Server) serveStale(d *distribution, stale *cache.Entry, status int, now time.Time) *fill {
@@ -248,18 +306,31 @@ func (s *Server) serveStale(d *distribution, stale *cache.Entry, status int, now
 	}
 	e := *stale
 	e.Expires = now.Add(ttl)
-	if ttl > 0 && s.store.Set(&e) {
-		return &fill{entry: &e, cached: true, shared: true, xcache: xHit}
+	if ttl > 0 {
+		s.store.Set(&e)
+		return &fill{entry: &e, shared: true, xcache: xHit}
 	}
 	return &fill{entry: stale, shared: true, xcache: xHit}
 }
 
 // originFailure builds CloudFront's answer when no origin response arrived: 504 for timeouts and
-// failed connections, 502 for DNS, TLS and protocol errors; cached as an error (§3.4).
-func (s *Server) originFailure(d *distribution, b *behavior.Behavior, key []byte, path string, err error, req *origin.Request, now time.Time) *fill {
+// failed connections, 502 for DNS, TLS and protocol errors; cached as an error
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html).
+func (s *Server) originFailure(j *fetchJob, err error, now time.Time) *fill {
 	status, detail := failureStatus(err)
-	s.log.Warn("origin request failed", "dist", d.id, "origin", b.TargetOriginID, "path", path, "status", status, "result", detail, "err", err)
-	e := &cache.Entry{
+	s.log.Warn("origin request failed", "dist", j.dist.id, "origin", j.beh.TargetOriginID, "path", j.path, "status", status, "result", detail, "err", err)
+	e := s.errorEntry(j.dist, j.key, j.path, status, msgNoOrigin, []byte(j.req.Header.Get("X-Amz-Cf-Id")), now)
+	ttl, ok := s.decideTTL(j.dist, j.beh, status, nil, now)
+	f := s.keep(e, ttl, ok, xError)
+	f.detail = detail
+	return f
+}
+
+// errorEntry is an entry holding one of CloudFront's own error pages, for the edge's own errors
+// that are cached like an origin's (no origin response, a Smooth object that can't be served).
+// Viewers see only CloudFront's page: the cause goes to the log.
+func (s *Server) errorEntry(d *distribution, key []byte, path string, status int, msg string, id []byte, now time.Time) *cache.Entry {
+	return &cache.Entry{
 		Key:    key,
 		Dist:   d.id,
 		Path:   path,
@@ -268,17 +339,10 @@ func (s *Server) originFailure(d *distribution, b *behavior.Behavior, key []byte
 			{Key: []byte("Server"), Value: []byte("CloudFront")},
 			{Key: []byte("Content-Type"), Value: []byte("text/html")},
 		},
-		Body:   appendErrorPage(nil, status, msgNoOrigin, []byte(req.Header.Get("X-Amz-Cf-Id"))),
+		Body:   appendErrorPage(nil, status, msg, id),
 		Stored: now,
+		Date:   fasthttp.AppendHTTPDate(nil, now),
 	}
-	ttl, ok := s.decideTTL(d, b, status, nil, now)
-	if !ok || ttl <= 0 {
-		e.Expires = now
-		return &fill{entry: e, xcache: xError, detail: detail}
-	}
-	e.Expires = now.Add(ttl)
-	stored := s.store.Set(e)
-	return &fill{entry: e, cached: stored, shared: true, xcache: xError, detail: detail}
 }
 
 // failureStatus is CloudFront's status for an origin request that got no response, and the log's
@@ -333,25 +397,15 @@ func readBody(r io.Reader, n, max int64) ([]byte, error) {
 
 // refreshInBackground revalidates a stale entry that may still be served (stale-while-revalidate):
 // the viewer gets the stale copy at once and one background fetch per key refreshes it.
-func (s *Server) refreshInBackground(ctx *fasthttp.RequestCtx, x *exchange, d *distribution, b *behavior.Behavior, path []byte, stale *cache.Entry) {
+func (s *Server) refreshInBackground(x *exchange, stale *cache.Entry) {
 	key := string(x.key)
 	if _, busy := s.refreshing.LoadOrStore(key, struct{}{}); busy {
 		return
 	}
-	req := s.originRequest(ctx, x, b, false)
-	req.Method = fasthttp.MethodGet
-	if len(stale.ETag) > 0 {
-		req.Header.Set("If-None-Match", string(stale.ETag))
-	}
-	if len(stale.LastModified) > 0 {
-		req.Header.Set("If-Modified-Since", string(stale.LastModified))
-	}
-	pathStr := string(path)
+	j := s.newFetchJob(x, stale)
 	go func() {
 		defer s.refreshing.Delete(key)
-		f, _ := s.collapse(key, func() *fill {
-			return s.fetchFill(d, b, req, []byte(key), pathStr, stale)
-		})
+		f, _ := s.collapse(key, func() *fill { return s.fetchFill(j) })
 		if f.stream != nil {
 			f.stream.Body.Close()
 		}

@@ -3,12 +3,12 @@ package edge
 import (
 	"bytes"
 	"runtime/debug"
-	"strconv"
 	"time"
 
 	"github.com/cfedge/edge/accesslog"
 	"github.com/cfedge/edge/behavior"
 	"github.com/cfedge/edge/cache"
+	"github.com/cfedge/edge/smooth"
 	"github.com/valyala/fasthttp"
 )
 
@@ -19,6 +19,7 @@ var (
 	hCfPop      = []byte("X-Amz-Cf-Pop")
 	hXCache     = []byte("X-Cache")
 	hAge        = []byte("Age")
+	hDate       = []byte("Date")
 	hServer     = []byte("Server")
 	vCloudFront = []byte("CloudFront")
 	vTextHTML   = []byte("text/html")
@@ -30,21 +31,32 @@ var (
 	xRedirect   = []byte("Redirect from cloudfront")
 )
 
-// exchange is the per-request scratch state, pooled so the hit path allocates nothing.
+// exchange is one viewer request on its way through the pipeline: the request, what it matched,
+// and the scratch the answer is built in. It is pooled, so the hit path allocates nothing.
 type exchange struct {
+	ctx *fasthttp.RequestCtx
+	// now is when the edge started on the request; every decision for it uses this instant.
+	now time.Time
+	// dist and beh are the distribution (by Host) and the cache behavior (by path) that answer;
+	// nil until known.
+	dist *distribution
+	beh  *behavior.Behavior
+	// path is the normalised path (percent-decoded, dot-segments resolved) that selects the
+	// behavior. originPath is the path as the viewer sent it (still escaped), or the default
+	// root object: it is what the origin receives, and so it is what the cache key holds.
+	path, originPath []byte
+
 	id     requestID
 	key    []byte
 	buf    []byte // scratch for header values
 	pbuf   []byte // the path, when rewritten
 	xcache []byte
+	// date is the Date header of the answer: the entry's or the origin's; nil for the edge's clock.
+	date []byte
 	// cut is a short origin body to replay on the raw connection (see writeTruncated).
 	cut        []byte
 	hasCut     bool
 	cutChunked bool
-	// originPath replaces the viewer's path toward the origin (default root object).
-	originPath string
-	// dist is the distribution that answered, for its counters (nil before the Host is known).
-	dist *distribution
 	// For the access log: the detailed result type when it differs from the result, the
 	// Content-Range of a single-range answer (-1 when none), the record and its scratch.
 	detail               string
@@ -53,23 +65,74 @@ type exchange struct {
 	ipbuf                []byte
 }
 
+// reset readies a pooled exchange for a new request.
+func (x *exchange) reset(ctx *fasthttp.RequestCtx, now time.Time) {
+	x.ctx, x.now = ctx, now
+	x.dist, x.beh, x.path, x.originPath, x.date = nil, nil, nil, nil, nil
+	x.xcache, x.detail, x.rangeStart, x.rangeEnd = xMiss, "", -1, -1
+	x.newRequestID()
+}
+
 // Handle is the fasthttp handler for viewer requests.
 func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	x := s.pool.Get().(*exchange)
 	defer s.recoverPanic(ctx, x)
-	x.newRequestID()
-	// Every header name the edge writes is already canonical: skip fasthttp's normalising copy.
-	ctx.Response.Header.DisableNormalizing()
-	x.xcache = xMiss
-	x.originPath, x.dist, x.detail, x.rangeStart, x.rangeEnd = "", nil, "", -1, -1
-	s.serve(ctx, x)
-	// Added, not set: no response carries these yet (origin copies are dropped), and adding
-	// skips a search of the headers per name.
-	h := &ctx.Response.Header
-	h.AddBytesKV(hXCache, x.xcache)
-	h.AddBytesKV(hVia, s.via)
-	h.AddBytesKV(hCfID, x.id[:])
-	h.AddBytesKV(hCfPop, s.pop)
+	x.reset(ctx, s.now())
+	if s.admit(x) {
+		s.serve(x)
+	}
+	s.finish(x)
+	s.pool.Put(x)
+}
+
+// expectBody decides on a request with a body before the body is read (fasthttp's
+// ExpectHandler: the viewer sent "Expect: 100-continue", or headerReceived asked for the
+// decision): 100 Continue when the edge will take the body, else the refusal, written whole,
+// and its status.
+func (s *Server) expectBody(ctx *fasthttp.RequestCtx) int {
+	x := s.pool.Get().(*exchange)
+	defer s.recoverPanic(ctx, x)
+	x.reset(ctx, s.now())
+	status := fasthttp.StatusContinue
+	if !s.admit(x) {
+		s.finish(x)
+		status = ctx.Response.StatusCode()
+		lingerOnClose(ctx) // fasthttp closes the connection: the body is still on its way
+	}
+	x.ctx = nil
+	s.pool.Put(x)
+	return status
+}
+
+// headerReceived runs when a request's headers are in, before any of its body is read. A body
+// the edge would refuse (a method the behavior doesn't allow, a GET with a body, a behavior that
+// needs a signature) is marked as awaiting 100 Continue, so that expectBody answers the refusal
+// and the body is never read.
+func (s *Server) headerReceived(rh *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	if !hasBody(rh) || len(rh.Peek(fasthttp.HeaderExpect)) > 0 {
+		return fasthttp.RequestConfig{}
+	}
+	x := s.pool.Get().(*exchange)
+	d := s.lookupHost(rh.Host(), x)
+	s.pool.Put(x)
+	if d == nil {
+		rh.Set(fasthttp.HeaderExpect, "100-continue")
+		return fasthttp.RequestConfig{}
+	}
+	// The path as sent is enough for a hint: expectBody decides on the normalised one, and a
+	// wrong hint costs at most maxBufferedBody bytes read before the handler refuses.
+	b := d.table.Match(rawPath(rh.RequestURI()))
+	if !b.Allowed.Has(rh.Method()) || rh.IsGet() || len(d.verifiers) > 0 {
+		rh.Set(fasthttp.HeaderExpect, "100-continue")
+	}
+	return fasthttp.RequestConfig{}
+}
+
+// finish completes the answer: CloudFront's headers, a cut body's replay, the metrics and the
+// access log.
+func (s *Server) finish(x *exchange) {
+	ctx := x.ctx
+	s.writeCloudFrontHeaders(&ctx.Response.Header, x.xcache, x.id[:], x.date)
 	if x.hasCut {
 		writeCut(ctx, x.cut, x.cutChunked)
 		x.cut, x.hasCut = nil, false
@@ -80,7 +143,41 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	if s.access != nil {
 		s.logRecord(ctx, x, s.now())
 	}
-	s.pool.Put(x)
+	rearmHeadGuard(ctx)
+	x.ctx = nil
+}
+
+// writeCloudFrontHeaders adds the headers CloudFront puts on every response: X-Cache, Via,
+// X-Amz-Cf-Id, X-Amz-Cf-Pop, and Date (date, or the edge's clock when nil). They are added, not
+// set: no response carries them yet (origin copies are dropped), and adding skips a search of
+// the headers per name.
+func (s *Server) writeCloudFrontHeaders(h *fasthttp.ResponseHeader, xcache, id, date []byte) {
+	if date == nil {
+		date = s.clock.httpDate()
+	}
+	h.AddBytesKV(hXCache, xcache)
+	h.AddBytesKV(hVia, s.via)
+	h.AddBytesKV(hCfID, id)
+	h.AddBytesKV(hCfPop, s.pop)
+	setDate(h, date)
+}
+
+// hDatePlaceholder has Date's length: see setDate.
+var hDatePlaceholder = []byte("Dat_")
+
+// setDate adds the Date field. fasthttp's ResponseHeader treats Date as its own (an added Date is
+// dropped, and with Server.NoDefaultDate none is written), so the field is added under a
+// placeholder name of the same length and renamed in place: the keys PeekKeys returns are the
+// header's own storage. TestAgeAndDate fails if a fasthttp upgrade changes that.
+func setDate(h *fasthttp.ResponseHeader, date []byte) {
+	h.AddBytesKV(hDatePlaceholder, date)
+	keys := h.PeekKeys()
+	for i := len(keys) - 1; i >= 0; i-- {
+		if bytes.Equal(keys[i], hDatePlaceholder) {
+			copy(keys[i], hDate)
+			return
+		}
+	}
 }
 
 // recoverPanic turns a panic while serving one request into a 500 for that viewer and a log line
@@ -91,91 +188,128 @@ func (s *Server) recoverPanic(ctx *fasthttp.RequestCtx, x *exchange) {
 		return
 	}
 	s.log.Error("panic serving a request", "path", string(ctx.Path()), "host", string(ctx.Host()), "panic", v, "stack", string(debug.Stack()))
-	s.cfError(ctx, x, fasthttp.StatusInternalServerError, msgBadReq)
+	s.cfError(x, fasthttp.StatusInternalServerError, msgBadReq)
 	ctx.SetConnectionClose()
-	h := &ctx.Response.Header
-	h.AddBytesKV(hXCache, xError)
-	h.AddBytesKV(hVia, s.via)
-	h.AddBytesKV(hCfID, x.id[:])
-	h.AddBytesKV(hCfPop, s.pop)
+	s.writeCloudFrontHeaders(&ctx.Response.Header, xError, x.id[:], nil)
 }
 
-func (s *Server) serve(ctx *fasthttp.RequestCtx, x *exchange) {
-	now := s.now()
-	if len(ctx.Request.Header.RequestURI()) > maxURLBytes {
-		s.cfError(ctx, x, fasthttp.StatusRequestEntityTooLarge, msgTooLarge)
+// admit runs the checks that come before any work for a request: the request's own syntax and
+// limits, the distribution (by Host) and the behavior (by path), and the behavior's viewer checks.
+// When one fails it writes the answer and returns false.
+func (s *Server) admit(x *exchange) bool {
+	ctx := x.ctx
+	if status, msg := checkRequest(ctx); status != 0 {
+		s.cfError(x, status, msg)
 		ctx.SetConnectionClose()
-		return
+		return false
 	}
 	d := s.lookupHost(ctx.Host(), x)
 	if d == nil {
-		s.cfError(ctx, x, fasthttp.StatusForbidden, msgBadHost)
-		return
+		s.cfError(x, fasthttp.StatusForbidden, msgBadHost)
+		return false
 	}
 	x.dist = d
-	path := ctx.Path()
-	if d.rootObj != "" && len(path) == 1 && path[0] == '/' {
-		path = append(x.pbuf[:0], d.rootObj...)
-		x.pbuf = path
-		x.originPath = d.rootObj
-	}
-	b := d.table.Match(path)
-	method := ctx.Method()
-	if !b.Allowed.Has(method) {
-		s.cfError(ctx, x, fasthttp.StatusForbidden, msgBadMethod)
-		x.detail = "InvalidRequestMethod"
-		return
-	}
-	if !ctx.IsTLS() && b.ViewerProtocolPolicy != "" && b.ViewerProtocolPolicy != "allow-all" {
-		s.httpsPolicy(ctx, x, b)
-		return
-	}
-	if ctx.IsGet() && len(ctx.Request.Body()) > 0 {
-		s.cfError(ctx, x, fasthttp.StatusForbidden, msgGetBody)
-		return
-	}
-	if len(d.verifiers) > 0 && !s.signedOK(ctx, x, d, b, now) {
-		return
-	}
+	s.setPaths(x)
+	x.beh = d.table.Match(x.path)
+	return s.viewerAllowed(x)
+}
+
+// serve answers an admitted request: from the cache, or from the origin when nothing may be
+// cached.
+func (s *Server) serve(x *exchange) {
+	ctx, b := x.ctx, x.beh
+	dropConnectionHeaders(&ctx.Request.Header)
 	if !cacheable(ctx, b) {
 		// Smooth URLs are resolved even where nothing may be cached (CachingDisabled): the
 		// origin has no such objects to pass the request to.
-		if b.SmoothStreaming && (ctx.IsGet() || ctx.IsHead()) && smoothCandidate(path) {
-			x.setKey(ctx, d, b, method, path)
-			if s.smoothMiss(ctx, x, d, b, path, now) {
+		if s.smoothURL(x) {
+			x.setKey()
+			if s.smoothMiss(x) {
 				return
 			}
 		}
-		s.pass(ctx, x, d, b)
+		s.pass(x)
 		return
 	}
 	if !ctx.Request.Header.IsHTTP11() {
 		// CloudFront drops an HTTP/1.0 viewer's Accept-Encoding: such viewers get identity.
 		ctx.Request.Header.Del(fasthttp.HeaderAcceptEncoding)
 	}
-	x.setKey(ctx, d, b, method, path)
+	x.setKey()
 	e := s.store.Get(x.key)
-	if e != nil && e.Fresh(now) {
+	if e != nil && e.Fresh(x.now) {
 		x.xcache = hitResult(e)
-		s.answer(ctx, x, d, e, true)
+		s.answer(x, e)
 		return
 	}
-	if e != nil && e.StaleWhileRevalidate > 0 && now.Before(e.Expires.Add(e.StaleWhileRevalidate)) {
-		s.refreshInBackground(ctx, x, d, b, path, e)
+	if e != nil && e.StaleWhileRevalidate > 0 && x.now.Before(e.Expires.Add(e.StaleWhileRevalidate)) {
+		s.refreshInBackground(x, e)
 		x.xcache = hitResult(e)
-		s.answer(ctx, x, d, e, true)
+		s.answer(x, e)
 		return
 	}
-	if b.SmoothStreaming && smoothCandidate(path) && s.smoothMiss(ctx, x, d, b, path, now) {
+	if s.smoothURL(x) && s.smoothMiss(x) {
 		return
 	}
-	s.miss(ctx, x, d, b, path, e, now)
+	s.miss(x, e)
+}
+
+// setPaths sets the request's two paths: the normalised one that selects the behavior, and the
+// one the origin receives (the path as sent, or the default root object for "/").
+func (s *Server) setPaths(x *exchange) {
+	x.path = x.ctx.Path()
+	x.originPath = rawPath(x.ctx.Request.Header.RequestURI())
+	if d := x.dist; d.rootObj != "" && len(x.originPath) == 1 && x.originPath[0] == '/' {
+		x.pbuf = append(x.pbuf[:0], d.rootObj...)
+		x.path, x.originPath = x.pbuf, x.pbuf
+	}
+}
+
+// viewerAllowed applies the behavior's checks on the viewer (method, protocol policy, a GET with
+// a body, signed URLs) and answers the request when one fails.
+func (s *Server) viewerAllowed(x *exchange) bool {
+	ctx, b := x.ctx, x.beh
+	if !b.Allowed.Has(ctx.Method()) {
+		s.cfError(x, fasthttp.StatusForbidden, msgBadMethod)
+		x.detail = "InvalidRequestMethod"
+		return false
+	}
+	if !ctx.IsTLS() && b.ViewerProtocolPolicy != "" && b.ViewerProtocolPolicy != "allow-all" {
+		s.httpsPolicy(x)
+		return false
+	}
+	// Decided from the headers: the body itself is never read for it.
+	if ctx.IsGet() && hasBody(&ctx.Request.Header) {
+		s.cfError(x, fasthttp.StatusForbidden, msgGetBody)
+		return false
+	}
+	if len(x.dist.verifiers) > 0 && !s.signedOK(x) {
+		return false
+	}
+	return true
+}
+
+// hasBody reports whether a request announces a body: a positive Content-Length, or chunked.
+func hasBody(rh *fasthttp.RequestHeader) bool {
+	n := rh.ContentLength()
+	return n > 0 || n == -1
+}
+
+// smoothURL reports whether the request goes to the Smooth Streaming resolver: the behavior has
+// Smooth Streaming on, the method reads, the path is shaped like a Smooth URL, and the path the
+// viewer sent is already in normal form, so that the key (which holds the path as sent) names
+// exactly what the resolver reads.
+func (s *Server) smoothURL(x *exchange) bool {
+	ctx := x.ctx
+	return x.beh.SmoothStreaming && (ctx.IsGet() || ctx.IsHead()) && smooth.IsURLCandidate(x.path) &&
+		bytes.Equal(x.path, x.originPath)
 }
 
 // setKey builds the request's cache key into x.key: the distribution, then the behavior's key
-// policy over the method, path, query string, headers and cookies.
-func (x *exchange) setKey(ctx *fasthttp.RequestCtx, d *distribution, b *behavior.Behavior, method, path []byte) {
-	x.key = b.Key.AppendKey(append(x.key[:0], d.keyPrefix...), method, path, ctx.URI().QueryString(), &ctx.Request.Header)
+// policy over the method, the path the origin receives, query string, headers and cookies.
+func (x *exchange) setKey() {
+	ctx := x.ctx
+	x.key = x.beh.Key.AppendKey(append(x.key[:0], x.dist.keyPrefix...), ctx.Method(), x.originPath, ctx.URI().QueryString(), &ctx.Request.Header)
 }
 
 // hitResult is the X-Cache of an answer from the cache: a cached error stays an Error.
@@ -197,68 +331,16 @@ func cacheable(ctx *fasthttp.RequestCtx, b *behavior.Behavior) bool {
 	return ctx.IsOptions() && b.Cached.Has(ctx.Method())
 }
 
-// lookupHost finds the distribution for a Host header value (case-insensitive, port ignored).
-func (s *Server) lookupHost(host []byte, x *exchange) *distribution {
-	if i := bytes.LastIndexByte(host, ':'); i >= 0 && bytes.IndexByte(host[i:], ']') < 0 {
-		host = host[:i]
-	}
-	if len(host) > 1 && host[0] == '[' && host[len(host)-1] == ']' {
-		host = host[1 : len(host)-1]
-	}
-	buf := x.buf[:0]
-	for _, c := range host {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		buf = append(buf, c)
-	}
-	x.buf = buf
-	return s.byHost[string(buf)]
-}
-
-// httpsPolicy answers an http request on a redirect-to-https or https-only behavior (cloudfront.md §2.2).
-func (s *Server) httpsPolicy(ctx *fasthttp.RequestCtx, x *exchange, b *behavior.Behavior) {
-	if b.ViewerProtocolPolicy == "https-only" {
-		s.cfError(ctx, x, fasthttp.StatusForbidden, msgHTTPS)
-		return
-	}
-	status := fasthttp.StatusMovedPermanently
-	if !ctx.IsGet() && !ctx.IsHead() {
-		if !ctx.Request.Header.IsHTTP11() {
-			s.cfError(ctx, x, fasthttp.StatusForbidden, msgHTTPS)
-			return
-		}
-		status = fasthttp.StatusTemporaryRedirect
-	}
-	// The https URL of the same resource: the viewer's host on the edge's HTTPS port (443, as
-	// on CloudFront, unless a local TLS listener is elsewhere).
-	host := ctx.Host()
-	if i := bytes.LastIndexByte(host, ':'); i >= 0 && bytes.IndexByte(host[i:], ']') < 0 {
-		host = host[:i]
-	}
-	loc := append([]byte("https://"), host...)
-	if p := s.tlsPort.Load(); p != 0 && p != 443 {
-		loc = strconv.AppendInt(append(loc, ':'), int64(p), 10)
-	}
-	loc = append(loc, ctx.Request.Header.RequestURI()...)
-	ctx.Response.Header.SetCanonical([]byte("Location"), loc)
-	ctx.Response.Header.SetCanonical(hServer, vCloudFront)
-	ctx.Response.Header.SetContentTypeBytes(vTextHTML)
-	ctx.SetStatusCode(status)
-	ctx.SetBodyString(redirectBody)
-	x.xcache = xRedirect
-}
-
-const redirectBody = "<html>\r\n<head><title>301 Moved Permanently</title></head>\r\n<body>\r\n<center><h1>301 Moved Permanently</h1></center>\r\n<hr><center>CloudFront</center>\r\n</body>\r\n</html>\r\n"
-
 // cfError writes one of CloudFront's own error pages.
-func (s *Server) cfError(ctx *fasthttp.RequestCtx, x *exchange, status int, msg string) {
+func (s *Server) cfError(x *exchange, status int, msg string) {
+	ctx := x.ctx
 	ctx.Response.Reset()
+	ctx.Response.Header.DisableNormalizing()
 	ctx.Response.Header.SetCanonical(hServer, vCloudFront)
 	ctx.Response.Header.SetContentTypeBytes(vTextHTML)
 	ctx.SetStatusCode(status)
 	ctx.Response.SetBody(appendErrorPage(nil, status, msg, x.id[:]))
-	x.xcache = xError
+	x.xcache, x.date = xError, nil
 }
 
 // handleParseError answers requests fasthttp could not parse (headers over the limit, bad syntax).
@@ -273,10 +355,7 @@ func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {
 	h := &ctx.Response.Header
 	h.SetCanonical(hServer, vCloudFront)
 	h.SetContentTypeBytes(vTextHTML)
-	h.SetCanonical(hXCache, xError)
-	h.SetCanonical(hVia, s.via)
-	h.SetCanonical(hCfID, id[:])
-	h.SetCanonical(hCfPop, s.pop)
+	s.writeCloudFrontHeaders(h, xError, id[:], nil)
 	ctx.SetStatusCode(status)
 	ctx.Response.SetBody(appendErrorPage(nil, status, msg, id[:]))
 	ctx.SetConnectionClose()

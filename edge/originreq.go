@@ -7,11 +7,12 @@ import (
 	"github.com/cfedge/edge/behavior"
 	"github.com/cfedge/edge/cache"
 	"github.com/cfedge/edge/origin"
-	"github.com/valyala/fasthttp"
 )
 
 // dropResponseHeader reports whether an origin response header (canonical name) is never replayed
-// to viewers: hop-by-hop, written by fasthttp itself, or replaced by CloudFront (cloudfront.md §5.1).
+// to viewers: hop-by-hop, written by fasthttp itself, or replaced by CloudFront ("HTTP response
+// headers that CloudFront removes or replaces",
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#ResponseCustomRemovedHeaders).
 func dropResponseHeader(name string) bool {
 	switch name {
 	case "Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Connection", "Te", "Trailer",
@@ -46,31 +47,26 @@ func replayHeaders(h http.Header, b *behavior.Behavior) []cache.Field {
 	return out
 }
 
-// originRequest builds the origin request for a viewer request (cloudfront.md §5.2): the headers the
+// originRequest builds the origin request for a viewer request ("HTTP request headers and
+// CloudFront behavior",
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#request-custom-headers-behavior): the headers the
 // behavior forwards, X-Forwarded-For appended, Via, X-Amz-Cf-Id, User-Agent "Amazon CloudFront"
 // unless forwarded, Accept-Encoding normalised, the query strings the behavior forwards. When pass
 // is false (a cache fill), Range and conditional headers are left out.
-func (s *Server) originRequest(ctx *fasthttp.RequestCtx, x *exchange, b *behavior.Behavior, pass bool) *origin.Request {
+func (s *Server) originRequest(x *exchange, pass bool) *origin.Request {
+	ctx, b := x.ctx, x.beh
 	rh := &ctx.Request.Header
 	req := &origin.Request{
 		Method:      string(ctx.Method()),
-		Path:        x.originPath,
+		Path:        string(x.originPath),
 		Query:       string(b.Forward.AppendQuery(nil, ctx.URI().QueryString())),
 		Header:      make(http.Header),
 		ViewerHTTPS: ctx.IsTLS(),
 	}
-	if req.Path == "" {
-		req.Path = rawPath(rh.RequestURI())
-	}
-	// Headers the viewer named in Connection are hop-by-hop (RFC 9110 §7.6.1): never forwarded.
-	var hop []string
-	for _, tok := range strings.Split(string(rh.Peek("Connection")), ",") {
-		if tok = strings.TrimSpace(tok); tok != "" {
-			hop = append(hop, tok)
-		}
-	}
+	// Headers the viewer named in Connection are gone already (dropConnectionHeaders): what is
+	// forwarded is what the cache key read.
 	for k, v := range rh.All() {
-		if b.Forward.Header(k) && !containsFold(hop, k) {
+		if b.Forward.Header(k) {
 			req.Header.Add(string(k), string(v))
 		}
 	}
@@ -81,7 +77,7 @@ func (s *Server) originRequest(ctx *fasthttp.RequestCtx, x *exchange, b *behavio
 			req.Header.Del(n)
 		}
 	}
-	if c := b.Forward.AppendCookies(nil, rh.Peek("Cookie")); len(c) > 0 {
+	if c := b.Forward.AppendCookieLines(nil, rh.PeekAll("Cookie")); len(c) > 0 {
 		req.Header.Set("Cookie", string(c))
 	}
 	ip := ctx.RemoteIP().String()
@@ -104,43 +100,23 @@ func (s *Server) originRequest(ctx *fasthttp.RequestCtx, x *exchange, b *behavio
 	if b.Forward.ForwardHost() {
 		req.Host = string(ctx.Host())
 	}
-	if ae, send := b.Forward.AppendAcceptEncoding(nil, rh.Peek("Accept-Encoding")); send {
+	if ae, send := b.Forward.AppendAcceptEncodingLines(nil, rh.PeekAll("Accept-Encoding")); send {
 		req.Header.Set("Accept-Encoding", string(ae))
 	}
-	if pass && len(ctx.Request.Body()) > 0 {
-		req.Body = append([]byte(nil), ctx.Request.Body()...)
+	if pass && hasBody(rh) {
+		// The body streams to the origin as it arrives: it is never held whole.
+		if st := ctx.RequestBodyStream(); st != nil {
+			req.BodyStream, req.ContentLength = st, int64(rh.ContentLength())
+		} else {
+			req.Body = append([]byte(nil), ctx.Request.Body()...)
+		}
 	}
 	return req
 }
 
-func containsFold(list []string, name []byte) bool {
-	for _, s := range list {
-		if strings.EqualFold(s, string(name)) {
-			return true
-		}
-	}
-	return false
-}
-
-// rawPath returns the path of a request URI as the viewer sent it (still escaped), without the query.
-func rawPath(uri []byte) string {
-	if i := strings.IndexByte(string(uri), '?'); i >= 0 {
-		uri = uri[:i]
-	}
-	if len(uri) == 0 || uri[0] != '/' {
-		// absolute-form request target: keep the path part
-		if i := strings.Index(string(uri), "://"); i >= 0 {
-			rest := uri[i+3:]
-			if j := strings.IndexByte(string(rest), '/'); j >= 0 {
-				return string(rest[j:])
-			}
-		}
-		return "/"
-	}
-	return string(uri)
-}
-
-// trimVary cuts an origin's Vary down as CloudFront does (cloudfront.md §5.1): Accept-Encoding,
+// trimVary cuts an origin's Vary down as CloudFront does ("HTTP response headers that
+// CloudFront removes or replaces", Vary,
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#ResponseCustomRemovedHeaders): Accept-Encoding,
 // Cookie and the names of headers forwarded to the origin stay (User-Agent and Host when they
 // are forwarded), "*" stays, every other name goes. It returns "" when nothing is left.
 func trimVary(v string, b *behavior.Behavior) string {

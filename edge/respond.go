@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cfedge/edge/cache"
+	"github.com/cfedge/edge/httpcond"
 	"github.com/valyala/fasthttp"
 )
 
@@ -25,19 +26,27 @@ func (s *Server) writeEntry(ctx *fasthttp.RequestCtx, x *exchange, e *cache.Entr
 		h.AddBytesKV(hAge, x.buf)
 	}
 	resp.SetStatusCode(e.Status)
-	if e.Status == fasthttp.StatusOK && (ctx.IsGet() || ctx.IsHead()) && mayBeConditional(&ctx.Request.Header) {
-		if notModified(&ctx.Request.Header, e) {
-			resp.SetStatusCode(fasthttp.StatusNotModified)
-			resp.SkipBody = true
-			return
-		}
-		if rng := ctx.Request.Header.Peek("Range"); len(rng) > 0 && ifRangeOK(&ctx.Request.Header, e) {
-			if s.writeRange(ctx, x, e, rng) {
-				return
-			}
-		}
+	if e.Status == fasthttp.StatusOK && (ctx.IsGet() || ctx.IsHead()) && mayBeConditional(&ctx.Request.Header) &&
+		s.writeConditional(ctx, x, e) {
+		return
 	}
 	resp.SetBodyRaw(e.Body)
+}
+
+// writeConditional answers a GET or HEAD that may be conditional or ranged from a 200 entry: 304
+// when If-None-Match / If-Modified-Since says the viewer's copy is current, else a Range allowed
+// by If-Range (RFC 9110 §13.2.2 order). It returns false when the whole entry is to be sent. It
+// is apart from writeEntry so that a plain hit does not pay for its frame.
+func (s *Server) writeConditional(ctx *fasthttp.RequestCtx, x *exchange, e *cache.Entry) bool {
+	rh := &ctx.Request.Header
+	v := httpcond.Validators{ETag: e.ETag, LastModified: e.LastModified}
+	if httpcond.EvaluatePreconditions(conditions(rh, x), v) == httpcond.NotModified {
+		ctx.Response.SetStatusCode(fasthttp.StatusNotModified)
+		ctx.Response.SkipBody = true
+		return true
+	}
+	rng := rh.Peek("Range")
+	return len(rng) > 0 && httpcond.IfRange(rh.Peek("If-Range"), v) && s.writeRange(ctx, x, e, rng)
 }
 
 // mayBeConditional reports whether the request may carry If-* or Range headers, with one pass over
@@ -64,196 +73,61 @@ func mayBeConditional(rh *fasthttp.RequestHeader) bool {
 	return false
 }
 
-// notModified applies the viewer's If-None-Match / If-Modified-Since to an entry (RFC 9110 §13.2.2:
-// If-None-Match wins when present; weak comparison).
-func notModified(rh *fasthttp.RequestHeader, e *cache.Entry) bool {
-	if inm := rh.Peek("If-None-Match"); len(inm) > 0 {
-		return len(e.ETag) > 0 && etagListMatch(inm, e.ETag)
-	}
-	if ims := rh.Peek("If-Modified-Since"); len(ims) > 0 && len(e.LastModified) > 0 {
-		t, err := fasthttp.ParseHTTPDate(ims)
-		lm, err2 := fasthttp.ParseHTTPDate(e.LastModified)
-		return err == nil && err2 == nil && !lm.After(t)
-	}
-	return false
-}
-
-// etagListMatch reports whether a comma-separated If-None-Match list (or "*") matches etag, comparing
-// weakly (W/ prefixes ignored).
-func etagListMatch(list, etag []byte) bool {
-	etag = bytes.TrimPrefix(etag, []byte("W/"))
-	for len(list) > 0 {
-		var item []byte
-		if i := bytes.IndexByte(list, ','); i >= 0 {
-			item, list = list[:i], list[i+1:]
-		} else {
-			item, list = list, nil
-		}
-		item = bytes.TrimSpace(item)
-		if len(item) == 1 && item[0] == '*' {
-			return true
-		}
-		if bytes.Equal(bytes.TrimPrefix(item, []byte("W/")), etag) {
-			return true
-		}
-	}
-	return false
-}
-
-// ifRangeOK reports whether an If-Range precondition (if any) lets the Range apply: a strong ETag
-// equal to the entry's, or a date equal to its Last-Modified.
-func ifRangeOK(rh *fasthttp.RequestHeader, e *cache.Entry) bool {
-	ir := rh.Peek("If-Range")
-	if len(ir) == 0 {
-		return true
-	}
-	if ir[0] == '"' {
-		return len(e.ETag) > 0 && e.ETag[0] == '"' && bytes.Equal(ir, e.ETag)
-	}
-	return len(e.LastModified) > 0 && bytes.Equal(ir, e.LastModified)
-}
-
-// byteRange is one satisfiable range [start, end] (inclusive), already clipped to the size.
-type byteRange struct{ start, end int64 }
-
-// parseRanges parses a Range header for an object of the given size, following CloudFront (§6):
-// ok=false means ignore the header and send 200 (not bytes=, malformed, unsorted or overlapping
-// specs); unsat=true means no range is satisfiable (416).
-func parseRanges(dst []byteRange, v []byte, size int64) (rs []byteRange, ok, unsat bool) {
-	if !bytes.HasPrefix(v, []byte("bytes=")) {
-		return dst, false, false
-	}
-	v = v[len("bytes="):]
-	rs = dst[:0]
-	prevEnd := int64(-1)
-	for len(v) > 0 {
-		var spec []byte
-		if i := bytes.IndexByte(v, ','); i >= 0 {
-			spec, v = v[:i], v[i+1:]
-		} else {
-			spec, v = v, nil
-		}
-		spec = bytes.TrimSpace(spec)
-		dash := bytes.IndexByte(spec, '-')
-		if dash < 0 {
-			return rs, false, false
-		}
-		var start, end int64
-		if dash == 0 { // suffix: last n bytes
-			n, err := parseUint(spec[1:])
-			if err != nil {
-				return rs, false, false
+// conditions returns the viewer's conditional fields a cache evaluates against a stored
+// response: If-None-Match (every field line, joined as one list, RFC 9110 §5.3) and
+// If-Modified-Since. If-Match and If-Unmodified-Since are left out: RFC 9111 §4.3.2 names only
+// these (and If-Range) for a cache answering from a stored response.
+func conditions(rh *fasthttp.RequestHeader, x *exchange) httpcond.Conditions {
+	c := httpcond.Conditions{IfModifiedSince: rh.Peek("If-Modified-Since")}
+	switch all := rh.PeekAll("If-None-Match"); len(all) {
+	case 0:
+	case 1:
+		c.IfNoneMatch = all[0]
+	default:
+		x.buf = x.buf[:0]
+		for i, v := range all {
+			if i > 0 {
+				x.buf = append(x.buf, ',')
 			}
-			if n == 0 {
-				continue
-			}
-			start, end = size-n, size-1
-			if start < 0 {
-				start = 0
-			}
-		} else {
-			a, err := parseUint(spec[:dash])
-			if err != nil {
-				return rs, false, false
-			}
-			start, end = a, size-1
-			if dash < len(spec)-1 {
-				b, err := parseUint(spec[dash+1:])
-				if err != nil || b < a {
-					return rs, false, false
-				}
-				if b < end {
-					end = b
-				}
-			}
+			x.buf = append(x.buf, v...)
 		}
-		if start <= prevEnd {
-			return rs, false, false // unsorted or overlapping
-		}
-		if start >= size {
-			prevEnd = start
-			continue // unsatisfiable spec
-		}
-		prevEnd = end
-		rs = append(rs, byteRange{start, end})
+		c.IfNoneMatch = x.buf
 	}
-	if len(rs) == 0 {
-		return rs, true, true
-	}
-	return rs, true, false
-}
-
-func parseUint(b []byte) (int64, error) {
-	if len(b) == 0 || len(b) > 18 {
-		return 0, strconv.ErrSyntax
-	}
-	var n int64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, strconv.ErrSyntax
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, nil
+	return c
 }
 
 // writeRange answers a Range request from an entry. It returns false when the Range is to be
 // ignored (the caller then sends the whole object with 200).
 func (s *Server) writeRange(ctx *fasthttp.RequestCtx, x *exchange, e *cache.Entry, v []byte) bool {
-	var arr [8]byteRange
+	var arr [8]httpcond.Range
 	size := int64(len(e.Body))
-	rs, ok, unsat := parseRanges(arr[:0], v, size)
-	if !ok {
-		return false
-	}
+	rs, res := httpcond.ParseRanges(arr[:0], v, size)
 	resp := &ctx.Response
-	if unsat {
+	switch {
+	case res == httpcond.Ignore:
+		return false
+	case res == httpcond.Unsatisfiable:
 		resp.SetStatusCode(fasthttp.StatusRequestedRangeNotSatisfiable)
-		x.buf = strconv.AppendInt(append(x.buf[:0], "bytes */"...), size, 10)
+		x.buf = httpcond.AppendUnsatisfiedContentRange(x.buf[:0], size)
 		resp.Header.SetCanonical(hContentRange, x.buf)
 		resp.SetBodyRaw(nil)
 		return true
-	}
-	resp.SetStatusCode(fasthttp.StatusPartialContent)
-	if len(rs) == 1 {
+	case len(rs) == 1:
+		resp.SetStatusCode(fasthttp.StatusPartialContent)
 		r := rs[0]
-		x.buf = appendContentRange(x.buf[:0], r, size)
+		x.buf = httpcond.AppendContentRange(x.buf[:0], r, size)
 		resp.Header.SetCanonical(hContentRange, x.buf)
-		x.rangeStart, x.rangeEnd = r.start, r.end
-		resp.SetBodyRaw(e.Body[r.start : r.end+1])
+		x.rangeStart, x.rangeEnd = r.Start, r.End
+		resp.SetBodyRaw(e.Body[r.Start : r.End+1])
 		return true
 	}
-	// multipart/byteranges (RFC 9110 §14.6)
-	ct := append([]byte(nil), resp.Header.ContentType()...)
-	boundary := string(x.id[:20])
-	var body []byte
-	for _, r := range rs {
-		body = append(body, "\r\n--"...)
-		body = append(body, boundary...)
-		body = append(body, "\r\n"...)
-		if len(ct) > 0 {
-			body = append(body, "Content-Type: "...)
-			body = append(body, ct...)
-			body = append(body, "\r\n"...)
-		}
-		body = append(body, "Content-Range: "...)
-		body = appendContentRange(body, r, size)
-		body = append(body, "\r\n\r\n"...)
-		body = append(body, e.Body[r.start:r.end+1]...)
-	}
-	body = append(body, "\r\n--"...)
-	body = append(body, boundary...)
-	body = append(body, "--\r\n"...)
-	resp.Header.SetContentType("multipart/byteranges; boundary=" + boundary)
-	resp.SetBody(body)
+	// multipart/byteranges (RFC 9110 §14.6). The part Content-Type is read before the
+	// response's Content-Type is replaced, since it aliases the header's storage.
+	resp.SetStatusCode(fasthttp.StatusPartialContent)
+	boundary := x.id[:20]
+	body := httpcond.AppendMultipartByteranges(nil, e.Body, rs, resp.Header.ContentType(), boundary)
+	x.buf = append(append(x.buf[:0], "multipart/byteranges; boundary="...), boundary...)
+	resp.Header.SetContentTypeBytes(x.buf)
+	resp.SetBodyRaw(body)
 	return true
-}
-
-func appendContentRange(dst []byte, r byteRange, size int64) []byte {
-	dst = append(dst, "bytes "...)
-	dst = strconv.AppendInt(dst, r.start, 10)
-	dst = append(dst, '-')
-	dst = strconv.AppendInt(dst, r.end, 10)
-	dst = append(dst, '/')
-	return strconv.AppendInt(dst, size, 10)
 }

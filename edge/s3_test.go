@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"crypto/sha256"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,7 +90,41 @@ func startS3Edge(t *testing.T, cache string) (*s3server.Server, *testEdge) {
 	if cache == "" {
 		cache = "memory = \"64MiB\"\nmax_object_size = \"8MiB\""
 	}
-	return srv, startEdge(t, s3EdgeConfig(srv, cache, ""), 0)
+	cfg := s3EdgeConfig(srv, cache, "")
+	undated := strings.ReplaceAll(cfg, srv.Endpoint, undatedProxy(t, srv.Endpoint))
+	if undated == cfg {
+		t.Fatal("s3EdgeConfig no longer names the endpoint")
+	}
+	return srv, startEdge(t, undated, 0)
+}
+
+// undatedProxy is a reverse proxy on 127.0.0.1 in front of target that drops the Date of its
+// answers. The edges under test run on a fake clock: a real origin's Date would count as the
+// response's age (RFC 9111 §4.2.3) once the test moves the clock. Host passes through unchanged,
+// so SigV4 signatures still verify.
+func undatedProxy(t *testing.T, target string) string {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := httputil.NewSingleHostReverseProxy(u)
+	p.ModifyResponse = func(r *http.Response) error {
+		r.Header.Del("Date")
+		return nil
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	undated := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Date"] = nil // or net/http adds its own
+		p.ServeHTTP(w, r)
+	})
+	srv := &http.Server{Handler: undated, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String()
 }
 
 func TestS3OriginThroughEdge(t *testing.T) {

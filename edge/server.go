@@ -25,19 +25,15 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// CloudFront's request limits (cloudfront.md §1): request line plus headers, and URL length.
-const (
-	maxRequestHeaderBytes = 20480
-	maxURLBytes           = 8192
-)
-
 // Config is what New needs.
 type Config struct {
 	// Config is the loaded, validated configuration.
 	Config *config.Config
 	// Logger receives process logs; nil means slog.Default().
 	Logger *slog.Logger
-	// Store is the cache to use; nil means a new one sized from Config.Cache.
+	// Store is the cache to use; nil means a new one sized from Config.Cache, owned (and closed)
+	// by the Server. A caller that shares the cache (with the control API) builds it and
+	// closes it after the Server.
 	Store *cache.Store
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -57,13 +53,16 @@ type Server struct {
 	flights  cache.Group[*fill]
 	dists    []*distribution
 	byHost   map[string]*distribution
-	maxObj   int64
-	pop      []byte
-	popStr   string
-	access   AccessLog
-	via      []byte
-	srv      *fasthttp.Server
-	pool     sync.Pool
+	// wildcards is set when some alias is a wildcard ("*.example.com").
+	wildcards bool
+	clock     httpClock
+	maxObj    int64
+	pop       []byte
+	popStr    string
+	access    AccessLog
+	via       []byte
+	srv       *fasthttp.Server
+	pool      sync.Pool
 	// refreshing holds the keys being refreshed in the background (stale-while-revalidate).
 	refreshing sync.Map
 	// tlsPort is the HTTPS listener's port (0 when none), for redirect-to-https Locations.
@@ -124,6 +123,7 @@ func New(cfg Config) (*Server, error) {
 		s.dists = append(s.dists, d)
 		for _, h := range append([]string{d.domain}, c.Distributions[i].Aliases...) {
 			s.byHost[strings.ToLower(h)] = d
+			s.wildcards = s.wildcards || strings.HasPrefix(h, "*.")
 		}
 	}
 	if cfg.Metrics != nil {
@@ -136,38 +136,66 @@ func New(cfg Config) (*Server, error) {
 			d.metrics = m.forDist(d.id)
 		}
 	}
+	s.clock.now = s.now
 	s.pool.New = func() any { return new(exchange) }
 	s.srv = &fasthttp.Server{
 		Handler:               s.Handle,
 		ErrorHandler:          s.handleParseError,
+		HeaderReceived:        s.headerReceived,
+		ExpectHandler:         s.expectBody,
 		Name:                  "",
 		NoDefaultServerHeader: true,
 		NoDefaultContentType:  true,
-		ReadBufferSize:        maxRequestHeaderBytes + 1024,
-		ReadTimeout:           time.Duration(c.Server.ReadTimeout),
-		WriteTimeout:          time.Duration(c.Server.WriteTimeout),
-		IdleTimeout:           time.Duration(c.Server.IdleTimeout),
-		CloseOnShutdown:       true,
-		ReduceMemoryUsage:     false,
-		StreamRequestBody:     false,
-		MaxRequestBodySize:    64 << 20,
-		Logger:                slogPrintf{s.log},
+		// Date is written by the edge: the origin's on answers from it (see writeCloudFrontHeaders).
+		NoDefaultDate: true,
+		// The request line and headers must fit the read buffer: one byte over CloudFront's
+		// 20,480 is ErrSmallBuffer, answered 413 by handleParseError.
+		ReadBufferSize:  maxRequestHeaderBytes,
+		ReadTimeout:     time.Duration(c.Server.ReadTimeout),
+		WriteTimeout:    time.Duration(c.Server.WriteTimeout),
+		IdleTimeout:     time.Duration(c.Server.IdleTimeout),
+		CloseOnShutdown: true,
+		// Bodies are decided on from the headers and streamed to the origin as they arrive:
+		// at most this much of one is read ahead of the handler.
+		StreamRequestBody:            true,
+		MaxRequestBodySize:           maxBufferedBody,
+		DisablePreParseMultipartForm: true,
+		Logger:                       slogPrintf{s.log},
 	}
 	return s, nil
 }
 
+// maxBufferedBody is how much of a request body is read before the handler runs; a longer body
+// streams to the origin, and one the edge refuses (a GET, a method the behavior doesn't allow)
+// is never read past it.
+const maxBufferedBody = 16 << 10
+
 func newDistribution(s *Server, c *config.Config, dc *config.Distribution) (*distribution, error) {
-	log := s.log
 	d := &distribution{
 		id:        dc.ID,
 		domain:    dc.DomainName,
-		origins:   make(map[string]origin.Fetcher),
-		errMinTTL: make(map[int]time.Duration),
 		keyPrefix: append([]byte(dc.ID), 0),
 	}
 	if dc.DefaultRootObject != "" {
 		d.rootObj = "/" + dc.DefaultRootObject
 	}
+	d.setErrorResponses(dc)
+	for _, step := range []func() error{
+		func() error { return d.buildOrigins(dc, origin.Options{Logger: s.log}) },
+		func() error { return d.buildTable(c, dc) },
+		func() error { return d.buildVerifiers(c, dc) },
+		func() error { return d.buildResolvers(s, int64(c.Cache.MaxObjectSize)) },
+	} {
+		if err := step(); err != nil {
+			return nil, fmt.Errorf("edge: distribution %s: %w", dc.ID, err)
+		}
+	}
+	return d, nil
+}
+
+// setErrorResponses records the custom error responses: ErrorCachingMinTTL and pages by code.
+func (d *distribution) setErrorResponses(dc *config.Distribution) {
+	d.errMinTTL = make(map[int]time.Duration)
 	d.pages = make(map[int]customPage)
 	for _, e := range dc.CustomErrorResponses {
 		if e.ErrorCachingMinTTL != nil {
@@ -177,35 +205,50 @@ func newDistribution(s *Server, c *config.Config, dc *config.Distribution) (*dis
 			d.pages[e.ErrorCode] = customPage{path: e.ResponsePagePath, code: e.ResponseCode}
 		}
 	}
-	opts := origin.Options{Logger: log}
+}
+
+// buildOrigins builds the distribution's origins and origin groups (failover pairs).
+func (d *distribution) buildOrigins(dc *config.Distribution, opts origin.Options) error {
+	d.origins = make(map[string]origin.Fetcher)
 	for _, oc := range dc.Origins {
 		f, err := origin.New(oc, opts)
 		if err != nil {
-			return nil, fmt.Errorf("edge: distribution %s: origin %s: %w", dc.ID, oc.ID, err)
+			return fmt.Errorf("origin %s: %w", oc.ID, err)
 		}
 		d.origins[oc.ID] = f
 	}
 	for _, g := range dc.OriginGroups {
 		if len(g.Members) != 2 {
-			return nil, fmt.Errorf("edge: distribution %s: origin group %s: need two members", dc.ID, g.ID)
+			return fmt.Errorf("origin group %s: need two members", g.ID)
 		}
 		p, ok1 := d.origins[g.Members[0]]
 		q, ok2 := d.origins[g.Members[1]]
 		if !ok1 || !ok2 {
-			return nil, fmt.Errorf("edge: distribution %s: origin group %s: unknown member", dc.ID, g.ID)
+			return fmt.Errorf("origin group %s: unknown member", g.ID)
 		}
 		d.origins[g.ID] = origin.NewGroup(g.ID, p, q, g.FailoverStatusCodes, opts)
 	}
+	return nil
+}
+
+// buildTable compiles the behavior table (the same way the control API does) and checks that
+// every behavior's target origin exists.
+func (d *distribution) buildTable(c *config.Config, dc *config.Distribution) error {
 	table, err := behavior.Compile(c, dc)
 	if err != nil {
-		return nil, fmt.Errorf("edge: distribution %s: %w", dc.ID, err)
+		return err
 	}
 	for _, b := range table.Behaviors() {
 		if _, ok := d.origins[b.TargetOriginID]; !ok {
-			return nil, fmt.Errorf("edge: distribution %s: target_origin_id %q: no such origin", dc.ID, b.TargetOriginID)
+			return fmt.Errorf("target_origin_id %q: no such origin", b.TargetOriginID)
 		}
 	}
 	d.table = table
+	return nil
+}
+
+// buildVerifiers builds the signed URL verifier of each behavior with trusted key groups.
+func (d *distribution) buildVerifiers(c *config.Config, dc *config.Distribution) error {
 	d.verifiers = make(map[*behavior.Behavior]*access.Verifier)
 	for _, b := range d.table.Behaviors() {
 		bc := dc.DefaultBehavior
@@ -225,30 +268,32 @@ func newDistribution(s *Server, c *config.Config, dc *config.Distribution) (*dis
 		}
 		v, err := access.New(access.Config{KeyGroups: groups})
 		if err != nil {
-			return nil, fmt.Errorf("edge: distribution %s: trusted key groups: %w", dc.ID, err)
+			return fmt.Errorf("trusted key groups: %w", err)
 		}
 		d.verifiers[b] = v
 	}
+	return nil
+}
+
+// buildResolvers builds a Smooth Streaming resolver for each behavior with Smooth Streaming on.
+func (d *distribution) buildResolvers(s *Server, maxObject int64) error {
 	d.resolvers = make(map[*behavior.Behavior]*smooth.Resolver)
 	for _, b := range d.table.Behaviors() {
 		if !b.SmoothStreaming {
 			continue
 		}
-		src := &smoothSource{s: s, d: d, b: b, f: d.origins[b.TargetOriginID], maxObj: int64(c.Cache.MaxObjectSize)}
-		r, err := smooth.NewResolver(smooth.ResolverConfig{Source: src, Logger: log})
+		src := &smoothSource{server: s, dist: d, beh: b, fetcher: d.origins[b.TargetOriginID], maxObject: maxObject}
+		r, err := smooth.NewResolver(smooth.ResolverConfig{Source: src, Logger: s.log})
 		if err != nil {
-			return nil, fmt.Errorf("edge: distribution %s: smooth: %w", dc.ID, err)
+			return fmt.Errorf("smooth: %w", err)
 		}
 		d.resolvers[b] = r
 	}
-	return d, nil
+	return nil
 }
 
-// Store returns the cache, for the control API's invalidations.
-func (s *Server) Store() *cache.Store { return s.store }
-
 // Serve accepts viewer connections on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
+func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(guardedListener{ln}) }
 
 // Shutdown stops accepting connections and waits for in-flight requests to finish, or for ctx.
 func (s *Server) Shutdown(ctx context.Context) error { return s.srv.ShutdownWithContext(ctx) }
@@ -272,4 +317,29 @@ type slogPrintf struct{ l *slog.Logger }
 
 func (p slogPrintf) Printf(format string, args ...any) {
 	p.l.Debug("fasthttp: " + fmt.Sprintf(format, args...))
+}
+
+// httpClock formats the edge's clock as an HTTP date once per second, for the Date of answers
+// that are not replayed from an origin.
+type httpClock struct {
+	now  func() time.Time
+	last atomic.Pointer[clockValue]
+}
+
+type clockValue struct {
+	sec  int64
+	date []byte
+}
+
+// httpDate returns the current time as an IMF-fixdate (RFC 9110 §5.6.7). The slice is shared and
+// must not be modified.
+func (c *httpClock) httpDate() []byte {
+	t := c.now()
+	sec := t.Unix()
+	if v := c.last.Load(); v != nil && v.sec == sec {
+		return v.date
+	}
+	v := &clockValue{sec: sec, date: fasthttp.AppendHTTPDate(nil, t)}
+	c.last.Store(v)
+	return v.date
 }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/cfedge/edge/behavior"
 	"github.com/cfedge/edge/cache"
@@ -17,70 +16,66 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// smoothCandidate reports whether a path may be a Smooth Streaming URL ("….ism/…", any case), so
-// that only those are parsed on a miss.
-func smoothCandidate(path []byte) bool {
-	for i := 0; i+5 <= len(path); i++ {
-		if path[i] == '.' && (path[i+1]|0x20) == 'i' && (path[i+2]|0x20) == 's' && (path[i+3]|0x20) == 'm' {
-			if path[i+4] == '/' || (i+5 < len(path) && (path[i+4]|0x20) == 'l' && path[i+5] == '/') {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // smoothMiss answers a Smooth Streaming URL that the cache could not answer: the Manifest is the
 // presentation's client manifest, a fragment is one byte range of the media file, found through
 // the server manifest and the file's mfra index. Both are cached under the viewer URL with the
 // behavior's TTLs, one origin read per key however many viewers wait. It returns false when the
 // path is not a Smooth URL (it is then served as an ordinary object).
-func (s *Server) smoothMiss(ctx *fasthttp.RequestCtx, x *exchange, d *distribution, b *behavior.Behavior, path []byte, now time.Time) bool {
-	sreq, err := smooth.ParseURL(string(path))
+func (s *Server) smoothMiss(x *exchange) bool {
+	d, b := x.dist, x.beh
+	sreq, err := smooth.ParseURL(string(x.path))
 	if errors.Is(err, smooth.ErrNotSmooth) {
 		return false
 	}
 	if err != nil {
-		s.log.Info("smooth: bad request", "dist", d.id, "path", string(path), "err", err)
-		s.smoothError(ctx, x, smooth.StatusOf(err), err)
+		s.log.Info("smooth: bad request", "dist", d.id, "path", string(x.path), "err", err)
+		s.cfError(x, smooth.StatusOf(err), smoothMessage(smooth.StatusOf(err)))
 		return true
 	}
-	res := d.resolvers[b]
 	key := string(x.key)
-	pathStr := string(path)
-	f, shared := s.collapse(key, func() *fill {
-		return s.smoothFill(d, b, res, sreq, []byte(key), pathStr)
-	})
+	j := &smoothJob{dist: d, beh: b, res: d.resolvers[b], req: sreq, key: []byte(key), path: string(x.path), id: x.id}
+	f, shared := s.collapse(key, func() *fill { return s.smoothFill(j) })
 	if shared && f.shared {
 		x.xcache = xHit
-		s.answer(ctx, x, d, f.entry, true)
+		s.answer(x, f.entry)
 		return true
 	}
 	x.xcache = f.xcache
-	s.answer(ctx, x, d, f.entry, f.fromCache)
+	s.answer(x, f.entry)
 	return true
 }
 
-// smoothFill resolves and reads one Smooth object and stores it.
-func (s *Server) smoothFill(d *distribution, b *behavior.Behavior, res *smooth.Resolver, sreq smooth.Request, key []byte, path string) *fill {
+// smoothJob is one Smooth object to resolve and read for a cache key.
+type smoothJob struct {
+	dist *distribution
+	beh  *behavior.Behavior
+	res  *smooth.Resolver
+	req  smooth.Request
+	key  []byte
+	path string
+	id   requestID
+}
+
+// smoothFill resolves and reads one Smooth object and stores it. When it can't be served, the
+// viewer gets CloudFront's error page for the status; the cause (which names origins and
+// files) goes to the log only.
+func (s *Server) smoothFill(j *smoothJob) *fill {
 	ctx := context.Background()
 	var body []byte
 	var ct string
 	var err error
-	if sreq.Kind == smooth.Manifest {
-		body, err = res.Manifest(ctx, sreq.Presentation)
-		ct = b.SmoothManifestContentType
+	if j.req.Kind == smooth.Manifest {
+		body, err = j.res.Manifest(ctx, j.req.Presentation)
+		ct = j.beh.SmoothManifestContentType
 		if ct == "" {
 			ct = "text/xml"
 		}
 	} else {
 		var frag smooth.Fragment
-		frag, err = res.Fragment(ctx, sreq)
+		frag, err = j.res.Fragment(ctx, j.req)
 		body, ct = frag.Body, frag.ContentType
 	}
 	now := s.now()
-	e := &cache.Entry{Key: key, Dist: d.id, Path: path, Stored: now}
-	xc := xMiss
 	if err != nil {
 		status := smooth.StatusOf(err)
 		if oe := (*origin.Error)(nil); errors.As(err, &oe) {
@@ -90,33 +85,27 @@ func (s *Server) smoothFill(d *distribution, b *behavior.Behavior, res *smooth.R
 		if status >= 500 {
 			level = s.log.Warn
 		}
-		level("smooth: cannot serve", "dist", d.id, "path", path, "status", status, "err", err)
-		e.Status = status
-		e.Header = []cache.Field{{Key: []byte("Content-Type"), Value: []byte("text/plain; charset=utf-8")}}
-		e.Body = []byte(http.StatusText(status) + ": " + err.Error() + "\n")
-		xc = xError
-	} else {
-		e.Status = fasthttp.StatusOK
-		e.Header = []cache.Field{{Key: []byte("Content-Type"), Value: []byte(ct)}}
-		e.Body = body
+		level("smooth: cannot serve", "dist", j.dist.id, "path", j.path, "status", status, "err", err)
+		e := s.errorEntry(j.dist, j.key, j.path, status, smoothMessage(status), j.id[:], now)
+		ttl, ok := s.decideTTL(j.dist, j.beh, status, nil, now)
+		return s.keep(e, ttl, ok && !j.beh.NoCache, xError)
 	}
-	ttl, ok := s.decideTTL(d, b, e.Status, nil, now)
-	if !ok || ttl <= 0 || b.NoCache {
-		e.Expires = now
-		return &fill{entry: e, xcache: xc}
-	}
-	e.Expires = now.Add(ttl)
-	stored := s.store.Set(e)
-	return &fill{entry: e, cached: stored, shared: true, xcache: xc}
+	e := &cache.Entry{Key: j.key, Dist: j.dist.id, Path: j.path, Stored: now, Status: fasthttp.StatusOK,
+		Header: []cache.Field{{Key: []byte("Content-Type"), Value: []byte(ct)}}, Body: body,
+		Date: fasthttp.AppendHTTPDate(nil, now)}
+	ttl, ok := s.decideTTL(j.dist, j.beh, e.Status, nil, now)
+	return s.keep(e, ttl, ok && !j.beh.NoCache, xMiss)
 }
 
-// smoothError answers a malformed Smooth URL (400) without caching it.
-func (s *Server) smoothError(ctx *fasthttp.RequestCtx, x *exchange, status int, err error) {
-	ctx.Response.Reset()
-	ctx.SetStatusCode(status)
-	ctx.Response.Header.SetContentType("text/plain; charset=utf-8")
-	ctx.Response.SetBodyString(http.StatusText(status) + ": " + err.Error() + "\n")
-	x.xcache = xError
+// smoothMessage is the sentence of CloudFront's error page for a Smooth object the edge can't serve.
+func smoothMessage(status int) string {
+	switch {
+	case status == fasthttp.StatusNotFound:
+		return msgNotFound
+	case status >= 500:
+		return msgNoOrigin
+	}
+	return msgBadReq
 }
 
 // smoothSource reads origin objects for the Smooth resolver: whole objects or byte ranges, with
@@ -125,11 +114,11 @@ func (s *Server) smoothError(ctx *fasthttp.RequestCtx, x *exchange, status int, 
 // fragments are asked for; ranges (index reads, fragments) go to the origin, since the resolver
 // keeps the parsed index and the edge caches each fragment under its viewer URL.
 type smoothSource struct {
-	s      *Server
-	d      *distribution
-	b      *behavior.Behavior
-	f      origin.Fetcher
-	maxObj int64
+	server    *Server
+	dist      *distribution
+	beh       *behavior.Behavior
+	fetcher   origin.Fetcher
+	maxObject int64
 }
 
 // ReadRange implements smooth.Source.
@@ -138,8 +127,8 @@ func (src *smoothSource) ReadRange(ctx context.Context, path string, off, n int6
 		body, size, etag, _, err := src.fetch(ctx, path, off, n)
 		return body, size, etag, err
 	}
-	s := src.s
-	key := append(append(append([]byte(nil), src.d.keyPrefix...), "\x01smooth-source\x00"...), path...)
+	s := src.server
+	key := append(append(append([]byte(nil), src.dist.keyPrefix...), "\x01smooth-source\x00"...), path...)
 	if e := s.store.Get(key); e != nil && e.Fresh(s.now()) {
 		return e.Body, int64(len(e.Body)), string(e.ETag), nil
 	}
@@ -152,12 +141,9 @@ func (src *smoothSource) ReadRange(ctx context.Context, path string, off, n int6
 			return nil, err
 		}
 		now := s.now()
-		e := &cache.Entry{Key: key, Dist: src.d.id, Path: path, Status: fasthttp.StatusOK, Body: body, ETag: []byte(etag), Stored: now}
-		if ttl, ok := s.decideTTL(src.d, src.b, fasthttp.StatusOK, h, now); ok && ttl > 0 && !src.b.NoCache {
-			e.Expires = now.Add(ttl)
-			s.store.Set(e)
-		}
-		return &fill{entry: e}, nil
+		e := &cache.Entry{Key: key, Dist: src.dist.id, Path: path, Status: fasthttp.StatusOK, Body: body, ETag: []byte(etag), Stored: now}
+		ttl, ok := s.decideTTL(src.dist, src.beh, fasthttp.StatusOK, h, now)
+		return s.keep(e, ttl, ok && !src.beh.NoCache, xMiss), nil
 	})
 	if err != nil {
 		return nil, 0, "", err
@@ -181,7 +167,7 @@ func (src *smoothSource) fetch(ctx context.Context, path string, off, n int64) (
 		}
 		req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", off, off+n-1))
 	}
-	resp, err := src.f.Fetch(ctx, req)
+	resp, err := src.fetcher.Fetch(ctx, req)
 	if err != nil {
 		return nil, 0, "", nil, fmt.Errorf("smooth source: %s: %w", path, err)
 	}
@@ -189,7 +175,7 @@ func (src *smoothSource) fetch(ctx context.Context, path string, off, n int64) (
 	etag := resp.Header.Get("Etag")
 	switch resp.Status {
 	case fasthttp.StatusOK:
-		body, err := readBody(resp.Body, resp.ContentLength, src.maxObj)
+		body, err := readBody(resp.Body, resp.ContentLength, src.maxObject)
 		if err != nil {
 			return nil, 0, "", nil, fmt.Errorf("smooth source: %s: %w", path, err)
 		}
@@ -212,7 +198,7 @@ func (src *smoothSource) fetch(ctx context.Context, path string, off, n int64) (
 		if err != nil {
 			return nil, 0, "", nil, fmt.Errorf("%w: %s: %v", smooth.ErrBadMedia, path, err)
 		}
-		max := src.maxObj
+		max := src.maxObject
 		if n > 0 && n < max {
 			max = n
 		}

@@ -12,6 +12,40 @@ import (
 	"github.com/cfedge/edge/internal/s3server"
 )
 
+// httpOriginTOML is the origin part of smoothConfig that tests swap for another kind of origin.
+const httpOriginTOML = "kind = \"http\"\ndomain_name = \"127.0.0.1\"\nhttp_port = {{ORIGIN_PORT}}"
+
+// mustReplace replaces every old in s with new, and fails the test when s holds no old: a
+// fixture that drifted from the text a test edits must not pass silently unedited.
+func mustReplace(t testing.TB, s, old, new string) string {
+	t.Helper()
+	if !strings.Contains(s, old) {
+		t.Fatalf("fixture edit: %q not found in:\n%s", old, s)
+	}
+	return strings.ReplaceAll(s, old, new)
+}
+
+// copyDir copies the files of the folder from into the folder to (created if missing).
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	if err := os.MkdirAll(to, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ent := range ents {
+		b, err := os.ReadFile(filepath.Join(from, ent.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, ent.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // fragmentRanges walks the top-level boxes of a single-track fragmented MP4 file, on its own and
 // without the smooth package, and returns each moof+mdat pair's bytes in file order.
 func fragmentRanges(t *testing.T, data []byte) [][]byte {
@@ -57,7 +91,7 @@ func TestSmoothFragmentsByteForByte(t *testing.T) {
 	}
 	kinds := map[string]func(t *testing.T) *testEdge{
 		"dir": func(t *testing.T) *testEdge {
-			cfg := strings.Replace(smoothConfig, "kind = \"http\"\ndomain_name = \"127.0.0.1\"\nhttp_port = {{ORIGIN_PORT}}", "kind = \"dir\"\npath = \""+media+"\"", 1)
+			cfg := mustReplace(t, smoothConfig, httpOriginTOML, "kind = \"dir\"\npath = \""+media+"\"")
 			return startEdge(t, cfg, 0)
 		},
 		"http": func(t *testing.T) *testEdge {
@@ -75,8 +109,8 @@ func TestSmoothFragmentsByteForByte(t *testing.T) {
 				}
 				srv.Put("media", "demo/"+name, b)
 			}
-			cfg := strings.Replace(smoothConfig, "kind = \"http\"\ndomain_name = \"127.0.0.1\"\nhttp_port = {{ORIGIN_PORT}}",
-				fmt.Sprintf("kind = \"s3\"\nbucket = \"media\"\nendpoint = %q\naccess_key_id = %q\nsecret_access_key = %q", srv.Endpoint, srv.AccessKey, srv.SecretKey), 1)
+			cfg := mustReplace(t, smoothConfig, httpOriginTOML,
+				fmt.Sprintf("kind = \"s3\"\nbucket = \"media\"\nendpoint = %q\naccess_key_id = %q\nsecret_access_key = %q", srv.Endpoint, srv.AccessKey, srv.SecretKey))
 			return startEdge(t, cfg, 0)
 		},
 	}
@@ -148,7 +182,7 @@ func TestSmoothGeneratedManifestAndBadMedia(t *testing.T) {
 	os.WriteFile(cut, data[:len(data)-200], 0o644) // the mfra index is gone
 	o := newTestOrigin(t)
 	o.serveDir(root)
-	e, logs := startEdgeLogged(t, strings.ReplaceAll(smoothConfig, "{{ORIGIN_PORT}}", fmt.Sprint(o.port())))
+	e, logs := startEdgeLogged(t, mustReplace(t, smoothConfig, "{{ORIGIN_PORT}}", fmt.Sprint(o.port())))
 
 	r, body := e.get(t, "/gen/demo.ism/Manifest")
 	want, _ := os.ReadFile(filepath.Join(media, "demo", "demo.ismc"))
@@ -181,7 +215,7 @@ func TestSmoothWithCachingDisabled(t *testing.T) {
 	media, _ := filepath.Abs("../testdata/media")
 	o := newTestOrigin(t)
 	o.serveDir(media)
-	cfg := strings.Replace(smoothConfig, "smooth_streaming = true", "smooth_streaming = true\ncache_policy = \"CachingDisabled\"", 1)
+	cfg := mustReplace(t, smoothConfig, "smooth_streaming = true", "smooth_streaming = true\ncache_policy = \"CachingDisabled\"")
 	e := startEdge(t, cfg, o.port())
 	frag := "/demo/demo.ism/QualityLevels(150000)/Fragments(video=0)"
 	for i := 0; i < 2; i++ {

@@ -5,36 +5,46 @@ import (
 	"context"
 	"io"
 	"net"
+	"net/http"
 	"strconv"
 
-	"github.com/cfedge/edge/behavior"
 	"github.com/cfedge/edge/cache"
 	"github.com/cfedge/edge/origin"
 	"github.com/valyala/fasthttp"
 )
 
 // pass forwards a request that the cache may not answer (uncacheable method or behavior) and
-// streams the origin's answer back.
-func (s *Server) pass(ctx *fasthttp.RequestCtx, x *exchange, d *distribution, b *behavior.Behavior) {
-	req := s.originRequest(ctx, x, b, true)
+// streams the origin's answer back; a request body streams to the origin as it arrives.
+func (s *Server) pass(x *exchange) {
+	d, b := x.dist, x.beh
+	req := s.originRequest(x, true)
+	ctx := x.ctx
+	req.OnInformational = func(status int, h http.Header) { relayEarlyHints(ctx, status, h) }
 	resp, err := d.origins[b.TargetOriginID].Fetch(context.Background(), req)
 	x.xcache = xMiss
 	if err != nil {
 		status, detail := failureStatus(err)
 		s.log.Warn("origin request failed", "dist", d.id, "origin", b.TargetOriginID, "path", req.Path, "status", status, "result", detail, "err", err)
-		s.cfError(ctx, x, status, msgNoOrigin)
+		s.cfError(x, status, msgNoOrigin)
+		if req.BodyStream != nil {
+			ctx.SetConnectionClose() // what is left of the viewer's body is not read
+		}
 		return
 	}
 	if resp.Status >= 400 {
 		x.xcache = xError
 	}
-	s.writeStream(ctx, b, resp, nil)
+	s.writeStream(x, resp, nil)
 }
 
 // writeStream answers with an origin response whose body is streamed (after prefix, bytes already
 // read) to the viewer without being held; the origin body is closed when fasthttp is done with it.
-func (s *Server) writeStream(ctx *fasthttp.RequestCtx, b *behavior.Behavior, resp *origin.Response, prefix []byte) {
-	for _, f := range replayHeaders(resp.Header, b) {
+func (s *Server) writeStream(x *exchange, resp *origin.Response, prefix []byte) {
+	ctx := x.ctx
+	if date := resp.Header.Get("Date"); date != "" {
+		x.date = []byte(date)
+	}
+	for _, f := range replayHeaders(resp.Header, x.beh) {
 		ctx.Response.Header.AddBytesKV(f.Key, f.Value)
 	}
 	ctx.SetStatusCode(resp.Status)
@@ -68,7 +78,9 @@ func (r readCloser) Close() error { return r.c.Close() }
 // the bytes that arrived, framed as the origin framed them (its Content-Length, or chunked without
 // the last chunk), then the connection is closed: Handle writes it on the hijacked connection, so
 // the viewer sees the headers and then a body that visibly stops short.
-func (s *Server) writeTruncated(ctx *fasthttp.RequestCtx, x *exchange, e *cache.Entry, declared int64) {
+func (s *Server) writeTruncated(x *exchange, e *cache.Entry, declared int64) {
+	ctx := x.ctx
+	x.date = e.Date
 	for i := range e.Header {
 		ctx.Response.Header.AddBytesKV(e.Header[i].Key, e.Header[i].Value)
 	}

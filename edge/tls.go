@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -27,7 +28,12 @@ func (s *Server) ServeTLS(ln net.Listener, certPEM, keyPEM []byte) error {
 	if a, ok := ln.Addr().(*net.TCPAddr); ok {
 		s.tlsPort.Store(int32(a.Port))
 	}
-	return s.srv.ServeTLSEmbed(ln, certPEM, keyPEM)
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return fmt.Errorf("edge: tls certificate: %w", err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	return s.srv.Serve(guardedListener{tls.NewListener(ln, cfg)})
 }
 
 // ReadCertificate reads a PEM certificate chain and key from files, for ServeTLS.

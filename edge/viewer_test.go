@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -233,8 +234,15 @@ func TestOriginFailures(t *testing.T) {
 		conn, _, _ := w.(http.Hijacker).Hijack()
 		conn.Close()
 	})
+	testDone := make(chan struct{})
+	t.Cleanup(func() { close(testDone) })
 	o.handle("/slow", func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(3 * time.Second)
+		// No answer within the 2 s read timeout: hold the request until the edge gives up and
+		// closes the connection.
+		select {
+		case <-r.Context().Done():
+		case <-testDone:
+		}
 		io.WriteString(w, "late")
 	})
 	e := startEdge(t, baseConfig(""), o.port())
@@ -328,9 +336,9 @@ func TestDirOriginTraversal(t *testing.T) {
 	os.WriteFile(filepath.Join(site, "sub", "a.txt"), []byte("sub-a"), 0o644)
 	os.WriteFile(filepath.Join(root, "secret.txt"), []byte("TOP-SECRET"), 0o644)
 	os.Symlink(filepath.Join(root, "secret.txt"), filepath.Join(site, "link.txt"))
-	cfg := strings.Replace(baseConfig(""), `kind = "http"`, `kind = "dir"
-path = "`+site+`"`, 1)
-	cfg = strings.Replace(cfg, "domain_name = \"127.0.0.1\"\nhttp_port = {{ORIGIN_PORT}}\n", "", 1)
+	cfg := mustReplace(t, baseConfig(""), `kind = "http"`, `kind = "dir"
+path = "`+site+`"`)
+	cfg = mustReplace(t, cfg, "domain_name = \"127.0.0.1\"\nhttp_port = {{ORIGIN_PORT}}\n", "")
 	e := startEdge(t, cfg, 0)
 	r, b := e.get(t, "/sub/a.txt")
 	if r.StatusCode != 200 || b != "sub-a" {
@@ -394,27 +402,42 @@ query_string_cache_keys = ["v"]
 
 func TestGracefulShutdown(t *testing.T) {
 	o := newTestOrigin(t)
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	open := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(open)
 	o.handle("/slowok", func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(500 * time.Millisecond)
+		entered <- struct{}{}
+		<-release
 		io.WriteString(w, "finished")
 	})
 	e := startEdge(t, baseConfig(""), o.port())
+	ln := watchListener(t)
+	go e.srv.Serve(ln)
 	got := make(chan string, 1)
 	go func() {
-		_, b := e.get(t, "/slowok")
+		_, b := e.via(ln).get(t, "/slowok")
 		got <- b
 	}()
-	for o.count("/slowok") == 0 {
-		time.Sleep(5 * time.Millisecond)
+	waitFor(t, entered, "the request at the origin")
+	shutdown := make(chan error, 1)
+	go func() { shutdown <- e.srv.Shutdown(t.Context()) }()
+	waitFor(t, ln.closed, "Shutdown to close the listeners")
+	select {
+	case err := <-shutdown:
+		t.Fatalf("Shutdown returned (%v) while a request was in flight", err)
+	default:
 	}
-	if err := e.srv.Shutdown(t.Context()); err != nil {
+	open()
+	if err := waitFor(t, shutdown, "Shutdown to return"); err != nil {
 		t.Fatal(err)
 	}
-	if b := <-got; b != "finished" {
+	if b := waitFor(t, got, "the in-flight response"); b != "finished" {
 		t.Fatalf("in-flight request got %q", b)
 	}
-	if _, err := net.DialTimeout("tcp", e.addr, time.Second); err == nil {
-		t.Errorf("still accepting after Shutdown")
+	for _, addr := range []string{e.addr, ln.Addr().String()} {
+		if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			t.Errorf("%s still accepting after Shutdown", addr)
+		}
 	}
 }
 
@@ -491,11 +514,9 @@ path_pattern = "/r/*"
 target_origin_id = "web"
 viewer_protocol_policy = "redirect-to-https"
 `), o.port())
-	ln2, _ := net.Listen("tcp", "127.0.0.1:0")
+	ln2 := watchListener(t)
 	go e2.srv.ServeTLS(ln2, nil, nil)
-	for e2.srv.tlsPort.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	waitFor(t, ln2.accepting, "the TLS listener to accept") // ServeTLS knows its port by then
 	r, _ := e2.do(t, "GET", "/r/x?a=1", map[string]string{"Host": "cdn.example.test:8080"})
 	port := ln2.Addr().(*net.TCPAddr).Port
 	if want := fmt.Sprintf("https://cdn.example.test:%d/r/x?a=1", port); r.StatusCode != 301 || r.Header.Get("Location") != want {
@@ -507,8 +528,8 @@ viewer_protocol_policy = "redirect-to-https"
 func TestVaryTrimmed(t *testing.T) {
 	o := newTestOrigin(t)
 	o.static("/v", 200, map[string]string{"Vary": "Accept-Encoding, User-Agent, X-Device, Origin, Cookie"}, "v")
-	e := startEdge(t, strings.Replace(baseConfig(""), "[distribution.default_behavior]\ntarget_origin_id = \"web\"\n",
-		"[distribution.default_behavior]\ntarget_origin_id = \"web\"\ncache_policy = \"CachingOptimized\"\norigin_request_policy = \"CORS-CustomOrigin\"\n", 1), o.port())
+	e := startEdge(t, mustReplace(t, baseConfig(""), "[distribution.default_behavior]\ntarget_origin_id = \"web\"\n",
+		"[distribution.default_behavior]\ntarget_origin_id = \"web\"\ncache_policy = \"CachingOptimized\"\norigin_request_policy = \"CORS-CustomOrigin\"\n"), o.port())
 	r, _ := e.get(t, "/v")
 	if got := r.Header.Get("Vary"); got != "Accept-Encoding, Origin, Cookie" {
 		t.Errorf("Vary = %q, want the forwarded names only", got)

@@ -1,7 +1,6 @@
 package origin
 
 import (
-	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -24,14 +23,13 @@ func dirFixture(t testing.TB) (base, www string) {
 	base = t.TempDir()
 	www = filepath.Join(base, "www")
 	files := map[string]string{
-		"secret.txt":         secret,
-		"www/a/file.txt":     "hello, world\n",
-		"www/digits.txt":     "0123456789",
-		"www/empty.txt":      "",
-		"www/video/x.ism":    "<smil/>",
-		"www/a/b/deep.txt":   "deep",
-		"www/%2e%2e":         "literal percent name",
-		"www/with space.txt": "spaced",
+		"secret.txt":       secret,
+		"www/a/file.txt":   "hello, world\n",
+		"www/digits.txt":   "0123456789",
+		"www/empty.txt":    "",
+		"www/video/x.ism":  "<smil/>",
+		"www/a/b/deep.txt": "deep",
+		"www/%2e%2e":       "literal percent name",
 	}
 	for name, body := range files {
 		p := filepath.Join(base, filepath.FromSlash(name))
@@ -120,6 +118,8 @@ func TestDirTraversal(t *testing.T) {
 	}
 }
 
+// TestDirServes: what a folder serves beyond the conformance suite (symlinks, origin_path,
+// folders and odd names).
 func TestDirServes(t *testing.T) {
 	d := newTestDir(t, "")
 	sub := newTestDir(t, "/a")
@@ -132,7 +132,6 @@ func TestDirServes(t *testing.T) {
 		{"file", "/a/file.txt", d, 200, "hello, world\n"},
 		{"symlink inside the folder", "/link-in", d, 200, "hello, world\n"},
 		{"through a symlinked folder inside", "/dir-in/file.txt", d, 200, "hello, world\n"},
-		{"escaped space", "/with%20space.txt", d, 200, "spaced"},
 		{"percent decoded once only", "/%252e%252e", d, 200, "literal percent name"},
 		{"origin_path prefixed", "/file.txt", sub, 200, "hello, world\n"},
 		{"origin_path nested", "/b/deep.txt", sub, 200, "deep"},
@@ -141,7 +140,6 @@ func TestDirServes(t *testing.T) {
 		{"folder", "/a", d, 404, ""},
 		{"folder with slash", "/a/", d, 404, ""},
 		{"double slash", "/a//file.txt", d, 404, ""},
-		{"missing", "/nope.txt", d, 404, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -209,6 +207,8 @@ func TestDirETagStable(t *testing.T) {
 	}
 }
 
+// TestDirRange: the range rules dir implements itself, beyond the conformance suite's single,
+// suffix and unsatisfiable ranges.
 func TestDirRange(t *testing.T) {
 	d := newTestDir(t, "")
 	const etag = `"a-17a668b7375cff15"`
@@ -221,13 +221,10 @@ func TestDirRange(t *testing.T) {
 		body         string
 		contentRange string
 	}{
-		{"first bytes", "/digits.txt", http.Header{"Range": {"bytes=0-4"}}, 206, "01234", "bytes 0-4/10"},
 		{"open-ended", "/digits.txt", http.Header{"Range": {"bytes=5-"}}, 206, "56789", "bytes 5-9/10"},
-		{"suffix", "/digits.txt", http.Header{"Range": {"bytes=-3"}}, 206, "789", "bytes 7-9/10"},
 		{"suffix longer than the file", "/digits.txt", http.Header{"Range": {"bytes=-30"}}, 206, "0123456789", "bytes 0-9/10"},
 		{"last past the end is clamped", "/digits.txt", http.Header{"Range": {"bytes=8-100"}}, 206, "89", "bytes 8-9/10"},
 		{"single byte", "/digits.txt", http.Header{"Range": {"bytes=9-9"}}, 206, "9", "bytes 9-9/10"},
-		{"first past the end", "/digits.txt", http.Header{"Range": {"bytes=10-"}}, 416, "", "bytes */10"},
 		{"zero suffix", "/digits.txt", http.Header{"Range": {"bytes=-0"}}, 416, "", "bytes */10"},
 		{"empty file", "/empty.txt", http.Header{"Range": {"bytes=0-"}}, 416, "", "bytes */0"},
 		{"several ranges serve the whole file", "/digits.txt", http.Header{"Range": {"bytes=0-1,3-4"}}, 200, "0123456789", ""},
@@ -262,6 +259,8 @@ func TestDirRange(t *testing.T) {
 	}
 }
 
+// TestDirConditional: the precondition rules dir implements itself, beyond the conformance
+// suite's If-None-Match and If-Modified-Since cases.
 func TestDirConditional(t *testing.T) {
 	d := newTestDir(t, "")
 	const etag = `"a-17a668b7375cff15"`
@@ -273,14 +272,10 @@ func TestDirConditional(t *testing.T) {
 		header http.Header
 		status int
 	}{
-		{"If-None-Match our etag", "GET", http.Header{"If-None-Match": {etag}}, 304},
 		{"If-None-Match weak form", "GET", http.Header{"If-None-Match": {"W/" + etag}}, 304},
 		{"If-None-Match any", "GET", http.Header{"If-None-Match": {"*"}}, 304},
 		{"If-None-Match in a list", "GET", http.Header{"If-None-Match": {`"x", ` + etag}}, 304},
 		{"If-None-Match in a second header", "GET", http.Header{"If-None-Match": {`"x"`, etag}}, 304},
-		{"If-None-Match other", "GET", http.Header{"If-None-Match": {`"x"`}}, 200},
-		{"If-Modified-Since same time", "GET", http.Header{"If-Modified-Since": {lastMod}}, 304},
-		{"If-Modified-Since earlier", "GET", http.Header{"If-Modified-Since": {earlier}}, 200},
 		{"If-None-Match wins over If-Modified-Since", "GET", http.Header{"If-None-Match": {`"x"`}, "If-Modified-Since": {lastMod}}, 200},
 		{"If-Match our etag", "GET", http.Header{"If-Match": {etag}}, 200},
 		{"If-Match any", "GET", http.Header{"If-Match": {"*"}}, 200},
@@ -313,22 +308,6 @@ func TestDirConditional(t *testing.T) {
 	}
 }
 
-func TestDirHead(t *testing.T) {
-	d := newTestDir(t, "")
-	resp, body := fetchAll(t, d, &Request{Method: "HEAD", Path: "/a/file.txt"})
-	if resp.Status != 200 || len(body) != 0 {
-		t.Fatalf("got %d with %d body bytes, want 200 and no body", resp.Status, len(body))
-	}
-	if resp.Header.Get("Content-Length") != "13" || resp.ContentLength != 13 || resp.Header.Get("ETag") == "" ||
-		resp.Header.Get("Content-Type") != "text/plain; charset=utf-8" {
-		t.Errorf("HEAD headers %v (ContentLength %d), want those of the GET", resp.Header, resp.ContentLength)
-	}
-	resp, body = fetchAll(t, d, &Request{Method: "HEAD", Path: "/nope"})
-	if resp.Status != 404 || len(body) != 0 {
-		t.Errorf("HEAD missing: got %d with %d body bytes, want 404 and no body", resp.Status, len(body))
-	}
-}
-
 func TestDirMethodNotAllowed(t *testing.T) {
 	d := newTestDir(t, "")
 	for _, m := range []string{"POST", "PUT", "DELETE", "OPTIONS", "PATCH"} {
@@ -349,15 +328,6 @@ func TestDirNotFoundBody(t *testing.T) {
 	}
 	if resp.Header.Get("Content-Type") != "application/xml" || resp.ContentLength != int64(len(want)) {
 		t.Errorf("Content-Type %q ContentLength %d, want application/xml %d", resp.Header.Get("Content-Type"), resp.ContentLength, len(want))
-	}
-}
-
-func TestDirContextDone(t *testing.T) {
-	d := newTestDir(t, "")
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := d.Fetch(ctx, &Request{Method: "GET", Path: "/a/file.txt"}); err == nil {
-		t.Error("Fetch with a cancelled context: got no error")
 	}
 }
 

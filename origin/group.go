@@ -47,6 +47,10 @@ func (g *Group) Close() error { return nil }
 // Fetch sends req to the primary, and to the secondary when the primary's answer calls for
 // failover (the primary's body is closed first). Each failover is logged at Info with the
 // group, the primary, the reason, the method and the path.
+//
+// A req.BodyStream is sent once: when the primary read any of it (an OPTIONS with a body),
+// the primary's answer or error is final, with no failover. Informational responses of both
+// members reach req.OnInformational, the primary's first.
 func (g *Group) Fetch(ctx context.Context, req *Request) (*Response, error) {
 	if g.primary == nil || g.secondary == nil {
 		return nil, fmt.Errorf("origin group %q: needs a primary and a secondary", g.id)
@@ -54,8 +58,24 @@ func (g *Group) Fetch(ctx context.Context, req *Request) (*Response, error) {
 	if req == nil {
 		return nil, fmt.Errorf("origin group %q: nil request", g.id)
 	}
-	resp, err := g.primary.Fetch(ctx, req)
+	if err := checkBody(g.id, req); err != nil {
+		return nil, fmt.Errorf("origin group: %w", err)
+	}
 	if !failoverMethod(req.Method) {
+		return g.primary.Fetch(ctx, req)
+	}
+	first := req
+	var up *upload
+	if req.BodyStream != nil {
+		// Watch the stream to know whether the primary consumed any of it.
+		up = newUpload(req.BodyStream, -1)
+		defer up.detach()
+		r := *req
+		r.BodyStream = up
+		first = &r
+	}
+	resp, err := g.primary.Fetch(ctx, first)
+	if up != nil && up.touched() {
 		return resp, err
 	}
 	var reason string

@@ -28,7 +28,8 @@ const (
 const readBufferSize = 32 << 10
 
 // HTTP is a custom origin: HTTP/1.1 over a keep-alive pool, plain or TLS according to
-// origin_protocol_policy. It never follows redirects and streams response bodies.
+// origin_protocol_policy. It never follows redirects, streams response bodies, streams
+// request bodies given as Request.BodyStream, and reports 1xx responses.
 // Safe for concurrent use.
 type HTTP struct {
 	id         string
@@ -152,12 +153,13 @@ func newEndpoint(domain string, port, defaultPort int, tlsCfg *tls.Config, t tim
 		host: host,
 		client: &fasthttp.HostClient{
 			Addr: net.JoinHostPort(domain, strconv.Itoa(port)),
-			// The dialer does TCP, TLS and the per-read deadline itself, so fasthttp sees a
-			// plain connection (IsTLS false) and sets no read deadline of its own.
+			// The dialer does TCP, TLS and the per-read and per-write deadlines itself, so
+			// fasthttp sees a plain connection (IsTLS false) and sets no deadline of its own;
+			// the transport reads 1xx responses and hands the body stream over.
 			Dial:                      d.dial,
+			Transport:                 transport{},
 			MaxIdleConnDuration:       t.keepalive,
 			MaxConnWaitTimeout:        t.connect,
-			WriteTimeout:              t.read,
 			MaxIdemponentCallAttempts: 2,
 			RetryIfErr:                retryStaleConn,
 			ReadBufferSize:            readBufferSize,
@@ -211,8 +213,12 @@ func (h *HTTP) Close() error {
 
 // Fetch sends req and returns the origin's answer with its body streaming. Connect and DNS
 // failures are retried up to connection_attempts for every method (nothing was sent); read
-// timeouts (no first byte within origin_read_timeout) only for GET and HEAD. When ctx ends,
-// Fetch returns ctx's error and a streaming body is cut.
+// timeouts (no first byte within origin_read_timeout) only for GET and HEAD; nothing once a
+// byte of req.BodyStream has been read. A request body stream is written as it is read
+// (Content-Length, or chunked when its length is unknown); reading it fails the Fetch with an
+// error wrapping [ErrRequestBody]. Informational responses go to req.OnInformational. When
+// ctx ends, Fetch returns ctx's error (once a BodyStream Read or OnInformational call in
+// progress has returned) and a streaming body is cut.
 func (h *HTTP) Fetch(ctx context.Context, req *Request) (*Response, error) {
 	if req == nil {
 		return nil, fmt.Errorf("origin %q: nil request", h.id)
@@ -220,24 +226,38 @@ func (h *HTTP) Fetch(ctx context.Context, req *Request) (*Response, error) {
 	if !strings.HasPrefix(req.Path, "/") {
 		return nil, fmt.Errorf("origin %q: path %q: must start with \"/\"", h.id, req.Path)
 	}
+	if err := checkBody(h.id, req); err != nil {
+		return nil, err
+	}
 	ep := h.secure
 	if h.plain != nil && (h.secure == nil || !req.ViewerHTTPS) {
 		ep = h.plain
+	}
+	var up *upload
+	if req.BodyStream != nil && sendsBody(req.Method) {
+		up = newUpload(req.BodyStream, req.ContentLength)
+		defer up.detach()
 	}
 	idempotent := req.Method == "" || req.Method == http.MethodGet || req.Method == http.MethodHead
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("origin %q: %s %s: %w", h.id, req.Method, req.Path, err)
 		}
-		resp, err := h.attempt(ctx, ep, req)
+		resp, err := h.attempt(ctx, ep, req, up)
 		if err == nil {
 			return resp, nil
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, fmt.Errorf("origin %q: %s %s: %w", h.id, req.Method, req.Path, ctxErr)
 		}
+		if up != nil {
+			if bodyErr := up.failure(); bodyErr != nil {
+				return nil, fmt.Errorf("origin %q: %s %s: %w: %w", h.id, req.Method, req.Path, ErrRequestBody, bodyErr)
+			}
+		}
 		kind := classify(err)
-		if attempt >= h.attempts || !retryable(kind, idempotent) {
+		// A body stream is read once: after its first Read the request cannot be resent.
+		if attempt >= h.attempts || !retryable(kind, idempotent) || (up != nil && up.touched()) {
 			return nil, &Error{Kind: kind, Origin: h.id, Attempts: attempt, Err: err}
 		}
 		h.log.Debug("origin attempt failed, retrying", "origin", h.id, "attempt", attempt,
@@ -258,28 +278,36 @@ func retryable(k ErrorKind, idempotent bool) bool {
 	return false
 }
 
-// attempt makes one request. On error every fasthttp object is released (or will be, by a
-// goroutine finishing an abandoned call).
-func (h *HTTP) attempt(ctx context.Context, ep *endpoint, req *Request) (*Response, error) {
+// attempt makes one request, its body streamed from up when up is non-nil. On error every
+// fasthttp object is released (or will be, by a goroutine finishing an abandoned call).
+func (h *HTTP) attempt(ctx context.Context, ep *endpoint, req *Request, up *upload) (*Response, error) {
 	freq := fasthttp.AcquireRequest()
 	fresp := fasthttp.AcquireResponse()
-	h.build(freq, ep, req)
+	ex := &exchange{onInfo: req.OnInformational}
+	h.build(freq, ep, req, up)
+	freq.SetUserValue(exchangeKey{}, ex)
 	fresp.Header.SetNoDefaultContentType(true)
 	if ctx.Done() == nil {
 		err := ep.client.Do(freq, fresp)
 		fasthttp.ReleaseRequest(freq)
-		return h.response(ctx, fresp, err)
+		return h.response(ctx, fresp, ex, err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- ep.client.Do(freq, fresp) }()
 	select {
 	case err := <-done:
 		fasthttp.ReleaseRequest(freq)
-		return h.response(ctx, fresp, err)
+		return h.response(ctx, fresp, ex, err)
 	case <-ctx.Done():
+		// The call goes on in the background: cut it off from the caller's callback and
+		// stream before returning.
+		ex.detach()
+		if up != nil {
+			up.detach()
+		}
 		go func() {
-			if err := <-done; err == nil {
-				_ = fresp.CloseBodyStream()
+			if err := <-done; err == nil && ex.body != nil {
+				_ = ex.body.Close()
 			}
 			fasthttp.ReleaseRequest(freq)
 			fasthttp.ReleaseResponse(fresp)
@@ -289,8 +317,8 @@ func (h *HTTP) attempt(ctx context.Context, ep *endpoint, req *Request) (*Respon
 }
 
 // build fills freq from req: origin_path, query, Host, the edge's headers, custom headers
-// (which overwrite same-named ones) and Connection: keep-alive.
-func (h *HTTP) build(freq *fasthttp.Request, ep *endpoint, req *Request) {
+// (which overwrite same-named ones), Connection: keep-alive and the body (up when non-nil).
+func (h *HTTP) build(freq *fasthttp.Request, ep *endpoint, req *Request, up *upload) {
 	method := req.Method
 	if method == "" {
 		method = http.MethodGet
@@ -320,13 +348,19 @@ func (h *HTTP) build(freq *fasthttp.Request, ep *endpoint, req *Request) {
 		freq.Header.Add(ch.Name, ch.Value)
 	}
 	freq.Header.Set("Connection", "keep-alive")
-	if len(req.Body) > 0 && method != http.MethodGet && method != http.MethodHead {
+	switch {
+	case !sendsBody(method):
+	case up != nil:
+		// fasthttp writes the stream as it reads it: with Content-Length when the length
+		// is known (-1 frames it chunked).
+		freq.SetBodyStream(up, int(up.length))
+	case len(req.Body) > 0:
 		freq.SetBody(req.Body)
 	}
 }
 
 // response turns a finished fasthttp call into a Response that owns fresp.
-func (h *HTTP) response(ctx context.Context, fresp *fasthttp.Response, err error) (*Response, error) {
+func (h *HTTP) response(ctx context.Context, fresp *fasthttp.Response, ex *exchange, err error) (*Response, error) {
 	if err != nil {
 		fasthttp.ReleaseResponse(fresp)
 		return nil, err
@@ -350,6 +384,6 @@ func (h *HTTP) response(ctx context.Context, fresp *fasthttp.Response, err error
 		Header:        header,
 		ContentLength: n,
 		Chunked:       chunked,
-		Body:          newHTTPBody(ctx, h.id, fresp, n),
+		Body:          newHTTPBody(ctx, h.id, fresp, ex.body, n),
 	}, nil
 }

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -302,69 +301,6 @@ func TestHTTPChunked(t *testing.T) {
 	}
 }
 
-func TestHTTPHead(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Length", "12345")
-	}))
-	defer srv.Close()
-	resp, body := fetchAll(t, newTestHTTP(t, originConfig(t, srv.Listener.Addr().String())), &Request{Method: "HEAD", Path: "/"})
-	if resp.ContentLength != 12345 || len(body) != 0 {
-		t.Errorf("got len %d body %d bytes, want 12345 and no body", resp.ContentLength, len(body))
-	}
-}
-
-func TestHTTPLargeBodyBoundedMemory(t *testing.T) {
-	const size = 64 << 20
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Length", fmt.Sprint(size))
-		buf := make([]byte, 32<<10)
-		for left := size; left > 0; left -= len(buf) {
-			if _, err := w.Write(buf[:min(left, len(buf))]); err != nil {
-				return
-			}
-		}
-	}))
-	defer srv.Close()
-	h := newTestHTTP(t, originConfig(t, srv.Listener.Addr().String()))
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base := ms.HeapInuse
-
-	resp, err := h.Fetch(context.Background(), &Request{Method: "GET", Path: "/big"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.ContentLength != size {
-		t.Fatalf("ContentLength %d, want %d", resp.ContentLength, size)
-	}
-	var total int64
-	var peak uint64
-	buf := make([]byte, 64<<10)
-	for next := int64(0); ; {
-		n, err := resp.Body.Read(buf)
-		total += int64(n)
-		if total >= next {
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapInuse)
-			next += 8 << 20
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("read after %d bytes: %v", total, err)
-		}
-	}
-	if total != size {
-		t.Fatalf("read %d bytes, want %d", total, size)
-	}
-	if grow := int64(peak) - int64(base); grow > 16<<20 {
-		t.Errorf("heap in use grew by %d MiB while streaming %d MiB, want < 16 MiB", grow>>20, size>>20)
-	}
-}
-
 func TestHTTPS(t *testing.T) {
 	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "secure")
@@ -442,23 +378,6 @@ func TestHTTPStaleKeepAlive(t *testing.T) {
 	}
 	if n := srv.requests.Load(); n != 3 {
 		t.Errorf("origin answered %d requests, want 3", n)
-	}
-}
-
-func TestHTTPContextCancel(t *testing.T) {
-	t.Parallel()
-	srv := startRaw(t, func(c net.Conn, _ []byte) bool { return hang(c) })
-	h := newTestHTTP(t, originConfig(t, srv.addr()))
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	_, err := h.Fetch(ctx, &Request{Method: "GET", Path: "/"})
-	var oe *Error
-	if !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &oe) {
-		t.Errorf("got %v, want context.DeadlineExceeded and no *Error", err)
-	}
-	if d := time.Since(start); d > testTimeout/2 {
-		t.Errorf("Fetch returned after %v, want soon after the context ended", d)
 	}
 }
 

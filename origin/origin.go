@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cfedge/edge/config"
@@ -41,8 +42,40 @@ type Request struct {
 	// ViewerHTTPS tells an origin_protocol_policy of "match-viewer" to use https.
 	ViewerHTTPS bool
 	// Body is the request body (POST, PUT, …); nil for none. It is not sent with GET or HEAD.
+	// Body and BodyStream are exclusive: Fetch refuses a request with both.
 	Body []byte
+	// BodyStream, when non-nil, is the request body read as it is written to the origin, so
+	// that a large upload is never held whole in memory. Like Body it is not sent with GET or
+	// HEAD, and the dir kind ignores it. Fetch reads it at most once and never after it
+	// returns; it does not close it. A stream whose first byte has been read is never sent
+	// again: connection attempts (http, s3) and group failover retry a request only while
+	// no Read of BodyStream has been made (a connect or DNS failure); after that a failure
+	// is final. An error from BodyStream itself fails the Fetch with an error wrapping it
+	// (not an [*Error]: the origin did not fail). The s3 kind signs a streamed body as
+	// UNSIGNED-PAYLOAD.
+	BodyStream io.Reader
+	// ContentLength is BodyStream's length, used only with BodyStream. When >= 0, exactly
+	// that many bytes are read from BodyStream and sent with Content-Length (0 sends an empty
+	// body without reading); a stream that ends sooner fails the Fetch. When < 0 (use -1)
+	// the length is unknown: BodyStream is read to io.EOF and sent chunked, which S3 refuses
+	// for PUT (it needs a length).
+	ContentLength int64
+	// OnInformational, when non-nil, is called for each informational (1xx) response the
+	// origin sends before its final response, in order, with the status and the 1xx's
+	// headers (canonical keys, hop-by-hop headers removed), e.g. 103 Early Hints and its
+	// Link headers. 100 Continue (which concerns the upload to this hop) and 101 Switching
+	// Protocols (a final response) are not reported. It is called from the goroutine
+	// reading the origin's answer, never concurrently with itself for one Fetch and never
+	// after Fetch returns. An origin that sends more than [MaxInformational] 1xx responses
+	// (100 Continue included) fails with a KindProtocol [*Error], and a request is never
+	// retried once a 1xx was read. Only the http and s3 kinds call it (S3 sends none).
+	OnInformational func(status int, header http.Header)
 }
+
+// MaxInformational is how many informational (1xx) responses an origin may send before its
+// final response; one more is a protocol error (a hostile origin could otherwise keep a
+// request waiting forever). Each 1xx is bounded in size like the final response's headers.
+const MaxInformational = 10
 
 // Response is an origin's answer. Body is never nil and must always be closed by the caller.
 //
@@ -74,6 +107,11 @@ type Fetcher interface {
 	// first. Fetch does not modify req.
 	Fetch(ctx context.Context, req *Request) (*Response, error)
 }
+
+// ErrRequestBody is wrapped by the error Fetch returns when reading Request.BodyStream failed
+// (the viewer's upload broke, or ended before Request.ContentLength bytes). The origin is not
+// to blame: such an error is not an [*Error].
+var ErrRequestBody = errors.New("origin: request body stream failed")
 
 // ErrTruncated is wrapped by the error a Response Body returns when the origin's body ends
 // before its announced length (or before the last chunk). Such a body must not be cached.
@@ -210,4 +248,95 @@ func removeHopByHop(h http.Header) {
 			delete(h, k)
 		}
 	}
+}
+
+// sendsBody reports whether a request with this method carries its body: every method but
+// GET and HEAD ("" is GET).
+func sendsBody(method string) bool {
+	return method != "" && method != http.MethodGet && method != http.MethodHead
+}
+
+// checkBody refuses a request that sets both Body and BodyStream.
+func checkBody(id string, req *Request) error {
+	if req.Body != nil && req.BodyStream != nil {
+		return fmt.Errorf("origin %q: %s %s: Body and BodyStream are both set", id, req.Method, req.Path)
+	}
+	return nil
+}
+
+// errUploadDetached is what an upload's Read returns once the Fetch that owns it returned.
+var errUploadDetached = errors.New("origin: request body read after Fetch returned")
+
+// upload wraps a Request's BodyStream for one Fetch. It records whether BodyStream was read
+// at all (after which the request must not be sent again), reads at most the announced
+// length, tells the stream's own failure apart from the origin's, and, once detached,
+// never touches BodyStream again.
+type upload struct {
+	mu       sync.Mutex
+	r        io.Reader
+	length   int64 // announced length, -1 when unknown
+	n        int64 // bytes read so far
+	used     bool  // a Read of r was made
+	err      error // r's failure, or its early end
+	detached bool
+}
+
+// newUpload wraps r, announced as length bytes (< 0: unknown, read to io.EOF).
+func newUpload(r io.Reader, length int64) *upload {
+	if length < 0 {
+		length = -1
+	}
+	return &upload{r: r, length: length}
+}
+
+// Read reads from the stream, stopping at the announced length. An early io.EOF is
+// io.ErrUnexpectedEOF. Reads after detach fail without touching the stream.
+func (u *upload) Read(p []byte) (int, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	switch {
+	case u.detached:
+		return 0, errUploadDetached
+	case u.err != nil:
+		return 0, u.err
+	case u.length >= 0 && u.n >= u.length:
+		return 0, io.EOF
+	}
+	if u.length >= 0 && int64(len(p)) > u.length-u.n {
+		p = p[:u.length-u.n]
+	}
+	u.used = true
+	n, err := u.r.Read(p)
+	u.n += int64(n)
+	switch {
+	case err == io.EOF && u.length >= 0 && u.n < u.length:
+		u.err = fmt.Errorf("body stream ended after %d of %d bytes: %w", u.n, u.length, io.ErrUnexpectedEOF)
+		return n, u.err
+	case err != nil && err != io.EOF:
+		u.err = err
+		return n, err
+	}
+	return n, err
+}
+
+// touched reports whether the stream was read, so the request can no longer be resent.
+func (u *upload) touched() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.used
+}
+
+// failure returns the stream's own error, if it failed.
+func (u *upload) failure() error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.err
+}
+
+// detach makes every later Read fail without touching the stream; it waits for a Read in
+// progress to return, so that the caller may reuse the stream once detach returns.
+func (u *upload) detach() {
+	u.mu.Lock()
+	u.detached = true
+	u.mu.Unlock()
 }

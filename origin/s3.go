@@ -28,6 +28,11 @@ const (
 // emptyPayloadHash is the hex SHA-256 of an empty body, the payload hash of GET and HEAD.
 const emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
+// unsignedPayload is the x-amz-content-sha256 of a body sent without its hash, as a
+// streamed body must be: "Unsigned payload option" of
+// https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html
+const unsignedPayload = "UNSIGNED-PAYLOAD"
+
 // S3 is an Amazon S3 (or S3-compatible) bucket origin. Requests go out through the http
 // kind's transport (keep-alive pool, timeouts, connection attempts, streaming bodies), either
 // anonymously (a public bucket) or signed with SigV4 like CloudFront's Origin Access Control.
@@ -242,13 +247,19 @@ func (s *S3) Close() error { return s.inner.Close() }
 // Fetch sends req to the bucket and returns S3's answer, 403 and 404 XML errors included,
 // with its body streaming. The path names the key (see [S3]); the query goes out in S3's
 // canonical form without X-Amz-* parameters; req.Host is ignored (S3 needs its own Host).
-// Retries, timeouts and errors are the http kind's.
+// A req.Body is signed with its SHA-256; a req.BodyStream is streamed and signed as
+// UNSIGNED-PAYLOAD (its hash is unknown until it has been sent), with req.ContentLength as
+// Content-Length (S3 refuses a PUT of unknown length). Retries, timeouts, errors, body
+// streams and informational responses are the http kind's.
 func (s *S3) Fetch(ctx context.Context, req *Request) (*Response, error) {
 	if req == nil {
 		return nil, fmt.Errorf("origin %q: nil request", s.id)
 	}
 	if !strings.HasPrefix(req.Path, "/") {
 		return nil, fmt.Errorf("origin %q: path %q: must start with \"/\"", s.id, req.Path)
+	}
+	if err := checkBody(s.id, req); err != nil {
+		return nil, err
 	}
 	out, err := s.request(ctx, req)
 	if err != nil {
@@ -265,15 +276,22 @@ func (s *S3) request(ctx context.Context, req *Request) (*Request, error) {
 		method = http.MethodGet
 	}
 	out := &Request{
-		Method:      method,
-		Path:        s.prefix + "/" + s3EscapeKey(s.keyPrefix+s3Key(req.Path)),
-		Query:       s3Query(req.Query),
-		Header:      s3Headers(req.Header, s.customSet),
-		Host:        s.host,
-		ViewerHTTPS: req.ViewerHTTPS,
+		Method:          method,
+		Path:            s.prefix + "/" + s3EscapeKey(s.keyPrefix+s3Key(req.Path)),
+		Query:           s3Query(req.Query),
+		Header:          s3Headers(req.Header, s.customSet),
+		Host:            s.host,
+		ViewerHTTPS:     req.ViewerHTTPS,
+		OnInformational: req.OnInformational,
 	}
-	if method != http.MethodGet && method != http.MethodHead {
+	if sendsBody(method) {
 		out.Body = req.Body
+		if req.BodyStream != nil {
+			out.BodyStream, out.ContentLength = req.BodyStream, req.ContentLength
+			if out.ContentLength < 0 {
+				out.ContentLength = -1
+			}
+		}
 	}
 	for _, ch := range s.custom {
 		out.Header.Set(ch.Name, ch.Value)
@@ -295,13 +313,19 @@ func (s *S3) sign(ctx context.Context, out *Request) error {
 	u := &url.URL{Scheme: s.scheme, Host: s.host, Opaque: "//" + s.host + out.Path, RawQuery: out.Query}
 	hreq := &http.Request{Method: out.Method, URL: u, Host: s.host, Header: make(http.Header),
 		ContentLength: int64(len(out.Body))}
+	if out.BodyStream != nil {
+		hreq.ContentLength = out.ContentLength
+	}
 	for k, vs := range out.Header {
 		if s3SignedHeader(k) || strings.HasPrefix(k, "X-Amz-") {
 			hreq.Header[k] = vs
 		}
 	}
 	hash := emptyPayloadHash
-	if len(out.Body) > 0 {
+	switch {
+	case out.BodyStream != nil:
+		hash = unsignedPayload
+	case len(out.Body) > 0:
 		sum := sha256.Sum256(out.Body)
 		hash = hex.EncodeToString(sum[:])
 	}

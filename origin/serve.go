@@ -4,20 +4,22 @@ import (
 	"mime"
 	"net/http"
 	"path"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cfedge/edge/httpcond"
 )
 
 // This file holds the HTTP semantics a dir origin serves with: single byte ranges
-// (RFC 9110 §14), preconditions (RFC 9110 §13) and content types. They are pure functions.
+// (RFC 9110 §14), preconditions (RFC 9110 §13) and content types. The rules themselves live in
+// package httpcond; these are the dir origin's adapters to net/http values.
 
 // rangeResult is the outcome of parsing a Range header against a representation's size.
 type rangeResult int
 
 const (
-	// rangeNone: no usable Range (absent, another unit, invalid, or several ranges): serve
-	// the whole representation with 200.
+	// rangeNone: no usable Range (absent, another unit, invalid, unsorted or overlapping, or
+	// more than one satisfiable range): serve the whole representation with 200.
 	rangeNone rangeResult = iota
 	// rangeOK: serve [start, start+length) with 206.
 	rangeOK
@@ -25,161 +27,77 @@ const (
 	rangeUnsatisfiable
 )
 
-// parseRange parses a Range header value for a representation of size bytes. It accepts
-// one range spec ("bytes=a-b", "bytes=a-", "bytes=-n"); a value with several ranges, another
-// unit or invalid syntax is ignored (rangeNone), as RFC 9110 §14.2 allows. A last position
-// past the end is clamped; a first position at or past the end, or a zero-length suffix, is
-// unsatisfiable.
+// parseRange parses a Range header value for a representation of size bytes with
+// httpcond.ParseRanges. A dir origin sends one part only, so a Range that leaves several
+// satisfiable ranges is ignored (rangeNone), as RFC 9110 §14.2 allows; one that leaves exactly
+// one is served as that single range.
 func parseRange(s string, size int64) (start, length int64, res rangeResult) {
-	s = strings.TrimSpace(s)
-	const unit = "bytes="
-	if len(s) < len(unit) || !strings.EqualFold(s[:len(unit)], unit) {
-		return 0, 0, rangeNone
-	}
-	spec := strings.TrimSpace(s[len(unit):])
-	if strings.IndexByte(spec, ',') >= 0 {
-		return 0, 0, rangeNone
-	}
-	dash := strings.IndexByte(spec, '-')
-	if dash < 0 {
-		return 0, 0, rangeNone
-	}
-	first, last := strings.TrimSpace(spec[:dash]), strings.TrimSpace(spec[dash+1:])
-	if first == "" {
-		n, ok := parseDigits(last)
-		switch {
-		case !ok:
-			return 0, 0, rangeNone
-		case n == 0 || size <= 0:
-			return 0, 0, rangeUnsatisfiable
-		}
-		n = min(n, size)
-		return size - n, n, rangeOK
-	}
-	a, ok := parseDigits(first)
-	if !ok {
-		return 0, 0, rangeNone
-	}
-	b := int64(-1)
-	if last != "" {
-		if b, ok = parseDigits(last); !ok || b < a {
-			return 0, 0, rangeNone
-		}
-	}
-	if a >= size {
+	var arr [2]httpcond.Range
+	rs, r := httpcond.ParseRanges(arr[:0], []byte(s), size)
+	switch {
+	case r == httpcond.Unsatisfiable:
 		return 0, 0, rangeUnsatisfiable
+	case r == httpcond.Satisfiable && len(rs) == 1:
+		return rs[0].Start, rs[0].Length(), rangeOK
 	}
-	if b < 0 || b >= size {
-		b = size - 1
-	}
-	return a, b - a + 1, rangeOK
-}
-
-// parseDigits parses a non-empty run of ASCII digits; values past int64 saturate.
-func parseDigits(s string) (int64, bool) {
-	if s == "" {
-		return 0, false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil { // only ErrRange is possible here
-		return 1<<63 - 1, true
-	}
-	return n, true
+	return 0, 0, rangeNone
 }
 
 // contentRange formats a Content-Range value for a satisfied range.
 func contentRange(start, length, size int64) string {
-	return "bytes " + strconv.FormatInt(start, 10) + "-" + strconv.FormatInt(start+length-1, 10) +
-		"/" + strconv.FormatInt(size, 10)
+	var b [64]byte
+	return string(httpcond.AppendContentRange(b[:0], httpcond.Range{Start: start, End: start + length - 1}, size))
+}
+
+// validators returns a representation's validators as httpcond takes them: the strong etag
+// and the modification time as an IMF-fixdate (whole seconds, like Last-Modified).
+func validators(etag string, mod time.Time, buf []byte) httpcond.Validators {
+	return httpcond.Validators{ETag: []byte(etag), LastModified: mod.UTC().AppendFormat(buf, http.TimeFormat)}
 }
 
 // preconditions evaluates the request's preconditions against a representation's strong
-// etag and modification time, in RFC 9110 §13.2.2 order. It returns 0 to proceed, 304 or
-// 412. Only GET and HEAD reach it, so a matching If-None-Match gives 304.
+// etag and modification time with httpcond.EvaluatePreconditions (RFC 9110 §13.2.2 order). It
+// returns 0 to proceed, 304 or 412. Only GET and HEAD reach it, so a matching If-None-Match
+// gives 304.
 func preconditions(h http.Header, etag string, mod time.Time) int {
-	mod = mod.Truncate(time.Second)
-	if im := headerList(h, "If-Match"); im != "" {
-		if !etagListMatch(im, etag, true) {
-			return http.StatusPreconditionFailed
-		}
-	} else if t, ok := headerTime(h, "If-Unmodified-Since"); ok && mod.After(t) {
-		return http.StatusPreconditionFailed
+	var buf [32]byte
+	c := httpcond.Conditions{
+		IfMatch:           headerList(h, "If-Match"),
+		IfNoneMatch:       headerList(h, "If-None-Match"),
+		IfModifiedSince:   []byte(h.Get("If-Modified-Since")),
+		IfUnmodifiedSince: []byte(h.Get("If-Unmodified-Since")),
 	}
-	if inm := headerList(h, "If-None-Match"); inm != "" {
-		if etagListMatch(inm, etag, false) {
-			return http.StatusNotModified
-		}
-	} else if t, ok := headerTime(h, "If-Modified-Since"); ok && !mod.After(t) {
+	switch httpcond.EvaluatePreconditions(c, validators(etag, mod, buf[:0])) {
+	case httpcond.NotModified:
 		return http.StatusNotModified
+	case httpcond.PreconditionFailed:
+		return http.StatusPreconditionFailed
 	}
 	return 0
 }
 
-// ifRangeAllows reports whether a Range may be honoured under If-Range (RFC 9110 §13.1.5):
-// yes without If-Range, when it is our strong etag, or when it is exactly our Last-Modified.
+// ifRangeAllows reports whether a Range may be honoured under If-Range (RFC 9110 §13.1.5),
+// with httpcond.IfRange: yes without If-Range, when it is our strong etag, or when it is our
+// Last-Modified instant.
 func ifRangeAllows(h http.Header, etag string, mod time.Time) bool {
-	v := strings.TrimSpace(h.Get("If-Range"))
-	switch {
-	case v == "":
-		return true
-	case strings.HasPrefix(v, `"`) || strings.HasPrefix(v, "W/"):
-		return v == etag
-	}
-	t, err := http.ParseTime(v)
-	return err == nil && mod.Truncate(time.Second).Equal(t)
+	var buf [32]byte
+	return httpcond.IfRange([]byte(h.Get("If-Range")), validators(etag, mod, buf[:0]))
 }
 
-func headerList(h http.Header, key string) string {
+// headerList returns every field line of a list-valued header as one value joined with commas
+// (RFC 9110 §5.3), nil when absent.
+func headerList(h http.Header, key string) []byte {
 	vs := h.Values(key)
 	if len(vs) == 1 {
-		return strings.TrimSpace(vs[0])
+		return []byte(vs[0])
 	}
-	return strings.TrimSpace(strings.Join(vs, ","))
+	return []byte(strings.Join(vs, ","))
 }
 
-func headerTime(h http.Header, key string) (time.Time, bool) {
-	v := h.Get(key)
-	if v == "" {
-		return time.Time{}, false
-	}
-	t, err := http.ParseTime(v)
-	return t, err == nil
-}
-
-// etagListMatch reports whether a list of entity tags ("*" or `"a", W/"b"`) matches etag
-// (a strong tag). Strong comparison refuses weak tags; weak comparison ignores W/. A
-// malformed list matches nothing after the point where it breaks.
+// etagListMatch reports whether a list of entity tags ("*" or `"a", W/"b"`) matches etag,
+// comparing strongly or weakly (httpcond.MatchETagList).
 func etagListMatch(list, etag string, strong bool) bool {
-	for {
-		list = strings.TrimLeft(list, " \t,")
-		if list == "" {
-			return false
-		}
-		if list[0] == '*' {
-			return true
-		}
-		weak := false
-		if strings.HasPrefix(list, "W/") {
-			weak, list = true, list[2:]
-		}
-		if len(list) < 2 || list[0] != '"' {
-			return false
-		}
-		end := strings.IndexByte(list[1:], '"')
-		if end < 0 {
-			return false
-		}
-		tag := list[:end+2]
-		if tag == etag && (!weak || !strong) {
-			return true
-		}
-		list = list[end+2:]
-	}
+	return httpcond.MatchETagList([]byte(list), []byte(etag), strong)
 }
 
 // knownType is the table a dir origin consults before mime.TypeByExtension; it fixes the

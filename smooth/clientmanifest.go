@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"math/bits"
+	"slices"
 	"strings"
 )
 
@@ -40,7 +41,8 @@ func defaultName(kind string) string {
 }
 
 // buildClientManifest writes a SmoothStreamingMedia document in the shape FFmpeg's ismindex
-// writes (smooth.md §2): one StreamIndex per (type, name) in video, audio, text order; one
+// writes (the client manifest of [MS-SSTR] §2.2.2,
+// https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-sstr/): one StreamIndex per (type, name) in video, audio, text order; one
 // QualityLevel per track in input order; chunks as <c n d [t]>, t written where it differs
 // from the running sum. Tracks of one stream must share timescale and fragment times.
 func buildClientManifest(tracks []qualityTrack) ([]byte, error) {
@@ -86,7 +88,7 @@ func buildClientManifest(tracks []qualityTrack) ([]byte, error) {
 			return nil, fmt.Errorf("smooth: client manifest: stream %q has no fragments", s.name)
 		}
 		for _, l := range s.levels[1:] {
-			if l.info.timescale != first.info.timescale || !equalTimes(l.times, first.times) {
+			if l.info.timescale != first.info.timescale || !slices.Equal(l.times, first.times) {
 				return nil, fmt.Errorf("smooth: client manifest: stream %q: quality levels at %d and %d bps have different fragment times (encode with aligned keyframes)",
 					s.name, first.bitrate, l.bitrate)
 			}
@@ -183,18 +185,6 @@ func rescale(t uint64, ts uint32) uint64 {
 		q++
 	}
 	return q
-}
-
-func equalTimes(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func sameAttrs(a, b []Attribute) bool {

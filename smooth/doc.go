@@ -1,6 +1,9 @@
 // Package smooth serves Microsoft Smooth Streaming on demand from plain files, the way IIS
 // Media Services does, for an edge that reads its origin through byte ranges
-// (see docs/smooth.md).
+// (the protocol is [MS-SSTR],
+// https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-sstr/; the .ism server
+// manifest is IIS's,
+// https://learn.microsoft.com/en-us/previous-versions/iis/smooth-streaming-client/iis-smooth-streaming-on-demand-server-manifest-format).
 //
 // # Pieces
 //

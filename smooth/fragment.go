@@ -19,7 +19,9 @@ type fragmentInfo struct {
 
 // CheckFragment verifies that b, the bytes of one index range, is exactly one moof box
 // followed by one mdat box, and that no tfhd in the moof carries a base-data-offset
-// (smooth.md §4.1, §7). It returns the part to serve: all of b for Fragments, the moof for
+// ([MS-SSTR] §2.2.4, a fragment response is MoofBox MdatBox,
+// https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-sstr/; tfhd is ISO/IEC
+// 14496-12 §8.8.7). It returns the part to serve: all of b for Fragments, the moof for
 // FragmentInfo, the mdat payload for RawFragments. Any other kind, and KeyFrames, give an
 // ErrUnsupported error; bad bytes give an ErrBadMedia error naming the box. The returned
 // slice aliases b.

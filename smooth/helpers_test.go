@@ -172,7 +172,8 @@ type fragmentURL struct {
 }
 
 // fragmentURLs expands a client manifest into every fragment URL, the way clients do
-// (smooth.md §2.5 rules for t and d; §1.3 template substitution).
+// ([MS-SSTR] §2.2.2.6 rules for t and d; §2.2.2.4 UrlPattern substitution;
+// https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-sstr/).
 func fragmentURLs(t testing.TB, pres string, ismc []byte) []fragmentURL {
 	t.Helper()
 	var cm clientManifest

@@ -13,7 +13,8 @@ import (
 // of a file and hand them to ParseMfro.
 const MfroSize = 16
 
-// Index is the fragment index of one media file, built from its mfra box (smooth.md §4.4).
+// Index is the fragment index of one media file, built from its mfra box (mfra, tfra and mfro:
+// ISO/IEC 14496-12 §8.8.9–§8.8.11).
 // It is immutable after ParseIndex and safe for concurrent use.
 type Index struct {
 	fileSize  int64
@@ -200,7 +201,7 @@ func (ix *Index) next(off int64) int64 {
 
 // Range returns the byte range [off, off+length) of the fragment of the track that starts at
 // time t: from its moof to the next top-level fragment of any track, or to the mfra
-// (smooth.md §4.4). The time must match a tfra entry exactly, or be one tick away from one
+// (tfra's moof offsets, ISO/IEC 14496-12 §8.8.10). The time must match a tfra entry exactly, or be one tick away from one
 // (the off-by-one rounding clients are known for); an exact match always wins. trackID 0 means
 // the only track of a single-track file. An unknown track or time gives ErrNotFound.
 func (ix *Index) Range(trackID uint32, t uint64) (off, length int64, err error) {

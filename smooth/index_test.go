@@ -56,7 +56,8 @@ func TestIndexRealFiles(t *testing.T) {
 }
 
 func TestIndexMultiTrackInterleaved(t *testing.T) {
-	// The ranges of one track must end at the next moof of ANY track (smooth.md §4.4).
+	// The ranges of one track must end at the next moof of ANY track (tfra gives only where
+	// each fragment starts, ISO/IEC 14496-12 §8.8.10).
 	ix := indexOf(t, readMedia(t, "multi/multi.ismv"))
 	if ids := ix.TrackIDs(); len(ids) != 3 {
 		t.Fatalf("tracks %v", ids)

@@ -32,8 +32,10 @@ type PackageFile struct {
 	TrackName string
 }
 
-// Package writes the server manifest (.ism, SMIL per smooth.md §3.1) and the client manifest
-// (.ismc, §2) for fragmented media files: codec private data from avcC/esds, sizes, sample
+// Package writes the server manifest (.ism, SMIL per
+// https://learn.microsoft.com/en-us/previous-versions/iis/smooth-streaming-client/iis-smooth-streaming-on-demand-server-manifest-format)
+// and the client manifest (.ismc, [MS-SSTR] §2.2.2,
+// https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-sstr/) for fragmented media files: codec private data from avcC/esds, sizes, sample
 // rates, chunk times from tfra, chunk durations from the differences of start times and, for
 // the last chunk, from the sample durations of the last fragment. Every fragment is read and
 // checked as the edge would serve it. Only H.264 video and AAC audio tracks are accepted.

@@ -82,7 +82,8 @@ type Fragment struct {
 	Body []byte
 }
 
-// ManifestContentType is the default Content-Type of Manifest responses (smooth.md §4.5).
+// ManifestContentType is the default Content-Type of Manifest responses ("MIME types for MSS
+// content", https://docs.aws.amazon.com/mediapackage/latest/userguide/mss-cdn-configuration.html).
 const ManifestContentType = "text/xml"
 
 // NewResolver returns a Resolver reading through cfg.Source.

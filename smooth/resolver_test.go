@@ -9,8 +9,18 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
+	"testing/synctest"
 )
+
+// mustReplace replaces every old in s with new, and fails the test when s holds no old: a
+// fixture that drifted from the text a test edits must not pass silently unedited.
+func mustReplace(t testing.TB, s, old, new string) string {
+	t.Helper()
+	if !strings.Contains(s, old) {
+		t.Fatalf("fixture edit: %q not found in:\n%s", old, s)
+	}
+	return strings.ReplaceAll(s, old, new)
+}
 
 func newTestResolver(t testing.TB, src Source) *Resolver {
 	t.Helper()
@@ -118,7 +128,7 @@ func TestResolverGeneratedManifest(t *testing.T) {
 		}
 	}
 	// A server manifest without clientManifestRelativePath also gets a generated one.
-	ism := strings.Replace(string(readMedia(t, "demo/demo.ism")), `<meta name="clientManifestRelativePath" content="demo.ismc" />`, "", 1)
+	ism := mustReplace(t, string(readMedia(t, "demo/demo.ism")), `<meta name="clientManifestRelativePath" content="demo.ismc" />`, "")
 	src.put("/demo/noismc.ism", []byte(ism), `"n"`)
 	got, err := r.Manifest(context.Background(), "/demo/noismc.ism")
 	if err != nil || !bytes.Equal(got, readMedia(t, "demo/demo.ismc")) {
@@ -126,20 +136,31 @@ func TestResolverGeneratedManifest(t *testing.T) {
 	}
 }
 
-// slowSource delays every read so that concurrent first requests overlap.
-type slowSource struct {
+// gatedSource holds every read of one file until open is closed.
+type gatedSource struct {
 	*memSource
-	delay time.Duration
+	file string
+	open <-chan struct{}
 }
 
-func (s slowSource) ReadRange(ctx context.Context, p string, off, n int64) ([]byte, int64, string, error) {
-	time.Sleep(s.delay)
+func (s gatedSource) ReadRange(ctx context.Context, p string, off, n int64) ([]byte, int64, string, error) {
+	if p == s.file {
+		<-s.open
+	}
 	return s.memSource.ReadRange(ctx, p, off, n)
 }
 
 func TestResolverIndexBuiltOnce(t *testing.T) {
+	synctest.Test(t, testResolverIndexBuiltOnce)
+}
+
+// testResolverIndexBuiltOnce runs in a synctest bubble: every request for a fragment of
+// demo_360.ismv is held at the first read of that file until all of them have started, so
+// the index build is shared by concurrent requests.
+func testResolverIndexBuiltOnce(t *testing.T) {
 	mem := loadMedia(t)
-	r := newTestResolver(t, slowSource{mem, 20 * time.Millisecond})
+	open := make(chan struct{})
+	r := newTestResolver(t, gatedSource{memSource: mem, file: "/demo/demo_360.ismv", open: open})
 	urls := fragmentURLs(t, "/demo/demo.ism", readMedia(t, "demo/demo.ismc"))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -162,6 +183,11 @@ func TestResolverIndexBuiltOnce(t *testing.T) {
 			mu.Unlock()
 		}()
 	}
+	synctest.Wait() // one request reads the file's index, the others wait for that index
+	if got := mem.count("/demo/demo_360.ismv"); got != 0 {
+		t.Fatalf("%d reads of demo_360.ismv went through the closed gate", got)
+	}
+	close(open)
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
@@ -348,6 +374,12 @@ func TestJoin(t *testing.T) {
 }
 
 func TestMemoSharesLoad(t *testing.T) {
+	synctest.Test(t, testMemoSharesLoad)
+}
+
+// testMemoSharesLoad runs in a synctest bubble, so that synctest.Wait tells when every
+// goroutine is blocked in the memo.
+func testMemoSharesLoad(t *testing.T) {
 	m := newMemo[int](2)
 	var calls int
 	var mu sync.Mutex
@@ -369,7 +401,7 @@ func TestMemoSharesLoad(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(20 * time.Millisecond)
+	synctest.Wait() // one load blocked on release, seven callers waiting for it
 	close(release)
 	wg.Wait()
 	if calls != 1 {
@@ -396,7 +428,7 @@ func TestMemoSharesLoad(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	block := make(chan struct{})
 	go func() { _, _ = m.do(context.Background(), "slow", func() (int, error) { <-block; return 1, nil }) }()
-	time.Sleep(10 * time.Millisecond)
+	synctest.Wait() // the load of "slow" is in flight
 	cancel()
 	if _, err := m.do(ctx, "slow", func() (int, error) { return 2, nil }); !errors.Is(err, context.Canceled) {
 		t.Fatalf("waiter err = %v", err)

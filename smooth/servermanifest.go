@@ -15,7 +15,8 @@ import (
 // maxServerManifest bounds the size of a server manifest this package parses.
 const maxServerManifest = 4 << 20
 
-// ServerManifest is a parsed on-demand server manifest (".ism", SMIL 2.0, smooth.md §3.1).
+// ServerManifest is a parsed on-demand server manifest (".ism", SMIL 2.0,
+// https://learn.microsoft.com/en-us/previous-versions/iis/smooth-streaming-client/iis-smooth-streaming-on-demand-server-manifest-format).
 type ServerManifest struct {
 	// ClientManifestRelativePath is the content of <meta name="clientManifestRelativePath">,
 	// relative to the .ism's folder; empty when the manifest has none.
@@ -244,7 +245,8 @@ func utf16To8(b []byte, bigEndian bool) ([]byte, error) {
 	return out, nil
 }
 
-// Resolve maps a fragment request to one track (smooth.md §3.2): the elements whose
+// Resolve maps a fragment request to one track, as IIS does
+// (https://blogs.iis.net/samzhang/performance-tuning-for-on-demand-smooth-streaming): the elements whose
 // systemBitrate equals bitrate and whose effective name (Name) equals stream exactly, then
 // those whose custom attributes include every requested attribute (keys case-insensitive,
 // values exact). If several remain, an element whose custom attributes equal the request's

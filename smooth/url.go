@@ -84,6 +84,10 @@ func (e *URLError) Error() string {
 // extension match case-insensitively. "Manifest(…)" suffixes are ignored. ParseURL does not
 // allocate unless the URL carries custom attributes.
 func ParseURL(path string) (Request, error) {
+	// Every Smooth URL (live and malformed ones included) has a ".ism/" or ".isml/" boundary.
+	if !urlCandidate(path) {
+		return Request{}, ErrNotSmooth
+	}
 	// The last one or two segments are the Smooth part; the presentation precedes them.
 	last := strings.LastIndexByte(path, '/')
 	if last <= 0 {

@@ -94,6 +94,19 @@ func TestValidateCommand(t *testing.T) {
 	if code := run([]string{"validate", "-config", good}, &out, &errb); code != 0 {
 		t.Fatalf("good config: exit %d: %s", code, errb.String())
 	}
+	if errb.Len() != 0 {
+		t.Errorf("good config: warnings %s", errb.String())
+	}
+	// Valid, with a warning: Authorization forwarded to the origin for GET but not in the key.
+	authz := filepath.Join(dir, "authz.toml")
+	os.WriteFile(authz, []byte("[[distribution]]\nid = \"E1\"\n[[distribution.origin]]\nid = \"o\"\nkind = \"dir\"\npath = \".\"\n"+
+		"[distribution.default_behavior]\ntarget_origin_id = \"o\"\ncache_policy = \"CachingOptimized\"\norigin_request_policy = \"AllViewer\"\n"), 0o644)
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"validate", "-config", authz}, &out, &errb); code != 0 ||
+		!bytes.Contains(errb.Bytes(), []byte("warning: distribution[0].default_behavior")) || !bytes.Contains(errb.Bytes(), []byte("Authorization")) {
+		t.Errorf("Authorization forwarded but not keyed: exit %d, stderr %q", code, errb.String())
+	}
 }
 
 // TestExamplesValidate: every example config in examples/ loads, validates and builds.

@@ -1,66 +1,18 @@
-package edge
+package e2e_test
 
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
-	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/cfedge/edge/config"
-	"github.com/cfedge/edge/control"
 )
-
-const apiKey, apiSecret = "AKIATESTEDGE00000001", "testSecretKeyForTheEdgeInvalidationTests01"
-
-// startAPI serves the CloudFront API for e's configuration and returns an SDK client for it.
-func startAPI(t *testing.T, e *testEdge, toml string, originPort int) (*cloudfront.Client, string) {
-	t.Helper()
-	toml = strings.ReplaceAll(toml, "{{ORIGIN_PORT}}", fmt.Sprint(originPort))
-	toml = strings.Replace(toml, "[api]\nauth = \"none\"", fmt.Sprintf("[api]\nauth = \"sigv4\"\n[[api.key]]\naccess_key_id = %q\nsecret_access_key = %q", apiKey, apiSecret), 1)
-	cfg, err := config.Parse([]byte(toml), "api.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := control.New(control.Config{Config: cfg, Invalidator: e.srv.Store(), Now: e.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go api.Serve(ln)
-	t.Cleanup(func() { api.Shutdown(t.Context()) })
-	client := cloudfront.New(cloudfront.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String("http://" + ln.Addr().String()),
-		Credentials:      credentials.NewStaticCredentialsProvider(apiKey, apiSecret, ""),
-		RetryMaxAttempts: 1,
-	})
-	return client, cfg.Distributions[0].ID
-}
-
-func invalidate(t *testing.T, c *cloudfront.Client, dist string, paths ...string) error {
-	t.Helper()
-	_, err := c.CreateInvalidation(t.Context(), &cloudfront.CreateInvalidationInput{
-		DistributionId: aws.String(dist),
-		InvalidationBatch: &cftypes.InvalidationBatch{
-			CallerReference: aws.String(fmt.Sprintf("ref-%d", time.Now().UnixNano())),
-			Paths:           &cftypes.Paths{Quantity: aws.Int32(int32(len(paths))), Items: paths},
-		},
-	})
-	return err
-}
 
 // TestInvalidationEvictsEveryVariant: after CreateInvalidation, each cached variant of the path
 // (query strings, headers, encodings) is refetched on its next request; other paths stay cached.
@@ -70,28 +22,17 @@ func TestInvalidationEvictsEveryVariant(t *testing.T) {
 	o.static("/img/a.png", 200, nil, "a")
 	o.static("/img/b.png", 200, nil, "b")
 	o.static("/keep", 200, nil, "keep")
-	cfg := baseConfig(`
-[[distribution.behavior]]
-path_pattern = "/obj"
-target_origin_id = "web"
-cache_policy = "keyed"
-[[cache_policy]]
-name = "keyed"
-enable_accept_encoding_gzip = true
-enable_accept_encoding_brotli = true
-[cache_policy.query_strings]
-behavior = "all"
-[cache_policy.headers]
-behavior = "whitelist"
-names = ["X-Variant"]
-`)
-	// [[cache_policy]] is top level: move it before the distribution.
-	i := strings.Index(cfg, "[[cache_policy]]")
-	j := strings.Index(cfg, "[distribution.default_behavior]")
-	policy := cfg[i:j]
-	cfg = policy + cfg[:i] + cfg[j:]
-	e := startEdge(t, cfg, o.port())
-	api, dist := startAPI(t, e, cfg, o.port())
+	e := startEdge(t, baseConfig(t, o.port(), func(c *config.Config) {
+		c.CachePolicies = []config.CachePolicy{{
+			Name:                       "keyed",
+			EnableAcceptEncodingGzip:   true,
+			EnableAcceptEncodingBrotli: true,
+			QueryStrings:               config.ParamSelector{Behavior: "all"},
+			Headers:                    config.ParamSelector{Behavior: "whitelist", Names: []string{"X-Variant"}},
+		}}
+		d := &c.Distributions[0]
+		d.Behaviors = []config.Behavior{{PathPattern: "/obj", TargetOriginID: "web", CachePolicy: "keyed"}}
+	}))
 
 	variants := []struct {
 		uri string
@@ -119,7 +60,7 @@ names = ["X-Variant"]
 		}
 	}
 	o.static("/obj", 200, map[string]string{"Cache-Control": "max-age=3600"}, "v2")
-	if err := invalidate(t, api, dist, "/obj", "/img/*"); err != nil {
+	if err := e.invalidate(t, "/obj", "/img/*"); err != nil {
 		t.Fatal(err)
 	}
 	for _, v := range variants {
@@ -143,21 +84,20 @@ names = ["X-Variant"]
 // cached; the renamed presentation plays new content at once while the old name is still served
 // from the cache.
 func TestSmoothRenameWorkflow(t *testing.T) {
-	media, _ := filepath.Abs("../testdata/media")
+	media, err := filepath.Abs("../testdata/media")
+	if err != nil {
+		t.Fatal(err)
+	}
 	root := t.TempDir()
 	copyDir(t, filepath.Join(media, "demo"), filepath.Join(root, "media", "v1"))
-	os.WriteFile(filepath.Join(root, "media", "poster.txt"), []byte("poster 1"), 0o644)
+	writeFile(t, filepath.Join(root, "media", "poster.txt"), "poster 1")
 	o := newTestOrigin(t)
 	o.serveDir(root)
-	cfg := baseConfig(`
-[[distribution.behavior]]
-path_pattern = "/media/*"
-target_origin_id = "web"
-smooth_streaming = true
-`)
-	cfg = strings.Replace(cfg, `aliases = ["cdn.example.test"]`, `aliases = ["cdn.example.test", "127.0.0.1"]`, 1)
-	e := startEdge(t, cfg, o.port())
-	api, dist := startAPI(t, e, cfg, o.port())
+	e := startEdge(t, baseConfig(t, o.port(), func(c *config.Config) {
+		d := &c.Distributions[0]
+		d.Aliases = append(d.Aliases, "127.0.0.1")
+		d.Behaviors = []config.Behavior{{PathPattern: "/media/*", TargetOriginID: "web", SmoothStreaming: true}}
+	}))
 
 	_, oldManifest := e.get(t, "/media/v1/demo.ism/Manifest")
 	frag := "/media/v1/demo.ism/QualityLevels(150000)/Fragments(video=0)"
@@ -169,10 +109,12 @@ smooth_streaming = true
 
 	// New content replaces the files under the old name (what a user must not do).
 	copyDir(t, filepath.Join(media, "lang"), filepath.Join(root, "media", "v1-new"))
-	os.Rename(filepath.Join(root, "media", "v1-new", "lang.ismc"), filepath.Join(root, "media", "v1", "demo.ismc"))
-	os.WriteFile(filepath.Join(root, "media", "poster.txt"), []byte("poster 2"), 0o644)
+	if err := os.Rename(filepath.Join(root, "media", "v1-new", "lang.ismc"), filepath.Join(root, "media", "v1", "demo.ismc")); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(root, "media", "poster.txt"), "poster 2")
 
-	err := invalidate(t, api, dist, "/media/v1/demo.ism/Manifest", "/media/poster.txt")
+	err = e.invalidate(t, "/media/v1/demo.ism/Manifest", "/media/poster.txt")
 	var ae smithy.APIError
 	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidArgument" || !strings.Contains(ae.ErrorMessage(), "/media/v1/demo.ism/Manifest") || !strings.Contains(strings.ToLower(ae.ErrorMessage()), "rename") {
 		t.Fatalf("invalidating Smooth media: %v, want InvalidArgument naming the path and saying to rename", err)
@@ -180,7 +122,7 @@ smooth_streaming = true
 	if _, b := e.get(t, "/media/poster.txt"); b != "poster 1" {
 		t.Errorf("a refused batch invalidated its other paths: %q", b)
 	}
-	if err := invalidate(t, api, dist, "/media/*"); err != nil {
+	if err := e.invalidate(t, "/media/*"); err != nil {
 		t.Fatalf("wildcard over Smooth media: %v", err)
 	}
 	if _, b := e.get(t, "/media/poster.txt"); b != "poster 2" {
@@ -196,11 +138,14 @@ smooth_streaming = true
 	// The rename: publish the new presentation under a new name; it plays at once.
 	copyDir(t, filepath.Join(media, "lang"), filepath.Join(root, "media", "v2"))
 	_, newManifest := e.get(t, "/media/v2/lang.ism/Manifest")
-	want, _ := os.ReadFile(filepath.Join(media, "lang", "lang.ismc"))
+	want, err := os.ReadFile(filepath.Join(media, "lang", "lang.ismc"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if newManifest != string(want) {
 		t.Fatalf("renamed presentation: got %d bytes, want the new .ismc", len(newManifest))
 	}
-	lastVideo, _ := gstPlay(t, fmt.Sprintf("http://127.0.0.1:%s/media/v2/lang.ism/Manifest", strings.Split(e.addr, ":")[1]))
+	lastVideo, _ := gstPlay(t, fmt.Sprintf("http://%s/media/v2/lang.ism/Manifest", e.addr))
 	if lastVideo < 5*time.Second {
 		t.Errorf("renamed presentation played to %v only", lastVideo)
 	}
@@ -209,22 +154,9 @@ smooth_streaming = true
 	}
 }
 
-func copyDir(t *testing.T, from, to string) {
+func writeFile(t *testing.T, name, body string) {
 	t.Helper()
-	if err := os.MkdirAll(to, 0o755); err != nil {
+	if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
-	}
-	ents, err := os.ReadDir(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ent := range ents {
-		b, err := os.ReadFile(filepath.Join(from, ent.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(to, ent.Name()), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 }

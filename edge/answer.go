@@ -1,0 +1,95 @@
+package edge
+
+import (
+	"net/http"
+
+	"github.com/cfedge/edge/cache"
+	"github.com/valyala/fasthttp"
+)
+
+// customPage is a custom error response with a page
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/GeneratingCustomErrorResponses.html,
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html#HTTPStatusCodes-custom-error-pages):
+// an error status from the origin is answered with the page at path, under status code.
+type customPage struct {
+	path string
+	code int
+}
+
+// answer writes an entry to the viewer, with its Age and Date, or the distribution's custom error
+// page for its status. The page is fetched like any object: through the first behavior matching
+// its path, from that behavior's origin, cached under its own key. When the page can't be had,
+// the viewer gets what the page's origin answered instead (as CloudFront does).
+func (s *Server) answer(x *exchange, e *cache.Entry) {
+	x.date = e.Date
+	d := x.dist
+	if e.Status < 400 || len(d.pages) == 0 {
+		s.writeEntry(x.ctx, x, e, s.now(), true)
+		return
+	}
+	cp, ok := d.pages[e.Status]
+	if !ok || e.Status == fasthttp.StatusRequestedRangeNotSatisfiable && cp.path == "" {
+		s.writeEntry(x.ctx, x, e, s.now(), true)
+		return
+	}
+	page := s.errorPage(x, cp.path)
+	if page.Status != fasthttp.StatusOK {
+		x.date = page.Date
+		s.writeEntry(x.ctx, x, page, s.now(), false)
+		return
+	}
+	h := &x.ctx.Response.Header
+	for i := range page.Header {
+		h.AddBytesKV(page.Header[i].Key, page.Header[i].Value)
+	}
+	x.ctx.SetStatusCode(cp.code)
+	x.ctx.Response.SetBodyRaw(page.Body)
+	x.xcache = xError
+}
+
+// errorPage returns the entry for a custom error page path, from the cache or its origin.
+func (s *Server) errorPage(x *exchange, path string) *cache.Entry {
+	d := x.dist
+	b := d.table.Match([]byte(path))
+	key := b.Key.AppendKey(append([]byte(nil), d.keyPrefix...), []byte(fasthttp.MethodGet), []byte(path), nil, noHeaders{})
+	now := s.now()
+	if e := s.store.Get(key); e != nil && e.Fresh(now) {
+		return e
+	}
+	req := s.originRequest(x, false)
+	req.Method, req.Path, req.Query = fasthttp.MethodGet, path, ""
+	req.Body, req.BodyStream = nil, nil
+	j := &fetchJob{dist: d, beh: b, req: req, key: key, path: path}
+	f, _ := s.collapse(string(key), func() *fill { return s.fetchFill(j) })
+	if f.entry == nil || f.outcome != answered {
+		if f.stream != nil {
+			f.stream.Body.Close()
+		}
+		return &cache.Entry{Status: fasthttp.StatusBadGateway, Header: []cache.Field{{Key: []byte("Content-Type"), Value: []byte("text/plain")}},
+			Body: []byte(http.StatusText(fasthttp.StatusBadGateway) + "\n"), Stored: now, Expires: now}
+	}
+	return f.entry
+}
+
+// noHeaders is a request with no headers, for keys of objects the edge fetches for itself.
+type noHeaders struct{}
+
+func (noHeaders) PeekAll(string) [][]byte { return nil }
+
+// relayEarlyHints passes an origin's 103 Early Hints on to the viewer (RFC 8297) before the final
+// response: its Link fields, which is all a 103 carries that a viewer uses. Other 1xx responses
+// are the edge's own business. Nothing of it is cached.
+func relayEarlyHints(ctx *fasthttp.RequestCtx, status int, h http.Header) {
+	if status != fasthttp.StatusEarlyHints {
+		return
+	}
+	links := h.Values("Link")
+	if len(links) == 0 {
+		return
+	}
+	for _, l := range links {
+		ctx.Response.Header.Add("Link", l)
+	}
+	_ = ctx.EarlyHints()
+	ctx.Response.Header.Del("Link")
+}

@@ -1,0 +1,198 @@
+package edge
+
+import (
+	"bytes"
+	"strconv"
+
+	"github.com/valyala/fasthttp"
+)
+
+// CloudFront's request limits: request line plus headers, and URL length
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html,
+// "General quotas"). One byte over either gets 413 and the connection is closed.
+const (
+	maxRequestHeaderBytes = 20480
+	maxURLBytes           = 8192
+)
+
+// checkRequest checks what fasthttp's parser lets through but the edge refuses, before anything
+// else is done for the request: a URL over CloudFront's limit (413), an HTTP version other than
+// 1.0 and 1.1 (505, RFC 9110 §15.6.6: this listener speaks HTTP/1.x), and a header field name
+// that is not an RFC 9110 §5.1 token (400; fasthttp tolerates a space inside a name). It returns
+// 0 when the request may go on.
+func checkRequest(ctx *fasthttp.RequestCtx) (int, string) {
+	rh := &ctx.Request.Header
+	if len(rh.RequestURI()) > maxURLBytes {
+		return fasthttp.StatusRequestEntityTooLarge, msgTooLarge
+	}
+	if p := rh.Protocol(); !bytes.Equal(p, strHTTP11) && !bytes.Equal(p, strHTTP10) {
+		return fasthttp.StatusHTTPVersionNotSupported, msgBadVersion
+	}
+	if !tokenNames(rh.RawHeaders()) {
+		return fasthttp.StatusBadRequest, msgBadReq
+	}
+	return 0, ""
+}
+
+var (
+	strHTTP11 = []byte("HTTP/1.1")
+	strHTTP10 = []byte("HTTP/1.0")
+)
+
+// tokenNames reports whether every field name in a raw header block (lines "name: value",
+// CRLF-separated, as fasthttp keeps them) is a non-empty token (RFC 9110 §5.1, §5.6.2). fasthttp
+// already refuses every other byte outside tchar; a space inside a name and a folded line are
+// what is left to catch. An empty block (a request built in memory) passes.
+func tokenNames(raw []byte) bool {
+	for len(raw) > 0 {
+		colon := bytes.IndexByte(raw, ':')
+		if colon <= 0 {
+			return false
+		}
+		for _, c := range raw[:colon] {
+			if c == ' ' || c == '\t' {
+				return false
+			}
+		}
+		nl := bytes.IndexByte(raw[colon:], '\n')
+		if nl < 0 {
+			return true
+		}
+		raw = raw[colon+nl+1:]
+		if len(raw) > 0 && (raw[0] == '\r' || raw[0] == '\n') {
+			return true // the empty line that ends the block
+		}
+	}
+	return true
+}
+
+// lookupHost finds the distribution for a Host header value (case-insensitive, port ignored): an
+// exact domain name or alias first, then a wildcard alias "*.parent" for a host one label below
+// parent (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html, "Using
+// the * wildcard in alternate domain names": the * stands for exactly one label, and a more
+// specific alias wins).
+func (s *Server) lookupHost(host []byte, x *exchange) *distribution {
+	if i := bytes.LastIndexByte(host, ':'); i >= 0 && bytes.IndexByte(host[i:], ']') < 0 {
+		host = host[:i]
+	}
+	if len(host) > 1 && host[0] == '[' && host[len(host)-1] == ']' {
+		host = host[1 : len(host)-1]
+	}
+	buf := x.buf[:0]
+	for _, c := range host {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf = append(buf, c)
+	}
+	x.buf = buf
+	if d := s.byHost[string(buf)]; d != nil || !s.wildcards {
+		return d
+	}
+	dot := bytes.IndexByte(buf, '.')
+	if dot <= 0 || dot == len(buf)-1 {
+		return nil
+	}
+	n := len(buf)
+	buf = append(append(buf, '*'), buf[dot:n]...)
+	x.buf = buf
+	return s.byHost[string(buf[n:])]
+}
+
+// httpsPolicy answers an http request on a redirect-to-https or https-only behavior
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https-viewers-to-cloudfront.html).
+func (s *Server) httpsPolicy(x *exchange) {
+	ctx := x.ctx
+	if x.beh.ViewerProtocolPolicy == "https-only" {
+		s.cfError(x, fasthttp.StatusForbidden, msgHTTPS)
+		return
+	}
+	status := fasthttp.StatusMovedPermanently
+	if !ctx.IsGet() && !ctx.IsHead() {
+		if !ctx.Request.Header.IsHTTP11() {
+			s.cfError(x, fasthttp.StatusForbidden, msgHTTPS)
+			return
+		}
+		status = fasthttp.StatusTemporaryRedirect
+	}
+	// The https URL of the same resource: the viewer's host on the edge's HTTPS port (443, as
+	// on CloudFront, unless a local TLS listener is elsewhere).
+	host := ctx.Host()
+	if i := bytes.LastIndexByte(host, ':'); i >= 0 && bytes.IndexByte(host[i:], ']') < 0 {
+		host = host[:i]
+	}
+	loc := append([]byte("https://"), host...)
+	if p := s.tlsPort.Load(); p != 0 && p != 443 {
+		loc = strconv.AppendInt(append(loc, ':'), int64(p), 10)
+	}
+	loc = append(loc, ctx.Request.Header.RequestURI()...)
+	ctx.Response.Header.SetCanonical([]byte("Location"), loc)
+	ctx.Response.Header.SetCanonical(hServer, vCloudFront)
+	ctx.Response.Header.SetContentTypeBytes(vTextHTML)
+	ctx.SetStatusCode(status)
+	ctx.SetBodyString(redirectBody)
+	x.xcache = xRedirect
+}
+
+const redirectBody = "<html>\r\n<head><title>301 Moved Permanently</title></head>\r\n<body>\r\n<center><h1>301 Moved Permanently</h1></center>\r\n<hr><center>CloudFront</center>\r\n</body>\r\n</html>\r\n"
+
+// dropConnectionHeaders removes the headers a viewer named in Connection: they are hop-by-hop
+// (RFC 9110 §7.6.1), so they are neither forwarded nor part of the cache key, which both read the
+// request after this. The framing and routing headers stay (fasthttp has used them already).
+// It allocates nothing for the usual "keep-alive" or "close".
+func dropConnectionHeaders(rh *fasthttp.RequestHeader) {
+	v := rh.Peek(fasthttp.HeaderConnection)
+	for len(v) > 0 {
+		var tok []byte
+		if i := bytes.IndexByte(v, ','); i >= 0 {
+			tok, v = v[:i], v[i+1:]
+		} else {
+			tok, v = v, nil
+		}
+		tok = bytes.TrimSpace(tok)
+		switch {
+		case len(tok) == 0,
+			foldEqual(tok, "keep-alive"), foldEqual(tok, "close"), foldEqual(tok, "host"),
+			foldEqual(tok, "content-length"), foldEqual(tok, "transfer-encoding"), foldEqual(tok, "connection"):
+			continue
+		}
+		rh.DelBytes(tok)
+	}
+}
+
+// foldEqual reports whether b equals the lower-case ASCII s, ignoring ASCII case.
+func foldEqual(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range b {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// rawPath returns the path of a request URI as the viewer sent it (still escaped), without the
+// query; for an absolute-form target ("http://host/p"), its path. It allocates nothing.
+func rawPath(uri []byte) []byte {
+	if i := bytes.IndexByte(uri, '?'); i >= 0 {
+		uri = uri[:i]
+	}
+	if len(uri) > 0 && uri[0] == '/' {
+		return uri
+	}
+	if i := bytes.Index(uri, []byte("://")); i >= 0 {
+		rest := uri[i+3:]
+		if j := bytes.IndexByte(rest, '/'); j >= 0 {
+			return rest[j:]
+		}
+	}
+	return slash
+}
+
+var slash = []byte("/")
