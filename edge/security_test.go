@@ -2,10 +2,6 @@ package edge
 
 import (
 	"bufio"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"net"
@@ -279,9 +275,13 @@ func TestSignedWildcardEscape(t *testing.T) {
 	o := newTestOrigin(t)
 	o.static("/members/secret.txt", 200, nil, "secret")
 	o.static("/members/public/a.txt", 200, nil, "public")
-	e, signer := startSignedEdge(t, o, "/members/*")
-	policy := "http://" + e.host + "/members/public/*"
-	q := signer(t, policy)
+	e, priv := startSignedEdge(t, o, "/members/*")
+	policy := sign.NewCannedPolicy("http://"+e.host+"/members/public/*", time.Now().Add(time.Hour))
+	u, err := sign.NewURLSigner("K2JCJMDEHXQW5F", priv).SignWithPolicy("http://"+e.host+"/any", policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u[strings.IndexByte(u, '?')+1:]
 	if r, body := e.get(t, "/members/public/a.txt?"+q); r.StatusCode != 200 || body != "public" {
 		t.Fatalf("inside the policy: %d %q", r.StatusCode, body)
 	}
@@ -476,38 +476,5 @@ smooth_streaming = true
 	}
 	if st, rest, _ := e.rawExchange(t, "GET /demo/x.ism/QualityLevels(abc)/Fragments(video=0) HTTP/1.1\r\nHost: "+e.host+"\r\nConnection: close\r\n\r\n", 10*time.Second); !strings.Contains(st, " 400") || strings.Contains(rest, "QualityLevels") {
 		t.Errorf("malformed Smooth URL: %s %q", st, rest)
-	}
-}
-
-// startSignedEdge starts an edge whose behavior for pattern trusts a fresh key group, and returns
-// a signer that makes the query string of a custom policy for a resource (a URL, may end in *).
-func startSignedEdge(t *testing.T, o *testOrigin, pattern string) (*testEdge, func(t *testing.T, resource string) string) {
-	t.Helper()
-	priv, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, _ := x509.MarshalPKIXPublicKey(&priv.PublicKey)
-	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
-	cfg := `
-[[key_group]]
-id = "kg1"
-[[key_group.public_key]]
-id = "K2JCJMDEHXQW5F"
-encoded_key = """` + pemKey + `"""
-` + baseConfig(`
-[[distribution.behavior]]
-path_pattern = "`+pattern+`"
-target_origin_id = "web"
-trusted_key_groups = ["kg1"]
-`)
-	e := startEdge(t, cfg, o.port())
-	return e, func(t *testing.T, resource string) string {
-		t.Helper()
-		u, err := sign.NewURLSigner("K2JCJMDEHXQW5F", priv).SignWithPolicy("http://"+e.host+"/any", sign.NewCannedPolicy(resource, time.Now().Add(time.Hour)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u[strings.IndexByte(u, '?')+1:]
 	}
 }

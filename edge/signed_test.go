@@ -17,28 +17,10 @@ import (
 // aws-sdk-go-v2's CloudFront signer (URLs or cookies), with CloudFront's 403 XML otherwise; the
 // signing parameters reach neither the cache key nor the origin.
 func TestSignedURLsAndCookies(t *testing.T) {
-	priv, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, _ := x509.MarshalPKIXPublicKey(&priv.PublicKey)
-	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 	o := newTestOrigin(t)
 	o.static("/private/a.txt", 200, map[string]string{"Cache-Control": "max-age=60"}, "secret content")
 	o.static("/public.txt", 200, nil, "open")
-	cfg := `
-[[key_group]]
-id = "kg1"
-[[key_group.public_key]]
-id = "K2JCJMDEHXQW5F"
-encoded_key = """` + pemKey + `"""
-` + baseConfig(`
-[[distribution.behavior]]
-path_pattern = "/private/*"
-target_origin_id = "web"
-trusted_key_groups = ["kg1"]
-`)
-	e := startEdge(t, cfg, o.port())
+	e, priv := startSignedEdge(t, o, "/private/*")
 	base := "http://" + e.host + "/private/a.txt"
 	rel := func(u string) string { return strings.TrimPrefix(u, "http://"+e.host) }
 
@@ -82,4 +64,29 @@ trusted_key_groups = ["kg1"]
 	if r, _ = e.get(t, "/public.txt"); r.StatusCode != 200 {
 		t.Errorf("a behavior without key groups needs no signature: %d", r.StatusCode)
 	}
+}
+
+// startSignedEdge starts an edge in front of o whose behavior for pattern trusts a key group with
+// one fresh RSA key (key pair id K2JCJMDEHXQW5F), and returns the edge and the private key.
+func startSignedEdge(t *testing.T, o *testOrigin, pattern string) (*testEdge, *rsa.PrivateKey) {
+	t.Helper()
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	cfg := `
+[[key_group]]
+id = "kg1"
+[[key_group.public_key]]
+id = "K2JCJMDEHXQW5F"
+encoded_key = """` + pemKey + `"""
+` + baseConfig(`
+[[distribution.behavior]]
+path_pattern = "`+pattern+`"
+target_origin_id = "web"
+trusted_key_groups = ["kg1"]
+`)
+	return startEdge(t, cfg, o.port()), priv
 }

@@ -149,32 +149,21 @@ func dropConnectionHeaders(rh *fasthttp.RequestHeader) {
 		} else {
 			tok, v = v, nil
 		}
-		tok = bytes.TrimSpace(tok)
-		switch {
-		case len(tok) == 0,
-			foldEqual(tok, "keep-alive"), foldEqual(tok, "close"), foldEqual(tok, "host"),
-			foldEqual(tok, "content-length"), foldEqual(tok, "transfer-encoding"), foldEqual(tok, "connection"):
-			continue
+		if tok = bytes.TrimSpace(tok); len(tok) > 0 && !keptConnectionToken(tok) {
+			rh.DelBytes(tok)
 		}
-		rh.DelBytes(tok)
 	}
 }
 
-// foldEqual reports whether b equals the lower-case ASCII s, ignoring ASCII case.
-func foldEqual(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range b {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
-			return false
+// keptConnectionToken reports whether a Connection token names no header to drop: the
+// connection options, and the framing and routing headers fasthttp has already used.
+func keptConnectionToken(tok []byte) bool {
+	for _, k := range [...]string{"keep-alive", "close", "host", "content-length", "transfer-encoding", "connection"} {
+		if len(tok) == len(k) && bytes.EqualFold(tok, []byte(k)) {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // rawPath returns the path of a request URI as the viewer sent it (still escaped), without the
