@@ -21,27 +21,25 @@ type customPage struct {
 // its path, from that behavior's origin, cached under its own key. When the page can't be had,
 // the viewer gets what the page's origin answered instead (as CloudFront does).
 func (s *Server) answer(x *exchange, e *cache.Entry) {
-	x.date = e.Date
 	d := x.dist
 	if e.Status < 400 || len(d.pages) == 0 {
-		s.writeEntry(x.ctx, x, e, s.now(), true)
+		s.dateFirst(x, e.Date)
+		s.writeEntry(x.ctx, x, e, x.now, true)
 		return
 	}
 	cp, ok := d.pages[e.Status]
 	if !ok || e.Status == fasthttp.StatusRequestedRangeNotSatisfiable && cp.path == "" {
-		s.writeEntry(x.ctx, x, e, s.now(), true)
+		s.dateFirst(x, e.Date)
+		s.writeEntry(x.ctx, x, e, x.now, true)
 		return
 	}
 	page := s.errorPage(x, cp.path)
+	s.dateFirst(x, page.Date)
 	if page.Status != fasthttp.StatusOK {
-		x.date = page.Date
-		s.writeEntry(x.ctx, x, page, s.now(), false)
+		s.writeEntry(x.ctx, x, page, x.now, false)
 		return
 	}
-	h := &x.ctx.Response.Header
-	for i := range page.Header {
-		h.AddBytesKV(page.Header[i].Key, page.Header[i].Value)
-	}
+	replayFields(&x.ctx.Response.Header, page.Header)
 	x.ctx.SetStatusCode(cp.code)
 	x.ctx.Response.SetBodyRaw(page.Body)
 	x.xcache = xError

@@ -45,14 +45,20 @@ type exchange struct {
 	// behavior. originPath is the path as the viewer sent it (still escaped), or the default
 	// root object: it is what the origin receives, and so it is what the cache key holds.
 	path, originPath []byte
+	// facts is what the request's raw header block says (scanHeaders).
+	facts headerFacts
+
+	// hostRaw and hostDist are the last Host this exchange looked up and its distribution.
+	hostRaw  []byte
+	hostDist *distribution
 
 	id     requestID
 	key    []byte
 	buf    []byte // scratch for header values
 	pbuf   []byte // the path, when rewritten
 	xcache []byte
-	// date is the Date header of the answer: the entry's or the origin's; nil for the edge's clock.
-	date []byte
+	// dated is set once the answer's Date is written (see dateFirst).
+	dated bool
 	// cut is a short origin body to replay on the raw connection (see writeTruncated).
 	cut        []byte
 	hasCut     bool
@@ -68,9 +74,13 @@ type exchange struct {
 // reset readies a pooled exchange for a new request.
 func (x *exchange) reset(ctx *fasthttp.RequestCtx, now time.Time) {
 	x.ctx, x.now = ctx, now
-	x.dist, x.beh, x.path, x.originPath, x.date = nil, nil, nil, nil, nil
+	x.dist, x.beh, x.path, x.originPath = nil, nil, nil, nil
 	x.xcache, x.detail, x.rangeStart, x.rangeEnd = xMiss, "", -1, -1
+	x.dated = false
+	x.facts = scanHeaders(ctx.Request.Header.RawHeaders())
 	x.newRequestID()
+	// Every header name the edge writes is already canonical: skip fasthttp's normalising copy.
+	ctx.Response.Header.DisableNormalizing()
 }
 
 // Handle is the fasthttp handler for viewer requests.
@@ -132,7 +142,7 @@ func (s *Server) headerReceived(rh *fasthttp.RequestHeader) fasthttp.RequestConf
 // access log.
 func (s *Server) finish(x *exchange) {
 	ctx := x.ctx
-	s.writeCloudFrontHeaders(&ctx.Response.Header, x.xcache, x.id[:], x.date)
+	s.writeCloudFrontHeaders(&ctx.Response.Header, x.xcache, x.id[:], x.dated)
 	if x.hasCut {
 		writeCut(ctx, x.cut, x.cutChunked)
 		x.cut, x.hasCut = nil, false
@@ -151,33 +161,56 @@ func (s *Server) finish(x *exchange) {
 // X-Amz-Cf-Id, X-Amz-Cf-Pop, and Date (date, or the edge's clock when nil). They are added, not
 // set: no response carries them yet (origin copies are dropped), and adding skips a search of
 // the headers per name.
-func (s *Server) writeCloudFrontHeaders(h *fasthttp.ResponseHeader, xcache, id, date []byte) {
-	if date == nil {
-		date = s.clock.httpDate()
+func (s *Server) writeCloudFrontHeaders(h *fasthttp.ResponseHeader, xcache, id []byte, dated bool) {
+	if !dated {
+		setDate(h, s.clock.httpDate())
 	}
-	h.AddBytesKV(hXCache, xcache)
-	h.AddBytesKV(hVia, s.via)
-	h.AddBytesKV(hCfID, id)
-	h.AddBytesKV(hCfPop, s.pop)
-	setDate(h, date)
+	h.SetCanonical(hXCache, xcache)
+	h.SetCanonical(hVia, s.via)
+	h.SetCanonical(hCfID, id)
+	h.SetCanonical(hCfPop, s.pop)
+}
+
+// replayFields adds stored response fields to h. A field whose name differs from the one before
+// it is set without fasthttp's copy and check of its name (SetCanonical; the names come from an
+// origin response parsed by an HTTP client, already canonical tokens), which is measurably
+// cheaper on the hit path; a repeated name (stored next to each other, see replayHeaders) is
+// added.
+func replayFields(h *fasthttp.ResponseHeader, fields []cache.Field) {
+	for i := range fields {
+		if i > 0 && bytes.Equal(fields[i].Key, fields[i-1].Key) {
+			h.AddBytesKV(fields[i].Key, fields[i].Value)
+		} else {
+			h.SetCanonical(fields[i].Key, fields[i].Value)
+		}
+	}
 }
 
 // hDatePlaceholder has Date's length: see setDate.
 var hDatePlaceholder = []byte("Dat_")
 
-// setDate adds the Date field. fasthttp's ResponseHeader treats Date as its own (an added Date is
-// dropped, and with Server.NoDefaultDate none is written), so the field is added under a
-// placeholder name of the same length and renamed in place: the keys PeekKeys returns are the
-// header's own storage. TestAgeAndDate fails if a fasthttp upgrade changes that.
+// setDate adds the Date field; call it before any other field of the answer, so that finding it
+// again is quick. fasthttp's ResponseHeader treats Date as its own (an added Date is dropped, and
+// with Server.NoDefaultDate none is written), so the field is added under a placeholder name of
+// the same length and renamed in place: the keys ResponseHeader.All yields are the header's own
+// storage. TestAgeAndDate fails if a fasthttp upgrade changes that.
 func setDate(h *fasthttp.ResponseHeader, date []byte) {
-	h.AddBytesKV(hDatePlaceholder, date)
-	keys := h.PeekKeys()
-	for i := len(keys) - 1; i >= 0; i-- {
-		if bytes.Equal(keys[i], hDatePlaceholder) {
-			copy(keys[i], hDate)
+	h.SetCanonical(hDatePlaceholder, date)
+	for k := range h.All() {
+		if bytes.Equal(k, hDatePlaceholder) {
+			copy(k, hDate)
 			return
 		}
 	}
+}
+
+// dateFirst writes the answer's Date before its other fields: date, or the edge's clock when nil.
+func (s *Server) dateFirst(x *exchange, date []byte) {
+	if date == nil {
+		date = s.clock.httpDate()
+	}
+	setDate(&x.ctx.Response.Header, date)
+	x.dated = true
 }
 
 // recoverPanic turns a panic while serving one request into a 500 for that viewer and a log line
@@ -190,7 +223,7 @@ func (s *Server) recoverPanic(ctx *fasthttp.RequestCtx, x *exchange) {
 	s.log.Error("panic serving a request", "path", string(ctx.Path()), "host", string(ctx.Host()), "panic", v, "stack", string(debug.Stack()))
 	s.cfError(x, fasthttp.StatusInternalServerError, msgBadReq)
 	ctx.SetConnectionClose()
-	s.writeCloudFrontHeaders(&ctx.Response.Header, xError, x.id[:], nil)
+	s.writeCloudFrontHeaders(&ctx.Response.Header, xError, x.id[:], false)
 }
 
 // admit runs the checks that come before any work for a request: the request's own syntax and
@@ -198,7 +231,7 @@ func (s *Server) recoverPanic(ctx *fasthttp.RequestCtx, x *exchange) {
 // When one fails it writes the answer and returns false.
 func (s *Server) admit(x *exchange) bool {
 	ctx := x.ctx
-	if status, msg := checkRequest(ctx); status != 0 {
+	if status, msg := checkRequest(ctx, x.facts); status != 0 {
 		s.cfError(x, status, msg)
 		ctx.SetConnectionClose()
 		return false
@@ -218,7 +251,7 @@ func (s *Server) admit(x *exchange) bool {
 // cached.
 func (s *Server) serve(x *exchange) {
 	ctx, b := x.ctx, x.beh
-	dropConnectionHeaders(&ctx.Request.Header)
+	dropConnectionHeaders(&ctx.Request.Header, x.facts)
 	if !cacheable(ctx, b) {
 		// Smooth URLs are resolved even where nothing may be cached (CachingDisabled): the
 		// origin has no such objects to pass the request to.
@@ -340,7 +373,7 @@ func (s *Server) cfError(x *exchange, status int, msg string) {
 	ctx.Response.Header.SetContentTypeBytes(vTextHTML)
 	ctx.SetStatusCode(status)
 	ctx.Response.SetBody(appendErrorPage(nil, status, msg, x.id[:]))
-	x.xcache, x.date = xError, nil
+	x.xcache, x.dated = xError, false
 }
 
 // handleParseError answers requests fasthttp could not parse (headers over the limit, bad syntax).
@@ -355,7 +388,7 @@ func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {
 	h := &ctx.Response.Header
 	h.SetCanonical(hServer, vCloudFront)
 	h.SetContentTypeBytes(vTextHTML)
-	s.writeCloudFrontHeaders(h, xError, id[:], nil)
+	s.writeCloudFrontHeaders(h, xError, id[:], false)
 	ctx.SetStatusCode(status)
 	ctx.Response.SetBody(appendErrorPage(nil, status, msg, id[:]))
 	ctx.SetConnectionClose()

@@ -65,7 +65,7 @@ cache_policy = "ByLang"
 		if !s.admit(x) || !cacheable(ctx, x.beh) || s.smoothURL(x) {
 			return
 		}
-		dropConnectionHeaders(&ctx.Request.Header)
+		dropConnectionHeaders(&ctx.Request.Header, x.facts)
 		if !ctx.Request.Header.IsHTTP11() {
 			ctx.Request.Header.Del(fasthttp.HeaderAcceptEncoding)
 		}

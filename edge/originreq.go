@@ -1,7 +1,9 @@
 package edge
 
 import (
+	"bytes"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/cfedge/edge/behavior"
@@ -44,6 +46,9 @@ func replayHeaders(h http.Header, b *behavior.Behavior) []cache.Field {
 			out = append(out, cache.Field{Key: []byte(ck), Value: []byte(v)})
 		}
 	}
+	// By name, so that the fields of one name stand together (replayFields relies on it) and
+	// the order is the same on every fill; a name's values keep their order.
+	slices.SortStableFunc(out, func(a, b cache.Field) int { return bytes.Compare(a.Key, b.Key) })
 	return out
 }
 

@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"bytes"
 	"strconv"
 	"time"
 
@@ -18,15 +17,13 @@ var hContentRange = []byte("Content-Range")
 func (s *Server) writeEntry(ctx *fasthttp.RequestCtx, x *exchange, e *cache.Entry, now time.Time, age bool) {
 	resp := &ctx.Response
 	h := &resp.Header
-	for i := range e.Header {
-		h.AddBytesKV(e.Header[i].Key, e.Header[i].Value)
-	}
+	replayFields(h, e.Header)
 	if age {
 		x.buf = strconv.AppendInt(x.buf[:0], e.Age(now), 10)
-		h.AddBytesKV(hAge, x.buf)
+		h.SetCanonical(hAge, x.buf)
 	}
 	resp.SetStatusCode(e.Status)
-	if e.Status == fasthttp.StatusOK && (ctx.IsGet() || ctx.IsHead()) && mayBeConditional(&ctx.Request.Header) &&
+	if e.Status == fasthttp.StatusOK && (ctx.IsGet() || ctx.IsHead()) && x.facts.conditional &&
 		s.writeConditional(ctx, x, e) {
 		return
 	}
@@ -47,30 +44,6 @@ func (s *Server) writeConditional(ctx *fasthttp.RequestCtx, x *exchange, e *cach
 	}
 	rng := rh.Peek("Range")
 	return len(rng) > 0 && httpcond.IfRange(rh.Peek("If-Range"), v) && s.writeRange(ctx, x, e, rng)
-}
-
-// mayBeConditional reports whether the request may carry If-* or Range headers, with one pass over
-// the raw header block instead of a lookup per header (a request built without one is checked
-// the slow way).
-func mayBeConditional(rh *fasthttp.RequestHeader) bool {
-	raw := rh.RawHeaders()
-	if len(raw) == 0 {
-		return true
-	}
-	for len(raw) > 0 {
-		if len(raw) >= 3 && raw[0]|0x20 == 'i' && raw[1]|0x20 == 'f' && raw[2] == '-' {
-			return true
-		}
-		if len(raw) >= 6 && raw[0]|0x20 == 'r' && raw[1]|0x20 == 'a' && raw[2]|0x20 == 'n' && raw[3]|0x20 == 'g' && raw[4]|0x20 == 'e' && (raw[5] == ':' || raw[5] == ' ') {
-			return true
-		}
-		i := bytes.IndexByte(raw, '\n')
-		if i < 0 {
-			break
-		}
-		raw = raw[i+1:]
-	}
-	return false
 }
 
 // conditions returns the viewer's conditional fields a cache evaluates against a stored

@@ -10,31 +10,39 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-func TestMayBeConditional(t *testing.T) {
+func TestScanHeaders(t *testing.T) {
 	cases := []struct {
 		headers string
-		want    bool
+		want    headerFacts
 	}{
-		{"Host: a\r\nAccept: */*\r\n", false},
-		{"Host: a\r\nReferer: http://x/\r\nUser-Agent: y\r\n", false},
-		{"Host: a\r\nIf-None-Match: \"x\"\r\n", true},
-		{"Host: a\r\nif-modified-since: Mon, 02 Jan 2006 15:04:05 GMT\r\n", true},
-		{"Host: a\r\nRANGE: bytes=0-1\r\n", true},
-		{"Host: a\r\nIf-Range: \"x\"\r\nRange: bytes=0-1\r\n", true},
-		{"Host: a\r\nX-If-Thing: 1\r\nRanger: 2\r\n", false},
+		{"Host: a\r\nAccept: */*\r\n", headerFacts{}},
+		{"Host: a\r\nReferer: http://x/\r\nUser-Agent: y\r\n", headerFacts{}},
+		{"Host: a\r\nIf-None-Match: \"x\"\r\n", headerFacts{conditional: true}},
+		{"Host: a\r\nif-modified-since: Mon, 02 Jan 2006 15:04:05 GMT\r\n", headerFacts{conditional: true}},
+		{"Host: a\r\nRANGE: bytes=0-1\r\n", headerFacts{conditional: true}},
+		{"Host: a\r\nIf-Range: \"x\"\r\nRange: bytes=0-1\r\n", headerFacts{conditional: true}},
+		{"Host: a\r\nX-If-Thing: 1\r\nRanger: 2\r\nIf: 3\r\n", headerFacts{}},
+		{"Host: a\r\nconnection: keep-alive, X-A\r\n", headerFacts{connection: true}},
+		{"Host: a\r\nConnections: 1\r\n", headerFacts{}},
+		{"Host: a\r\nTransfer-Encoding x: chunked\r\n", headerFacts{badName: true}},
+		{"Host: a\r\nX-A\tB: 1\r\n", headerFacts{badName: true}},
 	}
 	for _, c := range cases {
 		var req fasthttp.Request
 		if err := req.Read(bufio.NewReader(strings.NewReader("GET / HTTP/1.1\r\n" + c.headers + "\r\n"))); err != nil {
-			t.Fatal(err)
+			// fasthttp refuses it itself: nothing for the edge to catch.
+			if !c.want.badName {
+				t.Fatalf("%q: %v", c.headers, err)
+			}
+			continue
 		}
-		if got := mayBeConditional(&req.Header); got != c.want {
-			t.Errorf("%q: %v, want %v", c.headers, got, c.want)
+		if got := scanHeaders(req.Header.RawHeaders()); got != c.want {
+			t.Errorf("%q: %+v, want %+v", c.headers, got, c.want)
 		}
 	}
 	var built fasthttp.Request
 	built.Header.Set("If-None-Match", `"x"`)
-	if !mayBeConditional(&built.Header) {
+	if f := scanHeaders(built.Header.RawHeaders()); !f.conditional || !f.connection {
 		t.Error("a request built in code (no raw headers) must be checked the slow way")
 	}
 }
@@ -76,7 +84,7 @@ func TestWriteEntry(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := requestCtx(t, c.method+" /f HTTP/1.1\r\nHost: a\r\n"+c.hdr+"\r\n")
-			x := &exchange{rangeStart: -1, rangeEnd: -1}
+			x := &exchange{rangeStart: -1, rangeEnd: -1, facts: scanHeaders(ctx.Request.Header.RawHeaders())}
 			s.writeEntry(ctx, x, e, time.Now(), false)
 			r := &ctx.Response
 			if got := string(r.Body()); r.StatusCode() != c.status || (!r.SkipBody && got != c.body) ||
@@ -93,7 +101,7 @@ func TestWriteEntry(t *testing.T) {
 	}
 	t.Run("multipart", func(t *testing.T) {
 		ctx := requestCtx(t, "GET /f HTTP/1.1\r\nHost: a\r\nRange: bytes=0-1,5-6\r\n\r\n")
-		x := &exchange{}
+		x := &exchange{facts: scanHeaders(ctx.Request.Header.RawHeaders())}
 		copy(x.id[:], "0123456789ABCDEFGHIJ")
 		s.writeEntry(ctx, x, e, time.Now(), false)
 		r := &ctx.Response
@@ -122,7 +130,7 @@ func TestConditionalHitAllocatesNothing(t *testing.T) {
 		{"Range: bytes=20-\r\n", 416},
 	} {
 		ctx := requestCtx(t, "GET /f HTTP/1.1\r\nHost: a\r\n"+c.hdr+"\r\n")
-		x := &exchange{buf: make([]byte, 0, 64)}
+		x := &exchange{buf: make([]byte, 0, 64), facts: scanHeaders(ctx.Request.Header.RawHeaders())}
 		run := func() {
 			ctx.Response.Reset()
 			s.writeEntry(ctx, x, e, time.Time{}, false)

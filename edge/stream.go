@@ -41,9 +41,11 @@ func (s *Server) pass(x *exchange) {
 // read) to the viewer without being held; the origin body is closed when fasthttp is done with it.
 func (s *Server) writeStream(x *exchange, resp *origin.Response, prefix []byte) {
 	ctx := x.ctx
-	if date := resp.Header.Get("Date"); date != "" {
-		x.date = []byte(date)
+	var date []byte
+	if v := resp.Header.Get("Date"); v != "" {
+		date = []byte(v)
 	}
+	s.dateFirst(x, date)
 	for _, f := range replayHeaders(resp.Header, x.beh) {
 		ctx.Response.Header.AddBytesKV(f.Key, f.Value)
 	}
@@ -80,10 +82,8 @@ func (r readCloser) Close() error { return r.c.Close() }
 // the viewer sees the headers and then a body that visibly stops short.
 func (s *Server) writeTruncated(x *exchange, e *cache.Entry, declared int64) {
 	ctx := x.ctx
-	x.date = e.Date
-	for i := range e.Header {
-		ctx.Response.Header.AddBytesKV(e.Header[i].Key, e.Header[i].Value)
-	}
+	s.dateFirst(x, e.Date)
+	replayFields(&ctx.Response.Header, e.Header)
 	ctx.SetStatusCode(e.Status)
 	ctx.SetConnectionClose()
 	ctx.Response.Header.SetContentLength(int(max(declared, -1)))

@@ -18,9 +18,9 @@ const (
 // checkRequest checks what fasthttp's parser lets through but the edge refuses, before anything
 // else is done for the request: a URL over CloudFront's limit (413), an HTTP version other than
 // 1.0 and 1.1 (505, RFC 9110 §15.6.6: this listener speaks HTTP/1.x), and a header field name
-// that is not an RFC 9110 §5.1 token (400; fasthttp tolerates a space inside a name). It returns
-// 0 when the request may go on.
-func checkRequest(ctx *fasthttp.RequestCtx) (int, string) {
+// that is not an RFC 9110 §5.1 token (400; fasthttp tolerates a space inside a name). It
+// returns 0 when the request may go on.
+func checkRequest(ctx *fasthttp.RequestCtx, facts headerFacts) (int, string) {
 	rh := &ctx.Request.Header
 	if len(rh.RequestURI()) > maxURLBytes {
 		return fasthttp.StatusRequestEntityTooLarge, msgTooLarge
@@ -28,7 +28,7 @@ func checkRequest(ctx *fasthttp.RequestCtx) (int, string) {
 	if p := rh.Protocol(); !bytes.Equal(p, strHTTP11) && !bytes.Equal(p, strHTTP10) {
 		return fasthttp.StatusHTTPVersionNotSupported, msgBadVersion
 	}
-	if !tokenNames(rh.RawHeaders()) {
+	if facts.badName {
 		return fasthttp.StatusBadRequest, msgBadReq
 	}
 	return 0, ""
@@ -39,32 +39,63 @@ var (
 	strHTTP10 = []byte("HTTP/1.0")
 )
 
-// tokenNames reports whether every field name in a raw header block (lines "name: value",
-// CRLF-separated, as fasthttp keeps them) is a non-empty token (RFC 9110 §5.1, §5.6.2). fasthttp
-// already refuses every other byte outside tchar; a space inside a name and a folded line are
-// what is left to catch. An empty block (a request built in memory) passes.
-func tokenNames(raw []byte) bool {
+// headerFacts is what one pass over a request's raw header block tells the pipeline, so that the
+// hit path reads the block once.
+type headerFacts struct {
+	// badName: a field name that is not a token (fasthttp refuses every other byte outside
+	// tchar; a space or tab inside a name, or a folded line, is what is left to catch).
+	badName bool
+	// conditional: an If-* or Range field, which the answer from the cache must evaluate.
+	conditional bool
+	// connection: a Connection field, whose options may name headers to drop.
+	connection bool
+}
+
+// scanHeaders reads a raw header block (lines "name: value", as fasthttp keeps them). A request
+// built in memory has no raw block: then every fact that sends the request down a slower path
+// is assumed.
+func scanHeaders(raw []byte) headerFacts {
+	if len(raw) == 0 {
+		return headerFacts{conditional: true, connection: true}
+	}
+	var f headerFacts
 	for len(raw) > 0 {
-		colon := bytes.IndexByte(raw, ':')
-		if colon <= 0 {
-			return false
+		if raw[0] == '\r' || raw[0] == '\n' {
+			break // the empty line that ends the block
 		}
-		for _, c := range raw[:colon] {
+		colon := bytes.IndexByte(raw, ':')
+		if colon <= 0 || raw[0] == ' ' || raw[0] == '\t' {
+			f.badName = true
+			return f
+		}
+		name := raw[:colon]
+		for _, c := range name {
 			if c == ' ' || c == '\t' {
-				return false
+				f.badName = true
+				return f
 			}
+		}
+		switch name[0] | 0x20 {
+		case 'i':
+			f.conditional = f.conditional || len(name) > 3 && name[1]|0x20 == 'f' && name[2] == '-'
+		case 'r':
+			f.conditional = f.conditional || bytes.EqualFold(name, strRange)
+		case 'c':
+			f.connection = f.connection || bytes.EqualFold(name, strConnection)
 		}
 		nl := bytes.IndexByte(raw[colon:], '\n')
 		if nl < 0 {
-			return true
+			break
 		}
 		raw = raw[colon+nl+1:]
-		if len(raw) > 0 && (raw[0] == '\r' || raw[0] == '\n') {
-			return true // the empty line that ends the block
-		}
 	}
-	return true
+	return f
 }
+
+var (
+	strRange      = []byte("Range")
+	strConnection = []byte("Connection")
+)
 
 // lookupHost finds the distribution for a Host header value (case-insensitive, port ignored): an
 // exact domain name or alias first, then a wildcard alias "*.parent" for a host one label below
@@ -72,6 +103,19 @@ func tokenNames(raw []byte) bool {
 // the * wildcard in alternate domain names": the * stands for exactly one label, and a more
 // specific alias wins).
 func (s *Server) lookupHost(host []byte, x *exchange) *distribution {
+	// A pooled exchange remembers its last answer: most requests repeat the previous Host.
+	if x.hostDist != nil && bytes.Equal(host, x.hostRaw) {
+		return x.hostDist
+	}
+	d := s.findHost(host, x)
+	if d != nil {
+		x.hostRaw, x.hostDist = append(x.hostRaw[:0], host...), d
+	}
+	return d
+}
+
+// findHost is lookupHost without the exchange's memory.
+func (s *Server) findHost(host []byte, x *exchange) *distribution {
 	if i := bytes.LastIndexByte(host, ':'); i >= 0 && bytes.IndexByte(host[i:], ']') < 0 {
 		host = host[:i]
 	}
@@ -140,7 +184,10 @@ const redirectBody = "<html>\r\n<head><title>301 Moved Permanently</title></head
 // (RFC 9110 §7.6.1), so they are neither forwarded nor part of the cache key, which both read the
 // request after this. The framing and routing headers stay (fasthttp has used them already).
 // It allocates nothing for the usual "keep-alive" or "close".
-func dropConnectionHeaders(rh *fasthttp.RequestHeader) {
+func dropConnectionHeaders(rh *fasthttp.RequestHeader, facts headerFacts) {
+	if !facts.connection {
+		return
+	}
 	v := rh.Peek(fasthttp.HeaderConnection)
 	for len(v) > 0 {
 		var tok []byte
