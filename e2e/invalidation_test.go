@@ -12,6 +12,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/cfedge/edge/config"
+	"github.com/cfedge/edge/internal/testkit"
 )
 
 // TestInvalidationEvictsEveryVariant: after CreateInvalidation, each cached variant of the path
@@ -89,7 +90,7 @@ func TestSmoothRenameWorkflow(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := t.TempDir()
-	copyDir(t, filepath.Join(media, "demo"), filepath.Join(root, "media", "v1"))
+	testkit.CopyDir(t, filepath.Join(media, "demo"), filepath.Join(root, "media", "v1"))
 	writeFile(t, filepath.Join(root, "media", "poster.txt"), "poster 1")
 	o := newTestOrigin(t)
 	o.serveDir(root)
@@ -108,7 +109,7 @@ func TestSmoothRenameWorkflow(t *testing.T) {
 	}
 
 	// New content replaces the files under the old name (what a user must not do).
-	copyDir(t, filepath.Join(media, "lang"), filepath.Join(root, "media", "v1-new"))
+	testkit.CopyDir(t, filepath.Join(media, "lang"), filepath.Join(root, "media", "v1-new"))
 	if err := os.Rename(filepath.Join(root, "media", "v1-new", "lang.ismc"), filepath.Join(root, "media", "v1", "demo.ismc")); err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +137,7 @@ func TestSmoothRenameWorkflow(t *testing.T) {
 	}
 
 	// The rename: publish the new presentation under a new name; it plays at once.
-	copyDir(t, filepath.Join(media, "lang"), filepath.Join(root, "media", "v2"))
+	testkit.CopyDir(t, filepath.Join(media, "lang"), filepath.Join(root, "media", "v2"))
 	_, newManifest := e.get(t, "/media/v2/lang.ism/Manifest")
 	want, err := os.ReadFile(filepath.Join(media, "lang", "lang.ismc"))
 	if err != nil {
@@ -145,7 +146,7 @@ func TestSmoothRenameWorkflow(t *testing.T) {
 	if newManifest != string(want) {
 		t.Fatalf("renamed presentation: got %d bytes, want the new .ismc", len(newManifest))
 	}
-	lastVideo, _ := gstPlay(t, fmt.Sprintf("http://%s/media/v2/lang.ism/Manifest", e.addr))
+	lastVideo, _ := testkit.GstPlay(t, fmt.Sprintf("http://%s/media/v2/lang.ism/Manifest", e.addr))
 	if lastVideo < 5*time.Second {
 		t.Errorf("renamed presentation played to %v only", lastVideo)
 	}

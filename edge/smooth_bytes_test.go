@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cfedge/edge/internal/s3server"
+	"github.com/cfedge/edge/internal/testkit"
 )
 
 // httpOriginTOML is the origin part of smoothConfig that tests swap for another kind of origin.
@@ -23,27 +24,6 @@ func mustReplace(t testing.TB, s, old, new string) string {
 		t.Fatalf("fixture edit: %q not found in:\n%s", old, s)
 	}
 	return strings.ReplaceAll(s, old, new)
-}
-
-// copyDir copies the files of the folder from into the folder to (created if missing).
-func copyDir(t *testing.T, from, to string) {
-	t.Helper()
-	if err := os.MkdirAll(to, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	ents, err := os.ReadDir(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ent := range ents {
-		b, err := os.ReadFile(filepath.Join(from, ent.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(to, ent.Name()), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 // fragmentRanges walks the top-level boxes of a single-track fragmented MP4 file, on its own and
@@ -174,9 +154,9 @@ func TestSmoothFragmentsByteForByte(t *testing.T) {
 func TestSmoothGeneratedManifestAndBadMedia(t *testing.T) {
 	media, _ := filepath.Abs("../testdata/media")
 	root := t.TempDir()
-	copyDir(t, filepath.Join(media, "demo"), filepath.Join(root, "gen"))
+	testkit.CopyDir(t, filepath.Join(media, "demo"), filepath.Join(root, "gen"))
 	os.Remove(filepath.Join(root, "gen", "demo.ismc"))
-	copyDir(t, filepath.Join(media, "demo"), filepath.Join(root, "bad"))
+	testkit.CopyDir(t, filepath.Join(media, "demo"), filepath.Join(root, "bad"))
 	cut := filepath.Join(root, "bad", "demo_180.ismv")
 	data, _ := os.ReadFile(cut)
 	os.WriteFile(cut, data[:len(data)-200], 0o644) // the mfra index is gone
@@ -189,7 +169,7 @@ func TestSmoothGeneratedManifestAndBadMedia(t *testing.T) {
 	if r.StatusCode != 200 || body != string(want) {
 		t.Fatalf("generated Manifest: %d, %d bytes; want the .ismc edge package writes (%d bytes)", r.StatusCode, len(body), len(want))
 	}
-	lastVideo, _ := gstPlay(t, fmt.Sprintf("http://127.0.0.1:%s/gen/demo.ism/Manifest", strings.Split(e.addr, ":")[1]))
+	lastVideo, _ := testkit.GstPlay(t, fmt.Sprintf("http://127.0.0.1:%s/gen/demo.ism/Manifest", strings.Split(e.addr, ":")[1]))
 	if lastVideo < 9*time.Second {
 		t.Errorf("generated manifest played to %v of 10 s", lastVideo)
 	}

@@ -1,18 +1,16 @@
 package edge
 
 import (
-	"context"
 	"encoding/xml"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cfedge/edge/internal/testkit"
 )
 
 // smoothConfig serves testdata/media through an http origin with Smooth Streaming on every path.
@@ -35,51 +33,6 @@ http_port = {{ORIGIN_PORT}}
 target_origin_id = "media"
 smooth_streaming = true
 `
-
-// gstPlay plays a Smooth manifest URL with GStreamer's playbin (mssdemux) into fakesinks and returns
-// the last video and audio buffer timestamps that reached the sinks.
-func gstPlay(t *testing.T, uri string) (lastVideo, lastAudio time.Duration) {
-	t.Helper()
-	gst, err := exec.LookPath("gst-launch-1.0")
-	if err != nil {
-		t.Fatalf("gst-launch-1.0 not found: install gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav (.ci/run does)")
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, gst, "-v", "playbin", "uri="+uri,
-		"video-sink=fakesink name=vsink sync=false silent=false",
-		"audio-sink=fakesink name=asink sync=false silent=false")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("gst-launch-1.0 %s: %v\n%s", uri, err, tail(string(out), 40))
-	}
-	if !strings.Contains(string(out), "Got EOS") {
-		t.Fatalf("playback of %s did not reach EOS:\n%s", uri, tail(string(out), 40))
-	}
-	re := regexp.MustCompile(`\((vsink|asink):sink\) \(\d+ bytes, dts: [^,]*, pts: (\d+):(\d+):(\d+)\.(\d+)`)
-	for _, m := range re.FindAllStringSubmatch(string(out), -1) {
-		h, _ := strconv.Atoi(m[2])
-		mi, _ := strconv.Atoi(m[3])
-		s, _ := strconv.Atoi(m[4])
-		ns, _ := strconv.Atoi(m[5])
-		d := time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute + time.Duration(s)*time.Second + time.Duration(ns)
-		if m[1] == "vsink" && d > lastVideo {
-			lastVideo = d
-		}
-		if m[1] == "asink" && d > lastAudio {
-			lastAudio = d
-		}
-	}
-	return lastVideo, lastAudio
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
 
 // manifestShape reads a client manifest: its duration and the number of chunks per stream.
 type manifestShape struct {
@@ -128,7 +81,7 @@ func TestSmoothPlaysInGStreamer(t *testing.T) {
 			e := startEdge(t, smoothConfig, o.port())
 			shape := readManifestShape(t, filepath.Join(media, c.pres+".ismc"))
 			uri := fmt.Sprintf("http://127.0.0.1:%s/%s.ism/Manifest", strings.Split(e.addr, ":")[1], c.pres)
-			lastVideo, _ := gstPlay(t, uri)
+			lastVideo, _ := testkit.GstPlay(t, uri)
 			dur := time.Duration(shape.Duration) * 100
 			if lastVideo < dur-time.Second {
 				t.Errorf("decoded video ended at %v, presentation lasts %v", lastVideo, dur)
@@ -143,7 +96,7 @@ func TestSmoothPlaysInGStreamer(t *testing.T) {
 			if limit := f + 2*c.files + 2; first > limit {
 				t.Errorf("first playback cost %d origin requests, budget F+2K+2 = %d", first, limit)
 			}
-			gstPlay(t, uri)
+			testkit.GstPlay(t, uri)
 			if again := o.requests() - first; again != 0 {
 				t.Errorf("second playback cost %d origin requests, want 0", again)
 			}
