@@ -54,6 +54,8 @@ type Behavior struct {
 	NoCollapse bool
 	// SmoothManifestContentType is the Content-Type of Smooth client manifests.
 	SmoothManifestContentType string
+	// ResponseHeaders is the behavior's compiled response headers policy; nil when it has none.
+	ResponseHeaders *ResponseHeadersPolicy
 }
 
 // Spec is what New compiles: a behavior's settings with its policies already looked up.
@@ -65,6 +67,8 @@ type Spec struct {
 	// OriginRequestPolicy is the resolved origin request policy; nil for none. It needs a
 	// CachePolicy.
 	OriginRequestPolicy *config.OriginRequestPolicy
+	// ResponseHeadersPolicy is the resolved response headers policy; nil for none.
+	ResponseHeadersPolicy *config.ResponseHeadersPolicy
 }
 
 // Cacheable reports whether a response to method (exact upper-case bytes) may be cached
@@ -147,6 +151,13 @@ func New(index int, s Spec) (*Behavior, error) {
 		b.TTL = TTLPolicy{}
 	}
 	b.NoCollapse = b.NoCache || b.Forward.ForwardsCookies()
+	if s.ResponseHeadersPolicy != nil {
+		rh, err := NewResponseHeadersPolicy(*s.ResponseHeadersPolicy)
+		if err != nil {
+			return nil, fmt.Errorf("behavior: %s: %w", b.name(), err)
+		}
+		b.ResponseHeaders = rh
+	}
 	return b, nil
 }
 

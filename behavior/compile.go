@@ -7,9 +7,10 @@ import (
 )
 
 // Compile builds a distribution's behavior table from its configuration: each behavior with its
-// cache and origin request policies looked up by name in c (managed or custom), in list order,
-// then the default behavior. The viewer pipeline and the control API both match paths through
-// the table Compile returns, so they can never disagree on which behavior serves a path.
+// cache, origin request and response headers policies looked up by name in c (managed or
+// custom), in list order, then the default behavior. The viewer pipeline and the control API
+// both match paths through the table Compile returns, so they can never disagree on which
+// behavior serves a path.
 func Compile(c *config.Config, dc *config.Distribution) (*Table, error) {
 	compile := func(i int, bc config.Behavior) (*Behavior, error) {
 		spec := Spec{Behavior: bc}
@@ -26,6 +27,13 @@ func Compile(c *config.Config, dc *config.Distribution) (*Table, error) {
 				return nil, fmt.Errorf("unknown origin_request_policy %q", bc.OriginRequestPolicy)
 			}
 			spec.OriginRequestPolicy = &orp
+		}
+		if bc.ResponseHeadersPolicy != "" {
+			rhp, ok := c.ResponseHeadersPolicyByName(bc.ResponseHeadersPolicy)
+			if !ok {
+				return nil, fmt.Errorf("unknown response_headers_policy %q", bc.ResponseHeadersPolicy)
+			}
+			spec.ResponseHeadersPolicy = &rhp
 		}
 		return New(i, spec)
 	}

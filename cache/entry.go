@@ -29,7 +29,12 @@ type Entry struct {
 	InitialAge time.Duration
 	// Date is the Date header to replay: the origin's, or the time the response arrived when
 	// the origin sent none (RFC 9110 §6.6.1).
-	Date         []byte
+	Date []byte
+	// Head is the answer's head prepared by the edge for fast replay (opaque to the cache, nil
+	// when none), and HeadSize the bytes it holds, counted in Size. Like the rest of the entry
+	// it is never modified once stored.
+	Head         any
+	HeadSize     int64
 	ETag         []byte // validator for revalidation (may be nil)
 	LastModified []byte // validator for revalidation (may be nil)
 	// StaleWhileRevalidate is how long after Expires the entry may still be served while it is
@@ -66,7 +71,7 @@ func (e *Entry) Size() int64 {
 		return 0
 	}
 	n := int64(entryOverhead)
-	n += int64(len(e.Body) + len(e.Key) + len(e.Path) + len(e.Dist) + len(e.ETag) + len(e.LastModified) + len(e.Date))
+	n += int64(len(e.Body)+len(e.Key)+len(e.Path)+len(e.Dist)+len(e.ETag)+len(e.LastModified)+len(e.Date)) + e.HeadSize
 	for i := range e.Header {
 		n += int64(fieldOverhead + len(e.Header[i].Key) + len(e.Header[i].Value))
 	}

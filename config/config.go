@@ -13,6 +13,8 @@ type Config struct {
 	CachePolicies []CachePolicy `toml:"cache_policy"`
 	// OriginRequestPolicies are custom origin request policies, referenced by name.
 	OriginRequestPolicies []OriginRequestPolicy `toml:"origin_request_policy"`
+	// ResponseHeadersPolicies are custom response headers policies, referenced by name.
+	ResponseHeadersPolicies []ResponseHeadersPolicy `toml:"response_headers_policy"`
 	// KeyGroups are trusted key groups for signed URLs and cookies, referenced by id from
 	// behaviors' trusted_key_groups.
 	KeyGroups     []KeyGroup     `toml:"key_group"`
@@ -171,6 +173,9 @@ type Behavior struct {
 	CachePolicy string `toml:"cache_policy"`
 	// OriginRequestPolicy names a managed policy or an [[origin_request_policy]]; needs CachePolicy.
 	OriginRequestPolicy string `toml:"origin_request_policy"`
+	// ResponseHeadersPolicy names a managed response headers policy ("SecurityHeadersPolicy",
+	// "Managed-SecurityHeadersPolicy" or its id) or a [[response_headers_policy]] by name.
+	ResponseHeadersPolicy string `toml:"response_headers_policy"`
 
 	// Legacy settings (used when CachePolicy is empty).
 	MinTTL          *int64           `toml:"min_ttl"`

@@ -230,6 +230,12 @@ func (w *shapeWalker) value(path string, key toml.Key, v any, t reflect.Type) {
 		if _, ok := v.(int64); !ok {
 			w.typeErr(path, describeType(t), v)
 		}
+	case reflect.Float64:
+		switch v.(type) {
+		case float64, int64:
+		default:
+			w.typeErr(path, describeType(t), v)
+		}
 	}
 }
 
@@ -303,6 +309,8 @@ func describeType(t reflect.Type) string {
 		return "a boolean"
 	case reflect.Int, reflect.Int64:
 		return "an integer"
+	case reflect.Float64:
+		return "a number"
 	}
 	return t.String()
 }

@@ -187,6 +187,11 @@ func isManagedName(name string) bool {
 			return true
 		}
 	}
+	for _, m := range ManagedResponseHeadersPolicies() {
+		if managedClash(name, m.ID, m.ShortName, m.Policy.Name) {
+			return true
+		}
+	}
 	return false
 }
 

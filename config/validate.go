@@ -36,6 +36,7 @@ func (c *Config) Validate() error {
 	}
 	c.validateCachePolicies(&e)
 	c.validateOriginRequestPolicies(&e)
+	c.validateResponseHeadersPolicies(&e)
 	c.validateKeyGroups(&e)
 	c.validateDistributions(&e)
 	return e.err()

@@ -118,6 +118,12 @@ func (b *Behavior) validate(e *errs, p string, isDefault bool, targets map[strin
 				b.OriginRequestPolicy)
 		}
 	}
+	if b.ResponseHeadersPolicy != "" {
+		if _, ok := c.ResponseHeadersPolicyByName(b.ResponseHeadersPolicy); !ok {
+			e.add(p+".response_headers_policy", "%q is neither a managed response headers policy nor a [[response_headers_policy]] name",
+				b.ResponseHeadersPolicy)
+		}
+	}
 	if b.CachePolicy == "" {
 		checkTTLs(e, p, b.MinTTL, b.DefaultTTL, b.MaxTTL)
 		if b.ForwardedValues != nil {

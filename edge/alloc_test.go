@@ -6,7 +6,9 @@
 package edge
 
 import (
+	"bufio"
 	"net"
+	"strings"
 	"testing"
 
 	"github.com/cfedge/edge/accesslog"
@@ -70,5 +72,33 @@ func TestHitAllocatesNothingLogged(t *testing.T) {
 	}
 	if allocs >= 0.5 {
 		t.Fatalf("a logged, counted hit allocates %.2f times per request, want 0", allocs)
+	}
+}
+
+// TestPolicyHitAllocatesNothing: a hit on a behavior with CORS-and-SecurityHeadersPolicy and a
+// matching Origin allocates nothing.
+func TestPolicyHitAllocatesNothing(t *testing.T) {
+	o := policyOrigin(t)
+	e := startEdge(t, policyConfig(), o.port())
+	var req fasthttp.Request
+	raw := "GET /managed/a.json HTTP/1.1\r\nHost: " + e.host + "\r\nOrigin: https://site.test\r\n\r\n"
+	if err := req.Read(bufio.NewReader(strings.NewReader(raw))); err != nil {
+		t.Fatal(err)
+	}
+	ctx := new(fasthttp.RequestCtx)
+	ctx.Init(&req, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5000}, nil)
+	for range 4 {
+		ctx.Response.Reset()
+		e.srv.Handle(ctx)
+	}
+	allocs := testing.AllocsPerRun(200, func() {
+		ctx.Response.Reset()
+		e.srv.Handle(ctx)
+	})
+	if string(ctx.Response.Header.Peek("X-Cache")) != "Hit from cloudfront" || len(ctx.Response.Header.Peek("Strict-Transport-Security")) == 0 {
+		t.Fatalf("not a decorated hit: %s", ctx.Response.Header.Header())
+	}
+	if allocs > 0 {
+		t.Fatalf("a decorated hit allocates %.1f times per request, want 0", allocs)
 	}
 }

@@ -57,6 +57,14 @@ func benchHit(b *testing.B, size int, uri string, hdr map[string]string, extra s
 func BenchmarkHit(b *testing.B) {
 	b.Run("1KiB", func(b *testing.B) { benchHit(b, 1<<10, "/obj", nil, "") })
 	b.Run("1MiB", func(b *testing.B) { benchHit(b, 1<<20, "/obj", nil, "") })
+	b.Run("1KiB-CORS-and-SecurityHeadersPolicy", func(b *testing.B) {
+		benchHit(b, 1<<10, "/obj", map[string]string{"Origin": "https://app.example.test"}, `
+[[distribution.behavior]]
+path_pattern = "/obj"
+target_origin_id = "web"
+response_headers_policy = "CORS-and-SecurityHeadersPolicy"
+`)
+	})
 	b.Run("1KiB-query-cookie-key", func(b *testing.B) {
 		benchHit(b, 1<<10, "/obj?v=1&x=2", map[string]string{"Cookie": "b=2; a=1; session=zz", "Accept-Encoding": "gzip, br"}, `
 [[distribution.behavior]]

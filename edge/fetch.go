@@ -48,6 +48,8 @@ type fill struct {
 	prefix []byte
 	// declared (cutShort) is the length the origin announced, -1 for a chunked or unframed body.
 	declared int64
+	// fbl is how long the origin took to answer (its first-byte latency), 0 when it was not asked.
+	fbl time.Duration
 }
 
 // fetchJob is one origin fetch for a cache key: what the flight needs, copied out of the viewer's
@@ -109,7 +111,7 @@ func (s *Server) miss(x *exchange, stale *cache.Entry) {
 		s.answer(x, f.entry)
 		return
 	}
-	x.xcache, x.detail = f.xcache, f.detail
+	x.xcache, x.detail, x.upstreamFBL = f.xcache, f.detail, f.fbl
 	switch f.outcome {
 	case streamed:
 		s.writeStream(x, f.stream, f.prefix)
@@ -122,11 +124,14 @@ func (s *Server) miss(x *exchange, stale *cache.Entry) {
 
 // fetchFill fetches the job's key from the origin and stores what may be stored. It runs once
 // per key at a time.
-func (s *Server) fetchFill(j *fetchJob) *fill {
+func (s *Server) fetchFill(j *fetchJob) (f *fill) {
 	d, b := j.dist, j.beh
 	j.req.OnInformational = j.hints
 	sent := s.now()
+	start := time.Now()
 	resp, err := d.origins[b.TargetOriginID].Fetch(context.Background(), j.req)
+	fbl := max(time.Since(start), time.Microsecond) // the origin's first-byte latency
+	defer func() { f.fbl = fbl }()
 	now := s.now()
 	if err != nil {
 		if staleUsable(j.stale, now) {

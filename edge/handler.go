@@ -59,6 +59,10 @@ type exchange struct {
 	xcache []byte
 	// dated is set once the answer's Date is written (see dateFirst).
 	dated bool
+	// preflight is set when the edge answered a CORS preflight itself (corsPreflight);
+	// upstreamFBL is the origin's first-byte latency when this viewer's request went to it.
+	preflight   bool
+	upstreamFBL time.Duration
 	// cut is a short origin body to replay on the raw connection (see writeTruncated).
 	cut        []byte
 	hasCut     bool
@@ -76,7 +80,7 @@ func (x *exchange) reset(ctx *fasthttp.RequestCtx, now time.Time) {
 	x.ctx, x.now = ctx, now
 	x.dist, x.beh, x.path, x.originPath = nil, nil, nil, nil
 	x.xcache, x.detail, x.rangeStart, x.rangeEnd = xMiss, "", -1, -1
-	x.dated = false
+	x.dated, x.preflight, x.upstreamFBL = false, false, 0
 	x.facts = scanHeaders(ctx.Request.Header.RawHeaders())
 	x.newRequestID()
 	// Every header name the edge writes is already canonical: skip fasthttp's normalising copy.
@@ -142,6 +146,7 @@ func (s *Server) headerReceived(rh *fasthttp.RequestHeader) fasthttp.RequestConf
 // access log.
 func (s *Server) finish(x *exchange) {
 	ctx := x.ctx
+	s.decorate(x)
 	s.writeCloudFrontHeaders(&ctx.Response.Header, x.xcache, x.id[:], x.dated)
 	if x.hasCut {
 		writeCut(ctx, x.cut, x.cutChunked)
@@ -251,6 +256,9 @@ func (s *Server) admit(x *exchange) bool {
 // cached.
 func (s *Server) serve(x *exchange) {
 	ctx, b := x.ctx, x.beh
+	if s.corsPreflight(x) {
+		return
+	}
 	dropConnectionHeaders(&ctx.Request.Header, x.facts)
 	if !cacheable(ctx, b) {
 		// Smooth URLs are resolved even where nothing may be cached (CachingDisabled): the

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/cfedge/edge/cache"
 	"github.com/cfedge/edge/origin"
@@ -20,8 +21,9 @@ func (s *Server) pass(x *exchange) {
 	req := s.originRequest(x, true)
 	ctx := x.ctx
 	req.OnInformational = func(status int, h http.Header) { relayEarlyHints(ctx, status, h) }
+	start := time.Now()
 	resp, err := d.origins[b.TargetOriginID].Fetch(context.Background(), req)
-	x.xcache = xMiss
+	x.xcache, x.upstreamFBL = xMiss, max(time.Since(start), time.Microsecond)
 	if err != nil {
 		status, detail := failureStatus(err)
 		s.log.Warn("origin request failed", "dist", d.id, "origin", b.TargetOriginID, "path", req.Path, "status", status, "result", detail, "err", err)

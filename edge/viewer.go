@@ -49,6 +49,8 @@ type headerFacts struct {
 	conditional bool
 	// connection: a Connection field, whose options may name headers to drop.
 	connection bool
+	// origin: an Origin field (a CORS request); pragma: a Pragma field.
+	origin, pragma bool
 }
 
 // scanHeaders reads a raw header block (lines "name: value", as fasthttp keeps them). A request
@@ -56,7 +58,7 @@ type headerFacts struct {
 // is assumed.
 func scanHeaders(raw []byte) headerFacts {
 	if len(raw) == 0 {
-		return headerFacts{conditional: true, connection: true}
+		return headerFacts{conditional: true, connection: true, origin: true, pragma: true}
 	}
 	var f headerFacts
 	for len(raw) > 0 {
@@ -82,6 +84,10 @@ func scanHeaders(raw []byte) headerFacts {
 			f.conditional = f.conditional || bytes.EqualFold(name, strRange)
 		case 'c':
 			f.connection = f.connection || bytes.EqualFold(name, strConnection)
+		case 'o':
+			f.origin = f.origin || bytes.EqualFold(name, hOrigin)
+		case 'p':
+			f.pragma = f.pragma || bytes.EqualFold(name, strPragma)
 		}
 		nl := bytes.IndexByte(raw[colon:], '\n')
 		if nl < 0 {
@@ -95,6 +101,7 @@ func scanHeaders(raw []byte) headerFacts {
 var (
 	strRange      = []byte("Range")
 	strConnection = []byte("Connection")
+	strPragma     = []byte("Pragma")
 )
 
 // lookupHost finds the distribution for a Host header value (case-insensitive, port ignored): an
