@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/cfedge/edge/config"
 )
@@ -14,6 +13,7 @@ import (
 type HeaderSetter interface {
 	Peek(key string) []byte
 	SetCanonical(key, value []byte)
+	AddBytesKV(key, value []byte)
 	Del(key string)
 }
 
@@ -260,15 +260,28 @@ func parseOriginPattern(s string) (originPattern, bool) {
 // Origin echoed, and then "Origin" is added to Vary (a Vary without it is extended; one holding
 // "*" or "Origin" is left alone). A field the origin sent with an empty value counts as absent.
 func (p *ResponseHeadersPolicy) Apply(h HeaderSetter, origin []byte, preflight bool) {
+	p.ApplyFixed(h)
+	p.ApplyCORS(h, origin, preflight)
+}
+
+// ApplyFixed is the part of Apply that does not depend on the request: the removals, then the
+// security and custom headers. A caller may apply it once to a stored response's head and
+// ApplyCORS per request; the result is Apply's as long as no custom header names a CORS field.
+func (p *ResponseHeadersPolicy) ApplyFixed(h HeaderSetter) {
 	for _, k := range p.remove {
 		h.Del(k)
-	}
-	if c := p.cors; c != nil && len(origin) > 0 && c.match(origin) {
-		c.apply(h, origin, preflight)
 	}
 	for i := range p.set {
 		f := &p.set[i]
 		put(h, f.key, f.name, f.value, f.override)
+	}
+}
+
+// ApplyCORS is the part of Apply that depends on the request's Origin: the CORS headers, when
+// origin matches the policy (Allow-Methods, Allow-Headers and Max-Age only when preflight).
+func (p *ResponseHeadersPolicy) ApplyCORS(h HeaderSetter, origin []byte, preflight bool) {
+	if c := p.cors; c != nil && len(origin) > 0 && c.match(origin) {
+		c.apply(h, origin, preflight)
 	}
 }
 
@@ -281,6 +294,16 @@ func (p *ResponseHeadersPolicy) Apply(h HeaderSetter, origin []byte, preflight b
 func (p *ResponseHeadersPolicy) Preflight(origin, method []byte) bool {
 	c := p.cors
 	return c != nil && len(origin) > 0 && c.methods.Has(method) && c.match(origin)
+}
+
+// CORSSameForEveryOrigin reports whether the CORS fields ApplyCORS adds outside a preflight are
+// the same for every matching Origin (Allow-Origin is "*"), so that a caller may prepare them
+// once per stored response.
+func (p *ResponseHeadersPolicy) CORSSameForEveryOrigin() bool { return p.cors != nil && p.cors.star }
+
+// MatchesOrigin reports whether a request with this Origin gets CORS fields. It allocates nothing.
+func (p *ResponseHeadersPolicy) MatchesOrigin(origin []byte) bool {
+	return p.cors != nil && len(origin) > 0 && p.cors.match(origin)
 }
 
 // ServerTiming returns whether Server-Timing is enabled and its sampling rate in percent.
@@ -324,11 +347,9 @@ func (c *corsPolicy) apply(h HeaderSetter, origin []byte, preflight bool) {
 	}
 }
 
-// varyBufs holds scratch for extending an existing Vary (no allocation once warmed up).
-var varyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
-
-// addVaryOrigin makes Vary list Origin: set when absent, extended when it lists neither Origin
-// nor "*".
+// addVaryOrigin makes Vary list Origin: set when absent; when the response varies on other
+// fields but neither Origin nor "*", a second Vary field line names Origin (RFC 9110 §12.5.5:
+// Vary is a list, and field lines of a list combine).
 func addVaryOrigin(h HeaderSetter) {
 	v := h.Peek(hdrVary)
 	if len(v) == 0 {
@@ -338,12 +359,7 @@ func addVaryOrigin(h HeaderSetter) {
 	if hasToken(v, "origin") || hasToken(v, "*") {
 		return
 	}
-	bp := varyBufs.Get().(*[]byte)
-	b := append((*bp)[:0], v...)
-	b = append(b, ", Origin"...)
-	h.SetCanonical(bVary, b)
-	*bp = b
-	varyBufs.Put(bp)
+	h.AddBytesKV(bVary, bOrigin)
 }
 
 // hasToken reports whether the comma-separated list v holds tok (lower case), case-insensitively.

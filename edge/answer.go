@@ -23,22 +23,20 @@ type customPage struct {
 func (s *Server) answer(x *exchange, e *cache.Entry) {
 	d := x.dist
 	if e.Status < 400 || len(d.pages) == 0 {
-		s.dateFirst(x, e.Date)
 		s.writeEntry(x.ctx, x, e, x.now, true)
 		return
 	}
 	cp, ok := d.pages[e.Status]
 	if !ok || e.Status == fasthttp.StatusRequestedRangeNotSatisfiable && cp.path == "" {
-		s.dateFirst(x, e.Date)
 		s.writeEntry(x.ctx, x, e, x.now, true)
 		return
 	}
 	page := s.errorPage(x, cp.path)
-	s.dateFirst(x, page.Date)
 	if page.Status != fasthttp.StatusOK {
 		s.writeEntry(x.ctx, x, page, x.now, false)
 		return
 	}
+	s.dateFirst(x, page.Date)
 	replayFields(&x.ctx.Response.Header, page.Header)
 	x.ctx.SetStatusCode(cp.code)
 	x.ctx.Response.SetBodyRaw(page.Body)

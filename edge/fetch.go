@@ -180,18 +180,21 @@ func (s *Server) fetchFill(j *fetchJob) (f *fill) {
 	if resp.Status >= 400 {
 		xc = xError
 	}
-	return s.keep(e, ttl, ok, xc)
+	return s.keep(e, b, ttl, ok, xc)
 }
 
 // keep ends every fill that produced an entry: an entry the TTL rules let the edge keep (ok, and a
-// positive ttl) is fresh for ttl less the age it arrived with, stored, and shared with the viewers
-// waiting on the fetch; any other entry answers the fetching viewer only.
-func (s *Server) keep(e *cache.Entry, ttl time.Duration, ok bool, xc []byte) *fill {
+// positive ttl) is fresh for ttl less the age it arrived with, gets its head prepared for answers
+// under b, is stored, and is shared with the viewers waiting on the fetch; any other entry
+// answers the fetching viewer only.
+func (s *Server) keep(e *cache.Entry, b *behavior.Behavior, ttl time.Duration, ok bool, xc []byte) *fill {
 	if !ok || ttl <= 0 {
 		e.Expires = e.Stored
+		e.Head, e.HeadSize = nil, 0
 		return &fill{entry: e, xcache: xc}
 	}
 	e.Expires = e.Stored.Add(ttl - e.InitialAge)
+	s.prepareHead(e, b)
 	s.store.Set(e)
 	return &fill{entry: e, shared: true, xcache: xc}
 }
@@ -279,7 +282,7 @@ func (s *Server) refresh(j *fetchJob, resp *origin.Response, sent, now time.Time
 	setStaleWindows(&e, h)
 	h.Set("Date", string(e.Date))
 	ttl, ok := s.decideTTL(j.dist, j.beh, e.Status, h, now)
-	return s.keep(&e, ttl, ok, xRefreshHit)
+	return s.keep(&e, j.beh, ttl, ok, xRefreshHit)
 }
 
 // setStaleWindows records the origin's stale-while-revalidate and stale-if-error on an entry.
@@ -326,7 +329,7 @@ func (s *Server) originFailure(j *fetchJob, err error, now time.Time) *fill {
 	s.log.Warn("origin request failed", "dist", j.dist.id, "origin", j.beh.TargetOriginID, "path", j.path, "status", status, "result", detail, "err", err)
 	e := s.errorEntry(j.dist, j.key, j.path, status, msgNoOrigin, []byte(j.req.Header.Get("X-Amz-Cf-Id")), now)
 	ttl, ok := s.decideTTL(j.dist, j.beh, status, nil, now)
-	f := s.keep(e, ttl, ok, xError)
+	f := s.keep(e, j.beh, ttl, ok, xError)
 	f.detail = detail
 	return f
 }

@@ -63,6 +63,11 @@ type exchange struct {
 	// upstreamFBL is the origin's first-byte latency when this viewer's request went to it.
 	preflight   bool
 	upstreamFBL time.Duration
+	// prepared is set when the answer started from an entry's prepared head (see head.go),
+	// which holds Via, X-Amz-Cf-Pop and the fixed part of the behavior's policy already.
+	prepared bool
+	// corsDone is set when the prepared head held the request's CORS fields already.
+	corsDone bool
 	// cut is a short origin body to replay on the raw connection (see writeTruncated).
 	cut        []byte
 	hasCut     bool
@@ -80,7 +85,7 @@ func (x *exchange) reset(ctx *fasthttp.RequestCtx, now time.Time) {
 	x.ctx, x.now = ctx, now
 	x.dist, x.beh, x.path, x.originPath = nil, nil, nil, nil
 	x.xcache, x.detail, x.rangeStart, x.rangeEnd = xMiss, "", -1, -1
-	x.dated, x.preflight, x.upstreamFBL = false, false, 0
+	x.dated, x.preflight, x.upstreamFBL, x.prepared, x.corsDone = false, false, 0, false, false
 	x.facts = scanHeaders(ctx.Request.Header.RawHeaders())
 	x.newRequestID()
 	// Every header name the edge writes is already canonical: skip fasthttp's normalising copy.
@@ -91,6 +96,7 @@ func (x *exchange) reset(ctx *fasthttp.RequestCtx, now time.Time) {
 func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	x := s.pool.Get().(*exchange)
 	defer s.recoverPanic(ctx, x)
+	s.proto.capture(&ctx.Response.Header)
 	x.reset(ctx, s.now())
 	if s.admit(x) {
 		s.serve(x)
@@ -147,7 +153,7 @@ func (s *Server) headerReceived(rh *fasthttp.RequestHeader) fasthttp.RequestConf
 func (s *Server) finish(x *exchange) {
 	ctx := x.ctx
 	s.decorate(x)
-	s.writeCloudFrontHeaders(&ctx.Response.Header, x.xcache, x.id[:], x.dated)
+	s.writeCloudFrontHeaders(&ctx.Response.Header, x.xcache, x.id[:], x.dated, x.prepared)
 	if x.hasCut {
 		writeCut(ctx, x.cut, x.cutChunked)
 		x.cut, x.hasCut = nil, false
@@ -166,14 +172,16 @@ func (s *Server) finish(x *exchange) {
 // X-Amz-Cf-Id, X-Amz-Cf-Pop, and Date (date, or the edge's clock when nil). They are added, not
 // set: no response carries them yet (origin copies are dropped), and adding skips a search of
 // the headers per name.
-func (s *Server) writeCloudFrontHeaders(h *fasthttp.ResponseHeader, xcache, id []byte, dated bool) {
+func (s *Server) writeCloudFrontHeaders(h *fasthttp.ResponseHeader, xcache, id []byte, dated, prepared bool) {
 	if !dated {
 		setDate(h, s.clock.httpDate())
 	}
 	h.SetCanonical(hXCache, xcache)
-	h.SetCanonical(hVia, s.via)
 	h.SetCanonical(hCfID, id)
-	h.SetCanonical(hCfPop, s.pop)
+	if !prepared { // a prepared head has them
+		h.SetCanonical(hVia, s.via)
+		h.SetCanonical(hCfPop, s.pop)
+	}
 }
 
 // replayFields adds stored response fields to h. A field whose name differs from the one before
@@ -228,7 +236,7 @@ func (s *Server) recoverPanic(ctx *fasthttp.RequestCtx, x *exchange) {
 	s.log.Error("panic serving a request", "path", string(ctx.Path()), "host", string(ctx.Host()), "panic", v, "stack", string(debug.Stack()))
 	s.cfError(x, fasthttp.StatusInternalServerError, msgBadReq)
 	ctx.SetConnectionClose()
-	s.writeCloudFrontHeaders(&ctx.Response.Header, xError, x.id[:], false)
+	s.writeCloudFrontHeaders(&ctx.Response.Header, xError, x.id[:], false, false)
 }
 
 // admit runs the checks that come before any work for a request: the request's own syntax and
@@ -381,7 +389,7 @@ func (s *Server) cfError(x *exchange, status int, msg string) {
 	ctx.Response.Header.SetContentTypeBytes(vTextHTML)
 	ctx.SetStatusCode(status)
 	ctx.Response.SetBody(appendErrorPage(nil, status, msg, x.id[:]))
-	x.xcache, x.dated = xError, false
+	x.xcache, x.dated, x.prepared, x.corsDone = xError, false, false, false
 }
 
 // handleParseError answers requests fasthttp could not parse (headers over the limit, bad syntax).
@@ -396,7 +404,7 @@ func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {
 	h := &ctx.Response.Header
 	h.SetCanonical(hServer, vCloudFront)
 	h.SetContentTypeBytes(vTextHTML)
-	s.writeCloudFrontHeaders(h, xError, id[:], false)
+	s.writeCloudFrontHeaders(h, xError, id[:], false, false)
 	ctx.SetStatusCode(status)
 	ctx.Response.SetBody(appendErrorPage(nil, status, msg, id[:]))
 	ctx.SetConnectionClose()

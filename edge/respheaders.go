@@ -56,7 +56,13 @@ func (s *Server) decorate(x *exchange) {
 	if x.facts.origin {
 		origin = x.ctx.Request.Header.PeekBytes(hOrigin)
 	}
-	p.Apply(h, origin, x.preflight)
+	switch {
+	case x.corsDone: // the prepared head had it all
+	case x.prepared:
+		p.ApplyCORS(h, origin, x.preflight) // the fixed part is in the prepared head
+	default:
+		p.Apply(h, origin, x.preflight)
+	}
 	if on, rate := p.ServerTiming(); on && (x.facts.pragma && pragmaServerTiming(&x.ctx.Request.Header) || rate > 0 && rand.Float64()*100 < rate) {
 		s.serverTiming(x, h)
 	}

@@ -17,12 +17,11 @@ var hContentRange = []byte("Content-Range")
 func (s *Server) writeEntry(ctx *fasthttp.RequestCtx, x *exchange, e *cache.Entry, now time.Time, age bool) {
 	resp := &ctx.Response
 	h := &resp.Header
-	replayFields(h, e.Header)
+	s.writeHead(x, e)
 	if age {
 		x.buf = strconv.AppendInt(x.buf[:0], e.Age(now), 10)
 		h.SetCanonical(hAge, x.buf)
 	}
-	resp.SetStatusCode(e.Status)
 	if e.Status == fasthttp.StatusOK && (ctx.IsGet() || ctx.IsHead()) && x.facts.conditional &&
 		s.writeConditional(ctx, x, e) {
 		return

@@ -80,11 +80,11 @@ func TestWriteEntry(t *testing.T) {
 		{"if-range weak: whole", "GET", "Range: bytes=0-1\r\nIf-Range: W/\"e1\"\r\n", 200, body, ""},
 		{"304 before range", "GET", "Range: bytes=0-1\r\nIf-None-Match: \"e1\"\r\n", 304, "", ""},
 	}
-	s := &Server{}
+	s := &Server{clock: httpClock{now: time.Now}}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := requestCtx(t, c.method+" /f HTTP/1.1\r\nHost: a\r\n"+c.hdr+"\r\n")
-			x := &exchange{rangeStart: -1, rangeEnd: -1, facts: scanHeaders(ctx.Request.Header.RawHeaders())}
+			x := &exchange{ctx: ctx, rangeStart: -1, rangeEnd: -1, facts: scanHeaders(ctx.Request.Header.RawHeaders())}
 			s.writeEntry(ctx, x, e, time.Now(), false)
 			r := &ctx.Response
 			if got := string(r.Body()); r.StatusCode() != c.status || (!r.SkipBody && got != c.body) ||
@@ -101,7 +101,7 @@ func TestWriteEntry(t *testing.T) {
 	}
 	t.Run("multipart", func(t *testing.T) {
 		ctx := requestCtx(t, "GET /f HTTP/1.1\r\nHost: a\r\nRange: bytes=0-1,5-6\r\n\r\n")
-		x := &exchange{facts: scanHeaders(ctx.Request.Header.RawHeaders())}
+		x := &exchange{ctx: ctx, facts: scanHeaders(ctx.Request.Header.RawHeaders())}
 		copy(x.id[:], "0123456789ABCDEFGHIJ")
 		s.writeEntry(ctx, x, e, time.Now(), false)
 		r := &ctx.Response
@@ -119,7 +119,7 @@ func TestWriteEntry(t *testing.T) {
 // nothing once the response buffers are warm.
 func TestConditionalHitAllocatesNothing(t *testing.T) {
 	e := &cache.Entry{Status: 200, Body: []byte("0123456789"), ETag: []byte(`"e1"`), LastModified: []byte("Mon, 02 Jan 2006 15:04:05 GMT")}
-	s := &Server{}
+	s := &Server{clock: httpClock{now: time.Now}}
 	for _, c := range []struct {
 		hdr    string
 		status int
@@ -130,7 +130,7 @@ func TestConditionalHitAllocatesNothing(t *testing.T) {
 		{"Range: bytes=20-\r\n", 416},
 	} {
 		ctx := requestCtx(t, "GET /f HTTP/1.1\r\nHost: a\r\n"+c.hdr+"\r\n")
-		x := &exchange{buf: make([]byte, 0, 64), facts: scanHeaders(ctx.Request.Header.RawHeaders())}
+		x := &exchange{ctx: ctx, buf: make([]byte, 0, 64), facts: scanHeaders(ctx.Request.Header.RawHeaders())}
 		run := func() {
 			ctx.Response.Reset()
 			s.writeEntry(ctx, x, e, time.Time{}, false)

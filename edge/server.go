@@ -56,6 +56,7 @@ type Server struct {
 	// wildcards is set when some alias is a wildcard ("*.example.com").
 	wildcards bool
 	clock     httpClock
+	proto     headProto
 	maxObj    int64
 	pop       []byte
 	popStr    string

@@ -57,7 +57,7 @@ func (s *Server) accessDenied(x *exchange, code, message string) {
 	ctx.Response.Header.SetCanonical(hServer, vCloudFront)
 	ctx.Response.Header.SetContentType("text/xml")
 	ctx.Response.SetBodyString(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>` + code + `</Code><Message>` + message + `</Message></Error>`)
-	x.xcache, x.detail, x.dated = xError, "Error", false
+	x.xcache, x.detail, x.dated, x.prepared, x.corsDone = xError, "Error", false, false, false
 }
 
 // ambiguousPath reports whether a raw (escaped) request path could name something else once an

@@ -88,13 +88,13 @@ func (s *Server) smoothFill(j *smoothJob) *fill {
 		level("smooth: cannot serve", "dist", j.dist.id, "path", j.path, "status", status, "err", err)
 		e := s.errorEntry(j.dist, j.key, j.path, status, smoothMessage(status), j.id[:], now)
 		ttl, ok := s.decideTTL(j.dist, j.beh, status, nil, now)
-		return s.keep(e, ttl, ok && !j.beh.NoCache, xError)
+		return s.keep(e, j.beh, ttl, ok && !j.beh.NoCache, xError)
 	}
 	e := &cache.Entry{Key: j.key, Dist: j.dist.id, Path: j.path, Stored: now, Status: fasthttp.StatusOK,
 		Header: []cache.Field{{Key: []byte("Content-Type"), Value: []byte(ct)}}, Body: body,
 		Date: fasthttp.AppendHTTPDate(nil, now)}
 	ttl, ok := s.decideTTL(j.dist, j.beh, e.Status, nil, now)
-	return s.keep(e, ttl, ok && !j.beh.NoCache, xMiss)
+	return s.keep(e, j.beh, ttl, ok && !j.beh.NoCache, xMiss)
 }
 
 // smoothMessage is the sentence of CloudFront's error page for a Smooth object the edge can't serve.
@@ -143,7 +143,7 @@ func (src *smoothSource) ReadRange(ctx context.Context, path string, off, n int6
 		now := s.now()
 		e := &cache.Entry{Key: key, Dist: src.dist.id, Path: path, Status: fasthttp.StatusOK, Body: body, ETag: []byte(etag), Stored: now}
 		ttl, ok := s.decideTTL(src.dist, src.beh, fasthttp.StatusOK, h, now)
-		return s.keep(e, ttl, ok && !src.beh.NoCache, xMiss), nil
+		return s.keep(e, nil, ttl, ok && !src.beh.NoCache, xMiss), nil // never answered to a viewer
 	})
 	if err != nil {
 		return nil, 0, "", err
