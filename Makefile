@@ -22,7 +22,8 @@ test: deps lint build
 	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/e2e-invalidation.sh
 	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/e2e-signed.sh
 
-## deps: install what the tests use beyond Go when missing (GStreamer, aws CLI; the S3 test server)
+## deps: install what the tests use beyond Go when missing (GStreamer, aws CLI, Chromium and
+## puppeteer-core; the S3 test server)
 deps:
 	bash scripts/test-deps.sh
 
