@@ -107,7 +107,7 @@ func (s *Server) writeHead(x *exchange, e *cache.Entry) {
 	h := &x.ctx.Response.Header
 	if ph, ok := e.Head.(*preparedHead); ok {
 		if ph.cors != nil && x.facts.origin && x.beh != nil && x.beh.ResponseHeaders != nil &&
-			x.beh.ResponseHeaders.MatchesOrigin(x.ctx.Request.Header.PeekBytes(hOrigin)) {
+			x.beh.ResponseHeaders.MatchesOrigin(x.requestOrigin()) {
 			ph.cors.CopyTo(h)
 			x.corsDone = true
 		} else {

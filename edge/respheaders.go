@@ -31,7 +31,7 @@ func (s *Server) corsPreflight(x *exchange) bool {
 	}
 	rh := &ctx.Request.Header
 	method := rh.Peek("Access-Control-Request-Method")
-	if len(method) == 0 || !p.Preflight(rh.PeekBytes(hOrigin), method) {
+	if len(method) == 0 || !p.Preflight(x.requestOrigin(), method) {
 		return false
 	}
 	ctx.SetStatusCode(fasthttp.StatusNoContent)
@@ -52,10 +52,7 @@ func (s *Server) decorate(x *exchange) {
 	}
 	p := b.ResponseHeaders
 	h := &x.ctx.Response.Header
-	var origin []byte
-	if x.facts.origin {
-		origin = x.ctx.Request.Header.PeekBytes(hOrigin)
-	}
+	origin := x.requestOrigin()
 	switch {
 	case x.corsDone: // the prepared head had it all
 	case x.prepared:
@@ -66,6 +63,17 @@ func (s *Server) decorate(x *exchange) {
 	if on, rate := p.ServerTiming(); on && (x.facts.pragma && pragmaServerTiming(&x.ctx.Request.Header) || rate > 0 && rand.Float64()*100 < rate) {
 		s.serverTiming(x, h)
 	}
+}
+
+// requestOrigin is the request's Origin, nil when it has none.
+func (x *exchange) requestOrigin() []byte {
+	if !x.facts.origin {
+		return nil
+	}
+	if x.facts.originValue != nil {
+		return x.facts.originValue
+	}
+	return x.ctx.Request.Header.PeekBytes(hOrigin) // a request built in memory
 }
 
 // pragmaServerTiming reports whether the request's Pragma asks for Server-Timing.

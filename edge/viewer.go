@@ -49,8 +49,15 @@ type headerFacts struct {
 	conditional bool
 	// connection: a Connection field, whose options may name headers to drop.
 	connection bool
-	// origin: an Origin field (a CORS request); pragma: a Pragma field.
+	// origin: an Origin field (a CORS request), whose value originValue is (the first one's,
+	// a slice of the raw block); pragma: a Pragma field.
 	origin, pragma bool
+	originValue    []byte
+}
+
+// flags is f without the Origin value, for comparisons.
+func (f headerFacts) flags() [5]bool {
+	return [5]bool{f.badName, f.conditional, f.connection, f.origin, f.pragma}
 }
 
 // scanHeaders reads a raw header block (lines "name: value", as fasthttp keeps them). A request
@@ -85,7 +92,9 @@ func scanHeaders(raw []byte) headerFacts {
 		case 'c':
 			f.connection = f.connection || bytes.EqualFold(name, strConnection)
 		case 'o':
-			f.origin = f.origin || bytes.EqualFold(name, hOrigin)
+			if !f.origin && bytes.EqualFold(name, hOrigin) {
+				f.origin, f.originValue = true, fieldValue(raw[colon+1:])
+			}
 		case 'p':
 			f.pragma = f.pragma || bytes.EqualFold(name, strPragma)
 		}
@@ -96,6 +105,15 @@ func scanHeaders(raw []byte) headerFacts {
 		raw = raw[colon+nl+1:]
 	}
 	return f
+}
+
+// fieldValue returns the value of a raw field line that starts at v (just after the colon),
+// without the surrounding whitespace and the line end.
+func fieldValue(v []byte) []byte {
+	if i := bytes.IndexByte(v, '\n'); i >= 0 {
+		v = v[:i]
+	}
+	return bytes.Trim(v, " \t\r")
 }
 
 var (
