@@ -353,38 +353,55 @@ func (o *Origin) validate(e *errs, p string) {
 }
 
 func (o *Origin) validateHeaders(e *errs, p string) {
-	if len(o.CustomHeaders) > maxCustomHeaders {
-		e.add(p+".custom_header", "at most %d custom headers are allowed, got %d", maxCustomHeaders, len(o.CustomHeaders))
+	hs := make([]customHeader, len(o.CustomHeaders))
+	for i, h := range o.CustomHeaders {
+		hs[i] = customHeader{h.Name, h.Value}
 	}
+	validateCustomHeaders(e, p+".custom_header", "name", hs, forbiddenOriginHeader, "cannot be set as an origin custom header")
+}
+
+// customHeader is one entry of a custom header list, for validateCustomHeaders.
+type customHeader struct{ name, value string }
+
+// validateCustomHeaders checks a list of custom headers at TOML path p (entry i at p[i], its name
+// under nameKey): CloudFront's count and size limits for custom headers, a valid name that is not
+// repeated and that refused does not refuse (refusal says why), and a value without CR, LF or NUL.
+// Origin custom headers and a response headers policy's custom headers share these rules
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html).
+func validateCustomHeaders(e *errs, p, nameKey string, hs []customHeader, refused func(string) bool, refusal string) {
+	if len(hs) > maxCustomHeaders {
+		e.add(p, "at most %d custom headers are allowed, got %d", maxCustomHeaders, len(hs))
+	}
+	list := p[strings.LastIndexByte(p, '.')+1:]
 	total := 0
 	seen := map[string]int{}
-	for i, h := range o.CustomHeaders {
-		hp := idx(p+".custom_header", i)
-		total += len(h.Name) + len(h.Value)
+	for i, h := range hs {
+		hp := idx(p, i)
+		total += len(h.name) + len(h.value)
 		switch {
-		case h.Name == "":
-			e.add(hp+".name", "is required")
-		case len(h.Name) > maxHeaderNameLen:
-			e.add(hp+".name", "must be at most %d characters, got %d", maxHeaderNameLen, len(h.Name))
-		case !allChars(h.Name, isTokenChar):
-			e.add(hp+".name", "%q is not a valid header name", h.Name)
-		case forbiddenOriginHeader(h.Name):
-			e.add(hp+".name", "%q cannot be set as an origin custom header", h.Name)
+		case h.name == "":
+			e.add(hp+"."+nameKey, "is required")
+		case len(h.name) > maxHeaderNameLen:
+			e.add(hp+"."+nameKey, "must be at most %d characters, got %d", maxHeaderNameLen, len(h.name))
+		case !allChars(h.name, isTokenChar):
+			e.add(hp+"."+nameKey, "%q is not a valid header name", h.name)
+		case refused(h.name):
+			e.add(hp+"."+nameKey, "%q %s", h.name, refusal)
 		default:
-			if j, dup := seen[strings.ToLower(h.Name)]; dup {
-				e.add(hp+".name", "duplicate header %q (also custom_header[%d])", h.Name, j)
+			if j, dup := seen[strings.ToLower(h.name)]; dup {
+				e.add(hp+"."+nameKey, "duplicate header %q (also %s[%d])", h.name, list, j)
 			} else {
-				seen[strings.ToLower(h.Name)] = i
+				seen[strings.ToLower(h.name)] = i
 			}
 		}
-		if len(h.Value) > maxHeaderValueLen {
-			e.add(hp+".value", "must be at most %d characters, got %d", maxHeaderValueLen, len(h.Value))
-		} else if strings.ContainsAny(h.Value, "\r\n\x00") {
+		if len(h.value) > maxHeaderValueLen {
+			e.add(hp+".value", "must be at most %d characters, got %d", maxHeaderValueLen, len(h.value))
+		} else if strings.ContainsAny(h.value, "\r\n\x00") {
 			e.add(hp+".value", "must not contain CR, LF or NUL")
 		}
 	}
 	if total > maxCustomHeadersTotal {
-		e.add(p+".custom_header", "names and values together must be at most %d characters, got %d", maxCustomHeadersTotal, total)
+		e.add(p, "names and values together must be at most %d characters, got %d", maxCustomHeadersTotal, total)
 	}
 }
 

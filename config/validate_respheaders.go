@@ -302,38 +302,11 @@ func (s *SecurityHeadersConfig) validate(e *errs, p string) {
 }
 
 func validateCustomResponseHeaders(e *errs, p string, hs []ResponseCustomHeader) {
-	if len(hs) > maxCustomHeaders {
-		e.add(p, "at most %d custom headers are allowed, got %d", maxCustomHeaders, len(hs))
-	}
-	total := 0
-	seen := map[string]int{}
+	list := make([]customHeader, len(hs))
 	for i, h := range hs {
-		hp := idx(p, i)
-		total += len(h.Header) + len(h.Value)
-		switch {
-		case h.Header == "":
-			e.add(hp+".header", "is required")
-		case len(h.Header) > maxHeaderNameLen:
-			e.add(hp+".header", "must be at most %d characters, got %d", maxHeaderNameLen, len(h.Header))
-		case !allChars(h.Header, isTokenChar):
-			e.add(hp+".header", "%q is not a valid header name", h.Header)
-		case unremovableResponseHeader(h.Header):
-			// edge's own rule: these fields carry the framing or belong to CloudFront.
-			e.add(hp+".header", "%q cannot be set by a response headers policy", h.Header)
-		default:
-			if j, dup := seen[strings.ToLower(h.Header)]; dup {
-				e.add(hp+".header", "duplicate header %q (also custom_headers_config[%d])", h.Header, j)
-			} else {
-				seen[strings.ToLower(h.Header)] = i
-			}
-		}
-		if len(h.Value) > maxHeaderValueLen {
-			e.add(hp+".value", "must be at most %d characters, got %d", maxHeaderValueLen, len(h.Value))
-		} else if strings.ContainsAny(h.Value, "\r\n\x00") {
-			e.add(hp+".value", "must not contain CR, LF or NUL")
-		}
+		list[i] = customHeader{h.Header, h.Value}
 	}
-	if total > maxCustomHeadersTotal {
-		e.add(p, "names and values together must be at most %d characters, got %d", maxCustomHeadersTotal, total)
-	}
+	// unremovableResponseHeader is edge's own rule here: these fields carry the framing or
+	// belong to CloudFront.
+	validateCustomHeaders(e, p, "header", list, unremovableResponseHeader, "cannot be set by a response headers policy")
 }
