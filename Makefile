@@ -29,7 +29,7 @@ deps:
 
 ## race: the concurrent packages' tests under the race detector (allocation tests excluded)
 race:
-	$(GO) test -race -count=1 -timeout 30m ./cache/... ./edge/... ./origin/... ./control/... ./smooth/... ./accesslog/... ./e2e/... ./httpcond/...
+	$(GO) test -race -count=1 -timeout 30m ./cache/... ./edge/... ./origin/... ./control/... ./smooth/... ./accesslog/... ./e2e/... ./httpcond/... ./function/...
 
 ## bench: hot-path benchmarks with allocation counts
 bench:

@@ -56,6 +56,10 @@ type Behavior struct {
 	SmoothManifestContentType string
 	// ResponseHeaders is the behavior's compiled response headers policy; nil when it has none.
 	ResponseHeaders *ResponseHeadersPolicy
+	// ViewerRequestFunction and ViewerResponseFunction name the CloudFront Functions
+	// ([[function]]) associated with the behavior's viewer-request and viewer-response events;
+	// "" for none. The behavior only carries the names: whoever runs functions looks them up.
+	ViewerRequestFunction, ViewerResponseFunction string
 }
 
 // Spec is what New compiles: a behavior's settings with its policies already looked up.
@@ -151,6 +155,9 @@ func New(index int, s Spec) (*Behavior, error) {
 		b.TTL = TTLPolicy{}
 	}
 	b.NoCollapse = b.NoCache || b.Forward.ForwardsCookies()
+	if err := b.setFunctions(c); err != nil {
+		return nil, err
+	}
 	if s.ResponseHeadersPolicy != nil {
 		rh, err := NewResponseHeadersPolicy(*s.ResponseHeadersPolicy)
 		if err != nil {
@@ -159,6 +166,33 @@ func New(index int, s Spec) (*Behavior, error) {
 		b.ResponseHeaders = rh
 	}
 	return b, nil
+}
+
+// setFunctions takes the function associations: viewer events only, one function per event
+// ("Associate functions with distributions",
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/associate-function.html).
+func (b *Behavior) setFunctions(c *config.Behavior) error {
+	for i, a := range c.FunctionAssociations {
+		var slot *string
+		switch a.EventType {
+		case config.EventViewerRequest:
+			slot = &b.ViewerRequestFunction
+		case config.EventViewerResponse:
+			slot = &b.ViewerResponseFunction
+		default:
+			return fmt.Errorf("behavior: %s: function_association %d: event_type %q: want viewer-request or viewer-response: %w",
+				b.name(), i, a.EventType, ErrInvalidPolicy)
+		}
+		switch {
+		case a.Function == "":
+			return fmt.Errorf("behavior: %s: function_association %d: function is empty: %w", b.name(), i, ErrInvalidPolicy)
+		case *slot != "":
+			return fmt.Errorf("behavior: %s: function_association %d: a second function for %s: %w",
+				b.name(), i, a.EventType, ErrInvalidPolicy)
+		}
+		*slot = a.Function
+	}
+	return nil
 }
 
 // name is how errors refer to the behavior.

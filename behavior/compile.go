@@ -8,9 +8,9 @@ import (
 
 // Compile builds a distribution's behavior table from its configuration: each behavior with its
 // cache, origin request and response headers policies looked up by name in c (managed or
-// custom), in list order, then the default behavior. The viewer pipeline and the control API
-// both match paths through the table Compile returns, so they can never disagree on which
-// behavior serves a path.
+// custom) and its associated functions checked to exist in c, in list order, then the default
+// behavior. The viewer pipeline and the control API both match paths through the table Compile
+// returns, so they can never disagree on which behavior serves a path.
 func Compile(c *config.Config, dc *config.Distribution) (*Table, error) {
 	compile := func(i int, bc config.Behavior) (*Behavior, error) {
 		spec := Spec{Behavior: bc}
@@ -27,6 +27,11 @@ func Compile(c *config.Config, dc *config.Distribution) (*Table, error) {
 				return nil, fmt.Errorf("unknown origin_request_policy %q", bc.OriginRequestPolicy)
 			}
 			spec.OriginRequestPolicy = &orp
+		}
+		for _, a := range bc.FunctionAssociations {
+			if _, ok := c.FunctionByName(a.Function); !ok {
+				return nil, fmt.Errorf("unknown function %q (function_association %s)", a.Function, a.EventType)
+			}
 		}
 		if bc.ResponseHeadersPolicy != "" {
 			rhp, ok := c.ResponseHeadersPolicyByName(bc.ResponseHeadersPolicy)

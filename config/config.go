@@ -17,8 +17,13 @@ type Config struct {
 	ResponseHeadersPolicies []ResponseHeadersPolicy `toml:"response_headers_policy"`
 	// KeyGroups are trusted key groups for signed URLs and cookies, referenced by id from
 	// behaviors' trusted_key_groups.
-	KeyGroups     []KeyGroup     `toml:"key_group"`
-	Distributions []Distribution `toml:"distribution"`
+	KeyGroups []KeyGroup `toml:"key_group"`
+	// Functions are CloudFront Functions, attached by name to behaviors' viewer events
+	// (function_association).
+	Functions []Function `toml:"function"`
+	// KeyValueStores are CloudFront KeyValueStores, read by the functions that name them.
+	KeyValueStores []KeyValueStore `toml:"key_value_store"`
+	Distributions  []Distribution  `toml:"distribution"`
 }
 
 // Server configures the listeners.
@@ -176,6 +181,9 @@ type Behavior struct {
 	// ResponseHeadersPolicy names a managed response headers policy ("SecurityHeadersPolicy",
 	// "Managed-SecurityHeadersPolicy" or its id) or a [[response_headers_policy]] by name.
 	ResponseHeadersPolicy string `toml:"response_headers_policy"`
+	// FunctionAssociations attach [[function]]s to the behavior's viewer events, at most one
+	// per event type (CloudFront's FunctionAssociations).
+	FunctionAssociations []FunctionAssociation `toml:"function_association"`
 
 	// Legacy settings (used when CachePolicy is empty).
 	MinTTL          *int64           `toml:"min_ttl"`

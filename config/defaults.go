@@ -35,6 +35,8 @@ const (
 	DefaultDefaultTTL           = int64(86400)
 	DefaultMaxTTL               = int64(31536000)
 	DefaultErrorCachingMinTTL   = int64(10)
+
+	DefaultFunctionRuntime = RuntimeJS20
 )
 
 // ApplyDefaults fills every unset field with CloudFront's default (edge's, where CloudFront
@@ -49,7 +51,8 @@ const (
 //     min_ttl when min_ttl > 86400; max_ttl = default_ttl when either exceeds 31536000) and
 //     forwarded_values = CloudFront's default (nothing forwarded, cookies "none");
 //   - behaviors with a cache_policy keep nil TTLs and forwarded_values;
-//   - custom cache policies' TTLs as above, and every unset policy selector to "none".
+//   - custom cache policies' TTLs as above, and every unset policy selector to "none";
+//   - functions' runtime to DefaultFunctionRuntime.
 func (c *Config) ApplyDefaults() {
 	if c == nil {
 		return
@@ -83,6 +86,9 @@ func (c *Config) ApplyDefaults() {
 		setStr(&p.Headers.Behavior, "none")
 		setStr(&p.Cookies.Behavior, "none")
 		setStr(&p.QueryStrings.Behavior, "none")
+	}
+	for i := range c.Functions {
+		setStr(&c.Functions[i].Runtime, DefaultFunctionRuntime)
 	}
 	for i := range c.Distributions {
 		c.Distributions[i].applyDefaults()

@@ -23,16 +23,18 @@ import (
 // found: all unknown keys and type errors, or else all unknown keys and validation errors.
 // A syntax error stops decoding, so it is reported alone, with its line and column.
 //
-// Relative dir origin paths and public key paths are left as written (relative to the
-// working directory).
+// Relative dir origin paths, public key paths, function code_file and key value store
+// data_file paths are left as written (relative to the working directory). Parse reads the
+// code and data files into Function.Code and KeyValueStore.Data; a file that cannot be read
+// or parsed is an error at its TOML path.
 // Parse never panics, whatever the input.
 func Parse(data []byte, name string) (*Config, error) {
 	return parse(data, name, "")
 }
 
 // Load reads and parses the configuration file at path, as Parse does, except that
-// relative dir origin paths and public key paths are resolved against the directory holding
-// the file.
+// relative dir origin paths, public key paths, code_file and data_file paths are resolved
+// against the directory holding the file.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -61,7 +63,9 @@ func parse(data []byte, name, baseDir string) (*Config, error) {
 	if baseDir != "" {
 		cfg.resolveDirs(baseDir)
 		cfg.resolveKeyPaths(baseDir)
+		cfg.resolveFunctionPaths(baseDir)
 	}
+	cfg.loadFunctionFiles()
 	cfg.ApplyDefaults()
 	var verr Errors
 	if err := cfg.Validate(); errors.As(err, &verr) {
@@ -172,6 +176,11 @@ func (w *shapeWalker) typeErr(path string, want string, v any) {
 }
 
 func (w *shapeWalker) value(path string, key toml.Key, v any, t reflect.Type) {
+	if t == nameListType {
+		if _, ok := v.(string); ok {
+			return // one name; an array is checked as a slice of strings below
+		}
+	}
 	if reflect.PointerTo(t).Implements(textUnmarshalerType) {
 		var text string
 		switch x := v.(type) {
@@ -292,6 +301,8 @@ func describeType(t reflect.Type) string {
 		return `a size ("512MiB" or a number of bytes)`
 	case reflect.TypeFor[Duration]():
 		return `a duration ("30s" or a number of seconds)`
+	case nameListType:
+		return "a string or an array of strings"
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

@@ -10,8 +10,10 @@ import (
 )
 
 // Validate checks c and returns every problem found as Errors, in the order of the schema
-// (server, cache, api, logging, policies, distributions), or nil. It is pure: it opens no
-// files or sockets. Fields left at their zero value mean "the default" and are accepted,
+// (server, cache, api, logging, policies, key groups, functions, key value stores,
+// distributions), or nil. It is pure: it opens no files or sockets (the function code and
+// key value store files were read by Parse or Load, and what went wrong then is reported
+// here, in place). Fields left at their zero value mean "the default" and are accepted,
 // so Validate gives the same answer before and after ApplyDefaults.
 //
 // The rules are CloudFront's (the distribution settings reference,
@@ -38,6 +40,8 @@ func (c *Config) Validate() error {
 	c.validateOriginRequestPolicies(&e)
 	c.validateResponseHeadersPolicies(&e)
 	c.validateKeyGroups(&e)
+	c.validateFunctions(&e)
+	c.validateKeyValueStores(&e)
 	c.validateDistributions(&e)
 	return e.err()
 }

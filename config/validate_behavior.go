@@ -124,6 +124,7 @@ func (b *Behavior) validate(e *errs, p string, isDefault bool, targets map[strin
 				b.ResponseHeadersPolicy)
 		}
 	}
+	b.validateFunctionAssociations(e, p, c)
 	if b.CachePolicy == "" {
 		checkTTLs(e, p, b.MinTTL, b.DefaultTTL, b.MaxTTL)
 		if b.ForwardedValues != nil {

@@ -11,6 +11,8 @@ const (
 	msgBadReq    = "Bad request."
 	// msgBadVersion answers a request line with an HTTP version other than 1.0 or 1.1.
 	msgBadVersion = "Bad request. The HTTP version of the request is not supported."
+	// msgFunction answers a request whose CloudFront Function failed.
+	msgFunction = "The CloudFront function associated with the cache behavior failed."
 	// msgNotFound answers a Smooth Streaming object the presentation does not have.
 	msgNotFound = "The requested object was not found."
 	msgHTTPS    = "The distribution requires HTTPS for this request."

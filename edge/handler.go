@@ -153,6 +153,7 @@ func (s *Server) headerReceived(rh *fasthttp.RequestHeader) fasthttp.RequestConf
 func (s *Server) finish(x *exchange) {
 	ctx := x.ctx
 	s.decorate(x)
+	s.viewerResponseFunction(x)
 	s.writeCloudFrontHeaders(&ctx.Response.Header, x.xcache, x.id[:], x.dated, x.prepared)
 	if x.hasCut {
 		writeCut(ctx, x.cut, x.cutChunked)
@@ -263,10 +264,10 @@ func (s *Server) admit(x *exchange) bool {
 // serve answers an admitted request: from the cache, or from the origin when nothing may be
 // cached.
 func (s *Server) serve(x *exchange) {
-	ctx, b := x.ctx, x.beh
-	if s.corsPreflight(x) {
+	if s.viewerRequestFunction(x) || s.corsPreflight(x) {
 		return
 	}
+	ctx, b := x.ctx, x.beh
 	dropConnectionHeaders(&ctx.Request.Header, x.facts)
 	if !cacheable(ctx, b) {
 		// Smooth URLs are resolved even where nothing may be cached (CachingDisabled): the

@@ -13,10 +13,11 @@ const (
 	resultMiss
 	resultError
 	resultRedirect
+	resultFunctionGenerated
 	numResults
 )
 
-var resultNames = [numResults]string{"Hit", "RefreshHit", "Miss", "Error", "Redirect"}
+var resultNames = [numResults]string{"Hit", "RefreshHit", "Miss", "Error", "Redirect", "FunctionGeneratedResponse"}
 
 // resultOf maps an X-Cache value to its counter.
 func resultOf(xc []byte) int {
@@ -31,6 +32,8 @@ func resultOf(xc []byte) int {
 		return resultRefreshHit
 	case xc[0] == 'R':
 		return resultRedirect
+	case len(xc) > 8 && xc[0] == 'F' && xc[8] == 'G': // FunctionGeneratedResponse
+		return resultFunctionGenerated
 	}
 	return resultError
 }

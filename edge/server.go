@@ -19,6 +19,7 @@ import (
 	"github.com/cfedge/edge/behavior"
 	"github.com/cfedge/edge/cache"
 	"github.com/cfedge/edge/config"
+	"github.com/cfedge/edge/function"
 	"github.com/cfedge/edge/origin"
 	"github.com/cfedge/edge/smooth"
 	"github.com/prometheus/client_golang/prometheus"
@@ -57,6 +58,8 @@ type Server struct {
 	wildcards bool
 	clock     httpClock
 	proto     headProto
+	// functions are the compiled CloudFront Functions, by name.
+	functions map[string]*function.Function
 	maxObj    int64
 	pop       []byte
 	popStr    string
@@ -108,6 +111,11 @@ func New(cfg Config) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	functions, err := compileFunctions(c, s.now())
+	if err != nil {
+		return nil, err
+	}
+	s.functions = functions
 	if s.store == nil {
 		st, err := cache.New(cache.Config{MaxBytes: int64(c.Cache.Memory), Now: s.now})
 		if err != nil {

@@ -97,6 +97,20 @@ func TestValidateCommand(t *testing.T) {
 	if errb.Len() != 0 {
 		t.Errorf("good config: warnings %s", errb.String())
 	}
+	// A function that does not compile: the TOML path, and the file's line and column.
+	fnDir := filepath.Join(dir, "functions")
+	os.MkdirAll(fnDir, 0o755)
+	os.WriteFile(filepath.Join(fnDir, "bad.js"), []byte("function handler(event) {\n  return event.request;\n  var x = ;\n}\n"), 0o644)
+	badfn := filepath.Join(dir, "badfn.toml")
+	os.WriteFile(badfn, []byte("[[function]]\nname = \"bad\"\ncode_file = \"functions/bad.js\"\n"+
+		"[[distribution]]\nid = \"E1\"\n[[distribution.origin]]\nid = \"o\"\nkind = \"dir\"\npath = \".\"\n"+
+		"[distribution.default_behavior]\ntarget_origin_id = \"o\"\n[[distribution.default_behavior.function_association]]\n"+
+		"event_type = \"viewer-request\"\nfunction = \"bad\"\n"), 0o644)
+	errb.Reset()
+	if code := run([]string{"validate", "-config", badfn}, &out, &errb); code != 1 ||
+		!bytes.Contains(errb.Bytes(), []byte("function[0].code_file")) || !bytes.Contains(errb.Bytes(), []byte("bad:3:")) {
+		t.Errorf("function with a syntax error: exit %d, stderr %q", code, errb.String())
+	}
 	// Valid, with a warning: Authorization forwarded to the origin for GET but not in the key.
 	authz := filepath.Join(dir, "authz.toml")
 	os.WriteFile(authz, []byte("[[distribution]]\nid = \"E1\"\n[[distribution.origin]]\nid = \"o\"\nkind = \"dir\"\npath = \".\"\n"+

@@ -1,0 +1,219 @@
+package edge
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// functionConfig has one behavior per function under test, all in front of the test origin.
+func functionConfig(t *testing.T) string {
+	kvs := filepath.Join(t.TempDir(), "routes.json")
+	if err := os.WriteFile(kvs, []byte(`{"data":[{"key":"/old","value":"/new.txt"}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return `
+[[key_value_store]]
+name = "routes"
+data_file = "` + kvs + `"
+
+[[function]]
+name = "spa"
+code = """
+function handler(event) {
+  var request = event.request;
+  var uri = request.uri;
+  if (uri.endsWith('/')) {
+    request.uri += 'index.html';
+  } else if (!uri.includes('.')) {
+    request.uri += '/index.html';
+  }
+  request.headers['x-from-function'] = {value: 'spa'};
+  return request;
+}
+"""
+
+[[function]]
+name = "redirect"
+code = """
+function handler(event) {
+  var host = event.request.headers.host.value;
+  return {
+    statusCode: 301,
+    statusDescription: 'Moved Permanently',
+    headers: {location: {value: 'https://' + host + '/new' + event.request.uri}},
+  };
+}
+"""
+
+[[function]]
+name = "stamp"
+code = """
+async function handler(event) {
+  var response = event.response;
+  response.headers['x-stamp'] = {value: event.context.eventType + ' ' + response.statusCode};
+  response.cookies['seen'] = {value: '1', attributes: 'Path=/'};
+  return response;
+}
+"""
+
+[[function]]
+name = "route"
+key_value_store = "routes"
+code = """
+import cf from 'cloudfront';
+const kvs = cf.kvs();
+async function handler(event) {
+  const request = event.request;
+  try {
+    request.uri = await kvs.get(request.uri);
+  } catch (e) {
+    // not routed: as is
+  }
+  return request;
+}
+"""
+
+[[function]]
+name = "boom"
+code = """
+function handler(event) { throw new Error('boom'); }
+"""
+
+[[function]]
+name = "badhost"
+code = """
+function handler(event) { event.request.headers.host = {value: 'evil.test'}; return event.request; }
+"""
+
+[[function]]
+name = "spin"
+code = """
+function handler(event) { while (true) {} }
+"""
+` + baseConfig(`
+[[distribution.behavior]]
+path_pattern = "/app/*"
+target_origin_id = "web"
+[[distribution.behavior.function_association]]
+event_type = "viewer-request"
+function = "spa"
+[[distribution.behavior.function_association]]
+event_type = "viewer-response"
+function = "stamp"
+[[distribution.behavior]]
+path_pattern = "/moved/*"
+target_origin_id = "web"
+[[distribution.behavior.function_association]]
+event_type = "viewer-request"
+function = "redirect"
+[[distribution.behavior]]
+path_pattern = "/old"
+target_origin_id = "web"
+[[distribution.behavior.function_association]]
+event_type = "viewer-request"
+function = "route"
+[[distribution.behavior]]
+path_pattern = "/boom"
+target_origin_id = "web"
+[[distribution.behavior.function_association]]
+event_type = "viewer-request"
+function = "boom"
+[[distribution.behavior]]
+path_pattern = "/badhost"
+target_origin_id = "web"
+[[distribution.behavior.function_association]]
+event_type = "viewer-request"
+function = "badhost"
+[[distribution.behavior]]
+path_pattern = "/spin"
+target_origin_id = "web"
+[[distribution.behavior.function_association]]
+event_type = "viewer-request"
+function = "spin"
+`)
+}
+
+// TestFunctionsOverSockets: real function code through the edge: an SPA rewrite (which changes
+// the cache key and the origin request), a viewer-response header and cookie on misses and hits,
+// a generated redirect, a KeyValueStore lookup, and CloudFront's answers for a function that
+// throws, one that changes a read-only header, and one that never ends.
+func TestFunctionsOverSockets(t *testing.T) {
+	o := newTestOrigin(t)
+	o.static("/app/about/index.html", 200, map[string]string{"Cache-Control": "max-age=60"}, "about page")
+	o.static("/new.txt", 200, nil, "routed")
+	e := startEdge(t, functionConfig(t), o.port())
+
+	r, body := e.get(t, "/app/about")
+	if body != "about page" || xcache(r) != "Miss from cloudfront" || r.Header.Get("X-Stamp") != "viewer-response 200" ||
+		!strings.HasPrefix(r.Header.Get("Set-Cookie"), "seen=1") {
+		t.Fatalf("SPA miss: %q %s %v", body, xcache(r), r.Header)
+	}
+	if got := o.last("/app/about/index.html").Header.Get("X-From-Function"); got != "spa" {
+		t.Errorf("origin saw X-From-Function %q", got)
+	}
+	r, body = e.get(t, "/app/about")
+	if body != "about page" || xcache(r) != "Hit from cloudfront" || r.Header.Get("X-Stamp") != "viewer-response 200" {
+		t.Errorf("SPA hit: %q %s %v", body, xcache(r), r.Header)
+	}
+	if n := o.count("/app/about/index.html"); n != 1 {
+		t.Errorf("origin asked %d times for the rewritten object", n)
+	}
+
+	r, _ = e.get(t, "/moved/x")
+	if r.StatusCode != 301 || r.Header.Get("Location") != "https://"+e.host+"/new/moved/x" ||
+		xcache(r) != "FunctionGeneratedResponse from cloudfront" {
+		t.Errorf("redirect: %d %q %s", r.StatusCode, r.Header.Get("Location"), xcache(r))
+	}
+	if n := o.count("/moved/x"); n != 0 {
+		t.Errorf("a generated response reached the origin %d times", n)
+	}
+
+	if r, body = e.get(t, "/old"); r.StatusCode != 200 || body != "routed" {
+		t.Errorf("KVS route: %d %q", r.StatusCode, body)
+	}
+
+	for _, c := range []struct {
+		path   string
+		status int
+		xcache string
+	}{
+		{"/boom", 503, "FunctionExecutionError from cloudfront"},
+		{"/badhost", 502, "FunctionValidationError from cloudfront"},
+		{"/spin", 503, "FunctionExecutionError from cloudfront"},
+	} {
+		start := time.Now()
+		r, _ := e.get(t, c.path)
+		if r.StatusCode != c.status || xcache(r) != c.xcache {
+			t.Errorf("%s: %d %s, want %d %s", c.path, r.StatusCode, xcache(r), c.status, c.xcache)
+		}
+		if took := time.Since(start); took > 2*time.Second {
+			t.Errorf("%s took %v", c.path, took)
+		}
+	}
+}
+
+// TestFunctionLoopBlocksNoOne: requests that spin in a function do not hold up other requests.
+func TestFunctionLoopBlocksNoOne(t *testing.T) {
+	o := newTestOrigin(t)
+	o.static("/app/index.html", 200, map[string]string{"Cache-Control": "max-age=60"}, "home")
+	e := startEdge(t, functionConfig(t), o.port())
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.get(t, "/spin")
+		}()
+	}
+	for range 20 {
+		if r, body := e.get(t, "/app/"); r.StatusCode != http.StatusOK || body != "home" {
+			t.Fatalf("while others spin: %d %q", r.StatusCode, body)
+		}
+	}
+	wg.Wait()
+}

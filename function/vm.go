@@ -1,0 +1,732 @@
+package function
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/dop251/goja"
+)
+
+// vmState is one pooled goja runtime with the function loaded, and the state of the
+// invocation it is running.
+type vmState struct {
+	f       *Function
+	vm      *goja.Runtime
+	factory goja.Callable
+	require goja.Value
+	global  *goja.Object
+	buffer  goja.Value // the Buffer constructor (2.0)
+	parse   goja.Callable
+	timer   *time.Timer
+	// run is the current run's clocks (see checkBudget), replaced whole for each run so that a
+	// check still finishing from the previous run reads that run's.
+	clock atomic.Pointer[runClock]
+
+	// Per invocation.
+	nowMs     goja.Value
+	eventType string
+	origin    *OriginChange
+	logs      []string
+	logBytes  int
+	kvs       KeyValueStore
+}
+
+var errInterrupted = errors.New("interrupted")
+
+var promiseType = reflect.TypeOf((*goja.Promise)(nil))
+
+func (f *Function) newState() (*vmState, error) {
+	vm := goja.New()
+	vm.SetMaxCallStackSize(512)
+	s := &vmState{f: f, vm: vm}
+	pp, err := prelude()
+	if err != nil {
+		return nil, err
+	}
+	pv, err := vm.RunProgram(pp)
+	if err != nil {
+		return nil, err
+	}
+	pf, _ := goja.AssertFunction(pv)
+	mods := vm.NewObject()
+	console := vm.NewObject()
+	_ = console.Set("log", s.consoleLog)
+	_ = mods.Set("console", console)
+	_ = mods.Set("crypto", s.cryptoModule())
+	if f.v2 {
+		_ = mods.Set("cloudfront", s.cloudfrontModule())
+	}
+	out, err := pf(goja.Undefined(), s.goHelpers(), vm.ToValue(f.v2), mods)
+	if err != nil {
+		return nil, err
+	}
+	o := out.ToObject(vm)
+	s.require = o.Get("require")
+	s.buffer = o.Get("Buffer")
+	s.parse, _ = goja.AssertFunction(o.Get("parse"))
+	s.global = vm.GlobalObject()
+	fv, err := vm.RunProgram(f.prog)
+	if err != nil {
+		return nil, err
+	}
+	s.factory, _ = goja.AssertFunction(fv)
+	s.nowMs = vm.ToValue(0)
+	s.timer = time.AfterFunc(time.Hour, s.checkBudget)
+	s.timer.Stop()
+	return s, nil
+}
+
+func (s *vmState) begin(ev *Event, start time.Time) {
+	s.nowMs = s.vm.ToValue(start.UnixMilli())
+	s.eventType = ev.Context.EventType
+	s.kvs = s.f.opts.KVS
+}
+
+func (s *vmState) end() {
+	s.origin = nil
+	s.logs = nil
+	s.logBytes = 0
+	s.kvs = nil
+}
+
+// run returns clean=false when the runtime must not be reused.
+func (s *vmState) run(ev *Event) (*Result, error, bool) {
+	vm := s.vm
+	event := s.buildEvent(ev)
+	gthis := vm.CreateObject(s.global)
+	module := vm.NewObject()
+	exports := vm.NewObject()
+	_ = module.Set("exports", exports)
+	hv, err := s.factory(goja.Undefined(), s.require, module, exports, gthis)
+	if err != nil {
+		return nil, s.jsError(err), !isInterrupt(err)
+	}
+	h, ok := goja.AssertFunction(hv)
+	if !ok {
+		return nil, fmt.Errorf("%w: handler is not defined", ErrExecution), true
+	}
+	rv, err := h(goja.Undefined(), event)
+	if err != nil {
+		return nil, s.jsError(err), !isInterrupt(err)
+	}
+	// An async handler returns a promise. There are no timers and KVS reads resolve at once,
+	// so once the job queue has drained (goja drains it when the outermost call returns) the
+	// promise is settled or never will be.
+	if o, ok := rv.(*goja.Object); ok && o.ExportType() == promiseType {
+		if p, ok := o.Export().(*goja.Promise); ok {
+			switch p.State() {
+			case goja.PromiseStateFulfilled:
+				rv = p.Result()
+			case goja.PromiseStateRejected:
+				return nil, fmt.Errorf("%w: %s", ErrExecution, describe(p.Result())), true
+			default:
+				return nil, fmt.Errorf("%w: the handler's promise never settled", ErrExecution), true
+			}
+		}
+	}
+	res, err := s.readResult(ev, rv)
+	return res, err, true
+}
+
+func isInterrupt(err error) bool {
+	var ie *goja.InterruptedError
+	return errors.As(err, &ie)
+}
+
+func (s *vmState) jsError(err error) error {
+	var ie *goja.InterruptedError
+	if errors.As(err, &ie) {
+		return fmt.Errorf("%w (%s)", ErrTimeout, s.f.budget)
+	}
+	var ex *goja.Exception
+	if errors.As(err, &ex) {
+		if se, ok := ex.Value().(*goja.Object); ok && se != nil {
+			if st := se.Get("stack"); st != nil && !goja.IsUndefined(st) {
+				if msg := st.String(); msg != "" {
+					return fmt.Errorf("%w: %s", ErrExecution, firstLine(msg))
+				}
+			}
+		}
+		return fmt.Errorf("%w: %s", ErrExecution, describe(ex.Value()))
+	}
+	var se *goja.StackOverflowError
+	if errors.As(err, &se) {
+		return fmt.Errorf("%w: maximum call stack size exceeded", ErrExecution)
+	}
+	return fmt.Errorf("%w: %v", ErrExecution, err)
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func describe(v goja.Value) string {
+	if v == nil {
+		return "undefined"
+	}
+	if o, ok := v.(*goja.Object); ok {
+		if m := o.Get("message"); m != nil && !goja.IsUndefined(m) {
+			n := o.Get("name")
+			if n != nil && !goja.IsUndefined(n) {
+				return n.String() + ": " + m.String()
+			}
+			return m.String()
+		}
+	}
+	return v.String()
+}
+
+// --- building the event object ---
+
+// hidden reports whether a header is kept from functions: the disallowed headers of
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/edge-function-restrictions-all.html
+// (also cookie / set-cookie, which live in cookies).
+func hidden(name string) bool {
+	switch name {
+	case "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization",
+		"proxy-connection", "trailer", "upgrade", "x-accel-buffering", "x-accel-charset",
+		"x-accel-limit-rate", "x-accel-redirect", "x-amzn-auth", "x-amzn-cf-billing",
+		"x-amzn-cf-id", "x-amzn-cf-xff", "x-amzn-errortype", "x-amzn-fle-profile",
+		"x-amzn-header-count", "x-amzn-header-order", "x-amzn-lambda-integration-tag",
+		"x-amzn-requestid", "x-cache", "x-forwarded-proto", "x-real-ip",
+		"cookie", "set-cookie":
+		return true
+	}
+	return strings.HasPrefix(name, "x-amz-cf-") || strings.HasPrefix(name, "x-edge-")
+}
+
+// readOnlyRequest and readOnlyResponse: "read-only" headers (add, edit or delete → 502).
+func readOnlyRequest(name string) bool {
+	switch name {
+	case "cdn-loop", "content-length", "host", "transfer-encoding", "via":
+		return true
+	}
+	return false
+}
+
+func readOnlyResponse(name string) bool { return name == "via" || name == "warning" }
+
+func (s *vmState) buildEvent(ev *Event) *goja.Object {
+	vm := s.vm
+	e := vm.NewObject()
+	version := ev.Version
+	if version == "" {
+		version = "1.0"
+	}
+	_ = e.Set("version", version)
+	c := vm.NewObject()
+	if ev.Context.DistributionDomainName != "" {
+		_ = c.Set("distributionDomainName", ev.Context.DistributionDomainName)
+	}
+	_ = c.Set("distributionId", ev.Context.DistributionID)
+	_ = c.Set("eventType", ev.Context.EventType)
+	_ = c.Set("requestId", ev.Context.RequestID)
+	_ = e.Set("context", c)
+	v := vm.NewObject()
+	_ = v.Set("ip", ev.Viewer.IP)
+	_ = e.Set("viewer", v)
+	r := vm.NewObject()
+	_ = r.Set("method", ev.Request.Method)
+	_ = r.Set("uri", ev.Request.URI)
+	_ = r.Set("querystring", s.fieldsObject(ev.Request.QueryString, false, false))
+	_ = r.Set("headers", s.fieldsObject(ev.Request.Headers, false, true))
+	_ = r.Set("cookies", s.fieldsObject(ev.Request.Cookies, false, false))
+	_ = e.Set("request", r)
+	if ev.Response != nil {
+		p := vm.NewObject()
+		_ = p.Set("statusCode", ev.Response.StatusCode)
+		_ = p.Set("statusDescription", ev.Response.StatusDescription)
+		_ = p.Set("headers", s.fieldsObject(ev.Response.Headers, false, true))
+		_ = p.Set("cookies", s.fieldsObject(ev.Response.Cookies, true, false))
+		_ = e.Set("response", p)
+	}
+	return e
+}
+
+func (s *vmState) fieldsObject(fs Fields, attrs, headers bool) *goja.Object {
+	vm := s.vm
+	o := vm.NewObject()
+	for i := range fs {
+		f := &fs[i]
+		if headers && hidden(f.Name) {
+			continue
+		}
+		_ = o.Set(f.Name, s.valueObject(f.Values, attrs))
+	}
+	return o
+}
+
+func (s *vmState) valueObject(vals []FieldValue, attrs bool) *goja.Object {
+	vm := s.vm
+	one := func(v FieldValue) *goja.Object {
+		o := vm.NewObject()
+		_ = o.Set("value", v.Value)
+		if attrs {
+			_ = o.Set("attributes", v.Attributes)
+		}
+		return o
+	}
+	var first FieldValue
+	if len(vals) > 0 {
+		first = vals[0]
+	}
+	o := one(first)
+	if len(vals) > 1 {
+		mv := make([]any, len(vals))
+		for i, v := range vals {
+			mv[i] = one(v)
+		}
+		_ = o.Set("multiValue", vm.NewArray(mv...))
+	}
+	return o
+}
+
+// --- reading the result back ---
+
+func invalid(format string, a ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidOutput}, a...)...)
+}
+
+func readOnly(format string, a ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrReadOnly}, a...)...)
+}
+
+func present(v goja.Value) bool { return v != nil && !goja.IsUndefined(v) && !goja.IsNull(v) }
+
+func (s *vmState) readResult(ev *Event, rv goja.Value) (*Result, error) {
+	o, ok := rv.(*goja.Object)
+	if !ok || o == nil {
+		return nil, invalid("the handler returned %s, not a request or response object", describe(rv))
+	}
+	res := &Result{}
+	if ev.Context.EventType == ViewerResponse {
+		if !present(o.Get("statusCode")) {
+			return nil, invalid("a viewer-response function must return a response")
+		}
+		orig := ev.Response
+		if orig == nil {
+			orig = &Response{}
+		}
+		resp, err := s.readResponse(o, orig, true)
+		if err != nil {
+			return nil, err
+		}
+		res.Response = resp
+		return res, nil
+	}
+	if present(o.Get("statusCode")) {
+		resp, err := s.readResponse(o, &Response{}, false)
+		if err != nil {
+			return nil, err
+		}
+		res.Response = resp
+		return res, nil
+	}
+	req, err := s.readRequest(o, &ev.Request)
+	if err != nil {
+		return nil, err
+	}
+	res.Request = req
+	res.Origin = s.origin
+	return res, nil
+}
+
+func (s *vmState) readRequest(o *goja.Object, orig *Request) (*Request, error) {
+	req := &Request{}
+	m := o.Get("method")
+	if !present(m) || m.String() != orig.Method {
+		return nil, readOnly("request.method is read-only")
+	}
+	req.Method = orig.Method
+	u := o.Get("uri")
+	if !present(u) {
+		return nil, invalid("request.uri is missing")
+	}
+	req.URI = u.String()
+	if req.URI != orig.URI {
+		if !strings.HasPrefix(req.URI, "/") {
+			return nil, invalid("request.uri %q does not start with /", req.URI)
+		}
+		if bad := strings.IndexFunc(req.URI, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '#' }); bad >= 0 {
+			return nil, invalid("request.uri holds a space, control character or #")
+		}
+	}
+	var err error
+	q := o.Get("querystring")
+	if present(q) && !isObject(q) {
+		req.RawQueryString = q.String()
+		if strings.IndexFunc(req.RawQueryString, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '#' }) >= 0 {
+			return nil, invalid("request.querystring holds a space, control character or #")
+		}
+		req.RawQueryString = strings.TrimPrefix(req.RawQueryString, "?")
+	} else if req.QueryString, err = s.readFields(q, orig.QueryString, kindQuery); err != nil {
+		return nil, err
+	}
+	if n := len(req.URI) + len(req.RawQueryString) + fieldsLen(req.QueryString); n >= 8192 {
+		return nil, invalid("URI and query string are %d characters; the limit is 8,191", n)
+	}
+	if req.Headers, err = s.readFields(o.Get("headers"), orig.Headers, kindRequestHeader); err != nil {
+		return nil, err
+	}
+	if req.Cookies, err = s.readFields(o.Get("cookies"), orig.Cookies, kindCookie); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+func fieldsLen(fs Fields) int {
+	n := 0
+	for _, f := range fs {
+		for _, v := range f.Values {
+			n += len(f.Name) + len(v.Value) + 2
+		}
+	}
+	return n
+}
+
+func isObject(v goja.Value) bool {
+	_, ok := v.(*goja.Object)
+	return ok
+}
+
+func (s *vmState) readResponse(o *goja.Object, orig *Response, viewerResponse bool) (*Response, error) {
+	resp := &Response{}
+	sc := o.Get("statusCode")
+	code, ok := intValue(sc)
+	if !ok || code < 200 || code > 599 {
+		return nil, invalid("statusCode %s is not an integer from 200 to 599", describe(sc))
+	}
+	resp.StatusCode = code
+	if d := o.Get("statusDescription"); present(d) {
+		resp.StatusDescription = d.String()
+		if strings.ContainsAny(resp.StatusDescription, "\r\n\x00") {
+			return nil, invalid("statusDescription holds a control character")
+		}
+	}
+	kind := kindGeneratedHeader
+	if viewerResponse {
+		kind = kindResponseHeader
+	}
+	var err error
+	if resp.Headers, err = s.readFields(o.Get("headers"), orig.Headers, kind); err != nil {
+		return nil, err
+	}
+	if resp.Cookies, err = s.readFields(o.Get("cookies"), orig.Cookies, kindSetCookie); err != nil {
+		return nil, err
+	}
+	if b := o.Get("body"); present(b) {
+		body := &Body{Encoding: "text"}
+		if bo, ok := b.(*goja.Object); ok {
+			d := bo.Get("data")
+			if present(d) {
+				body.Data = d.String()
+			}
+			if e := bo.Get("encoding"); present(e) {
+				body.Encoding = e.String()
+			}
+		} else {
+			body.Data = b.String()
+		}
+		switch body.Encoding {
+		case "text":
+		case "base64":
+			if _, err := decodeStrictBase64(body.Data); err != nil {
+				return nil, invalid("body.data is not valid base64")
+			}
+		default:
+			return nil, invalid("body.encoding %q is neither text nor base64", body.Encoding)
+		}
+		if len(body.Data) > MaxBodySize {
+			return nil, invalid("body is %d bytes; the limit is %d", len(body.Data), MaxBodySize)
+		}
+		resp.Body = body
+	}
+	return resp, nil
+}
+
+func intValue(v goja.Value) (int, bool) {
+	if !present(v) {
+		return 0, false
+	}
+	switch x := v.Export().(type) {
+	case int64:
+		return int(x), true
+	case float64:
+		if x == math.Trunc(x) && !math.IsInf(x, 0) {
+			return int(x), true
+		}
+	}
+	return 0, false
+}
+
+type fieldKind int
+
+const (
+	kindQuery fieldKind = iota
+	kindRequestHeader
+	kindResponseHeader
+	kindGeneratedHeader
+	kindCookie
+	kindSetCookie
+)
+
+func (k fieldKind) header() bool {
+	return k == kindRequestHeader || k == kindResponseHeader || k == kindGeneratedHeader
+}
+
+func (k fieldKind) where() string {
+	switch k {
+	case kindQuery:
+		return "querystring"
+	case kindCookie, kindSetCookie:
+		return "cookies"
+	}
+	return "headers"
+}
+
+// readFields reads a headers, cookies or querystring object back. For a field that was in the
+// input, a changed multiValue wins; otherwise a changed value replaces the first value only; an
+// untouched field keeps its input values (shared with the input).
+func (s *vmState) readFields(v goja.Value, orig Fields, kind fieldKind) (Fields, error) {
+	var obj *goja.Object
+	if present(v) {
+		o, ok := v.(*goja.Object)
+		if !ok {
+			return nil, invalid("%s is not an object", kind.where())
+		}
+		obj = o
+	}
+	out := make(Fields, 0, len(orig)+2)
+	seen := 0
+	// Input fields, in input order.
+	for i := range orig {
+		of := &orig[i]
+		if kind.header() && hidden(of.Name) {
+			if of.Name != "cookie" && of.Name != "set-cookie" {
+				out = append(out, *of) // passed through, never seen
+			}
+			continue
+		}
+		var ev goja.Value
+		if obj != nil {
+			ev = obj.Get(of.Name)
+		}
+		if !present(ev) {
+			if err := checkReadOnly(kind, of.Name); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		seen++
+		vals, changed, err := readValues(ev, of.Values, kind, of.Name)
+		if err != nil {
+			return nil, err
+		}
+		if changed {
+			if err := checkReadOnly(kind, of.Name); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, Field{Name: of.Name, Values: vals})
+	}
+	if obj == nil {
+		return out, nil
+	}
+	// Added fields, in the order the function added them.
+	keys := obj.Keys()
+	if len(keys) == seen {
+		return out, nil // every key was an input field
+	}
+	for _, k := range keys {
+		name := k
+		if kind.header() {
+			name = strings.ToLower(k)
+			if !validToken(name) {
+				return nil, invalid("header name %q is not valid", k)
+			}
+		}
+		if i := orig.index(name); i >= 0 || orig.index(k) >= 0 {
+			if kind.header() && i >= 0 && hidden(name) && name != "cookie" && name != "set-cookie" {
+				return nil, readOnly("header %s is disallowed", name)
+			}
+			continue
+		}
+		ev := obj.Get(k)
+		if !present(ev) {
+			continue
+		}
+		if kind.header() {
+			if hidden(name) {
+				if name == "cookie" || name == "set-cookie" {
+					return nil, invalid("%s goes in cookies, not headers", name)
+				}
+				return nil, readOnly("header %s is disallowed", name)
+			}
+			if err := checkReadOnly(kind, name); err != nil {
+				return nil, err
+			}
+		}
+		vals, _, err := readValues(ev, nil, kind, name)
+		if err != nil {
+			return nil, err
+		}
+		if out.index(name) >= 0 {
+			continue // the same name twice in different case: the first wins
+		}
+		out = append(out, Field{Name: name, Values: vals})
+	}
+	return out, nil
+}
+
+func checkReadOnly(kind fieldKind, name string) error {
+	switch {
+	case kind == kindRequestHeader && readOnlyRequest(name),
+		kind == kindResponseHeader && readOnlyResponse(name):
+		return readOnly("header %s is read-only", name)
+	}
+	return nil
+}
+
+func readValues(v goja.Value, orig []FieldValue, kind fieldKind, name string) ([]FieldValue, bool, error) {
+	o, ok := v.(*goja.Object)
+	if !ok {
+		return nil, false, invalid("%s.%s is not an object with a value", kind.where(), name)
+	}
+	attrs := kind == kindSetCookie
+	if mv := o.Get("multiValue"); present(mv) {
+		mo, ok := mv.(*goja.Object)
+		if !ok {
+			return nil, false, invalid("%s.%s.multiValue is not an array", kind.where(), name)
+		}
+		n, _ := intValue(mo.Get("length"))
+		vals := make([]FieldValue, 0, n)
+		for i := 0; i < n; i++ {
+			fv, err := readOne(mo.Get(itoa(i)), attrs, kind, name)
+			if err != nil {
+				return nil, false, err
+			}
+			vals = append(vals, fv)
+		}
+		// An empty multiValue falls back to value; an unchanged one defers to value.
+		if len(vals) > 0 && !sameValues(vals, orig) {
+			return vals, true, nil
+		}
+	}
+	first, err := readOne(o, attrs, kind, name)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(orig) == 0 {
+		return []FieldValue{first}, true, nil
+	}
+	if first == orig[0] {
+		return orig, false, nil
+	}
+	vals := make([]FieldValue, len(orig))
+	copy(vals, orig)
+	vals[0] = first
+	return vals, true, nil
+}
+
+func sameValues(a, b []FieldValue) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func readOne(v goja.Value, attrs bool, kind fieldKind, name string) (FieldValue, error) {
+	o, ok := v.(*goja.Object)
+	if !ok {
+		return FieldValue{}, invalid("%s.%s: a value is not an object", kind.where(), name)
+	}
+	val := o.Get("value")
+	if !present(val) || isObject(val) {
+		return FieldValue{}, invalid("%s.%s.value is missing or not a string", kind.where(), name)
+	}
+	fv := FieldValue{Value: val.String()}
+	if attrs {
+		if a := o.Get("attributes"); present(a) {
+			fv.Attributes = a.String()
+		}
+	}
+	if kind != kindQuery && strings.ContainsAny(fv.Value+fv.Attributes, "\r\n\x00") {
+		return FieldValue{}, invalid("%s.%s holds CR, LF or NUL", kind.where(), name)
+	}
+	return fv, nil
+}
+
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+var smallInts = func() (a [16]string) {
+	for i := range a {
+		a[i] = fmt.Sprint(i)
+	}
+	return
+}()
+
+func itoa(i int) string {
+	if i < len(smallInts) {
+		return smallInts[i]
+	}
+	return fmt.Sprint(i)
+}
+
+// checkBudget runs when the run's budget has passed on the wall clock. The budget is CPU time of
+// the thread running the function (a loaded machine must not fail a function that was merely
+// waiting for a core): when the thread has used less, the check comes back when the rest could
+// have been used; past the budget, or where no thread clock can be read, or after a wall time of
+// maxWallBudgets budgets, the run is interrupted.
+func (s *vmState) checkBudget() {
+	budget := s.f.budget
+	rc := s.clock.Load()
+	if rc == nil {
+		s.vm.Interrupt(errInterrupted)
+		return
+	}
+	used := int64(-1)
+	if rc.tid != 0 {
+		if now := threadCPU(rc.tid); now >= 0 && rc.cpu0 >= 0 {
+			used = now - rc.cpu0
+		}
+	}
+	if used < 0 || used >= int64(budget) || time.Since(rc.started) >= maxWallBudgets*budget {
+		s.vm.Interrupt(errInterrupted)
+		return
+	}
+	s.timer.Reset(budget - time.Duration(used))
+}
+
+// maxWallBudgets bounds a run's wall time, in budgets, whatever CPU it got.
+const maxWallBudgets = 200
+
+// runClock is where one run started: its thread, that thread's CPU clock, and the wall clock.
+type runClock struct {
+	tid     int
+	cpu0    int64
+	started time.Time
+}
