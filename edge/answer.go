@@ -55,7 +55,7 @@ func (s *Server) errorPage(x *exchange, path string) *cache.Entry {
 	req := s.originRequest(x, false)
 	req.Method, req.Path, req.Query = fasthttp.MethodGet, path, ""
 	req.Body, req.BodyStream = nil, nil
-	j := &fetchJob{dist: d, beh: b, req: req, key: key, path: path}
+	j := &fetchJob{dist: d, beh: b, origin: d.origins[b.TargetOriginID], originID: b.TargetOriginID, req: req, key: key, path: path}
 	f, _ := s.collapse(string(key), func() *fill { return s.fetchFill(j) })
 	if f.entry == nil || f.outcome != answered {
 		if f.stream != nil {

@@ -55,12 +55,15 @@ type fill struct {
 // fetchJob is one origin fetch for a cache key: what the flight needs, copied out of the viewer's
 // exchange (which is reused once its viewer is answered, while a background refresh goes on).
 type fetchJob struct {
-	dist  *distribution
-	beh   *behavior.Behavior
-	req   *origin.Request
-	key   []byte
-	path  string       // the normalised path, for invalidation matching
-	stale *cache.Entry // the entry being revalidated, or nil
+	dist *distribution
+	beh  *behavior.Behavior
+	// origin and originID are the origin to ask and its id.
+	origin   origin.Fetcher
+	originID string
+	req      *origin.Request
+	key      []byte
+	path     string       // the normalised path, for invalidation matching
+	stale    *cache.Entry // the entry being revalidated, or nil
 	// hints, when set, receives the origin's 1xx informational responses (103 Early Hints).
 	hints func(status int, h http.Header)
 }
@@ -78,7 +81,8 @@ func (s *Server) newFetchJob(x *exchange, stale *cache.Entry) *fetchJob {
 			req.Header.Set("If-Modified-Since", string(stale.LastModified))
 		}
 	}
-	return &fetchJob{dist: x.dist, beh: x.beh, req: req, key: append([]byte(nil), x.key...), path: string(x.path), stale: stale}
+	f, id := x.fetcher()
+	return &fetchJob{dist: x.dist, beh: x.beh, origin: f, originID: id, req: req, key: append([]byte(nil), x.key...), path: string(x.path), stale: stale}
 }
 
 // collapse runs fetch once per cache key however many viewers wait (request collapsing), like
@@ -129,7 +133,7 @@ func (s *Server) fetchFill(j *fetchJob) (f *fill) {
 	j.req.OnInformational = j.hints
 	sent := s.now()
 	start := time.Now()
-	resp, err := d.origins[b.TargetOriginID].Fetch(context.Background(), j.req)
+	resp, err := j.origin.Fetch(context.Background(), j.req)
 	fbl := max(time.Since(start), time.Microsecond) // the origin's first-byte latency
 	defer func() { f.fbl = fbl }()
 	now := s.now()
@@ -326,7 +330,7 @@ func (s *Server) serveStale(d *distribution, stale *cache.Entry, status int, now
 // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html).
 func (s *Server) originFailure(j *fetchJob, err error, now time.Time) *fill {
 	status, detail := failureStatus(err)
-	s.log.Warn("origin request failed", "dist", j.dist.id, "origin", j.beh.TargetOriginID, "path", j.path, "status", status, "result", detail, "err", err)
+	s.log.Warn("origin request failed", "dist", j.dist.id, "origin", j.originID, "path", j.path, "status", status, "result", detail, "err", err)
 	e := s.errorEntry(j.dist, j.key, j.path, status, msgNoOrigin, []byte(j.req.Header.Get("X-Amz-Cf-Id")), now)
 	ttl, ok := s.decideTTL(j.dist, j.beh, status, nil, now)
 	f := s.keep(e, j.beh, ttl, ok, xError)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cfedge/edge/config"
 	"github.com/cfedge/edge/function"
+	"github.com/cfedge/edge/origin"
 	"github.com/valyala/fasthttp"
 )
 
@@ -57,8 +58,8 @@ func (s *Server) viewerRequestFunction(x *exchange) bool {
 	}
 	ev := s.requestEvent(x, function.ViewerRequest)
 	res, err := s.functions[name].Run(context.Background(), ev)
-	if err == nil && res.Origin != nil {
-		err = fmt.Errorf("%w: the origin helpers (cf.updateRequestOrigin, selectRequestOriginById, createRequestOriginGroup) are not supported by this edge yet", function.ErrExecution)
+	if err == nil && res.Origin != nil && res.Response == nil {
+		err = s.applyOrigin(x, res.Origin)
 	}
 	if err != nil {
 		s.functionFailed(x, name, err)
@@ -74,6 +75,35 @@ func (s *Server) viewerRequestFunction(x *exchange) bool {
 	}
 	s.applyRequest(x, ev, res.Request)
 	return false
+}
+
+// applyOrigin carries out what the function's origin helpers asked for
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/helper-functions-origin-modification.html):
+// another origin of the distribution (selectRequestOriginById, with its hostHeader), or a
+// failover pair of them (createRequestOriginGroup). The choice is not part of the cache key, as
+// on CloudFront. cf.updateRequestOrigin, which describes an origin in the request itself, is not
+// supported yet: such a function fails.
+func (s *Server) applyOrigin(x *exchange, ch *function.OriginChange) error {
+	d := x.dist
+	switch ch.Kind {
+	case function.OriginSelect:
+		f, ok := d.origins[ch.SelectID]
+		if !ok {
+			return fmt.Errorf("%w: selectRequestOriginById(%q): no such origin in distribution %s", function.ErrExecution, ch.SelectID, d.id)
+		}
+		x.origin, x.originID, x.originHost = f, ch.SelectID, ch.HostHeader
+		return nil
+	case function.OriginGroup:
+		p, ok1 := d.origins[ch.Group[0]]
+		q, ok2 := d.origins[ch.Group[1]]
+		if !ok1 || !ok2 {
+			return fmt.Errorf("%w: createRequestOriginGroup(%q, %q): no such origin in distribution %s", function.ErrExecution, ch.Group[0], ch.Group[1], d.id)
+		}
+		id := ch.Group[0] + "+" + ch.Group[1]
+		x.origin, x.originID = origin.NewGroup(id, p, q, ch.FailoverCodes, origin.Options{Logger: s.log}), id
+		return nil
+	}
+	return fmt.Errorf("%w: cf.updateRequestOrigin is not supported by this edge yet (use selectRequestOriginById with an origin of the distribution)", function.ErrExecution)
 }
 
 // viewerResponseFunction runs the behavior's viewer-response function on the answer, unless the

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -216,4 +217,71 @@ func TestFunctionLoopBlocksNoOne(t *testing.T) {
 		}
 	}
 	wg.Wait()
+}
+
+// TestFunctionSelectsOrigin: a viewer-request function sends the request to another origin of the
+// distribution (cf.selectRequestOriginById) or to a failover pair (cf.createRequestOriginGroup);
+// cf.updateRequestOrigin is refused with CloudFront's function error.
+func TestFunctionSelectsOrigin(t *testing.T) {
+	o := newTestOrigin(t)
+	o.static("/f", 200, nil, "from web")
+	o2 := newTestOrigin(t)
+	o2.static("/f", 200, nil, "from second")
+	cfg := `
+[[function]]
+name = "pick"
+code = """
+import cf from 'cloudfront';
+function handler(event) {
+  var r = event.request;
+  if (r.querystring.to && r.querystring.to.value === 'second') {
+    cf.selectRequestOriginById('second');
+  } else if (r.querystring.to && r.querystring.to.value === 'group') {
+    cf.createRequestOriginGroup({originIds: ['web', 'second'], failoverCriteria: {statusCodes: [500, 404]}});
+  } else if (r.querystring.to && r.querystring.to.value === 'update') {
+    cf.updateRequestOrigin({domainName: 'example.com'});
+  }
+  return r;
+}
+"""
+` + baseConfig(fmt.Sprintf(`
+[[distribution.origin]]
+id = "second"
+kind = "http"
+domain_name = "127.0.0.1"
+http_port = %d
+[[distribution.behavior]]
+path_pattern = "/f"
+target_origin_id = "web"
+cache_policy = "CachingDisabled"
+[[distribution.behavior.function_association]]
+event_type = "viewer-request"
+function = "pick"
+[[distribution.behavior]]
+path_pattern = "/missing"
+target_origin_id = "web"
+cache_policy = "CachingDisabled"
+[[distribution.behavior.function_association]]
+event_type = "viewer-request"
+function = "pick"
+`, o2.port()))
+	e := startEdge(t, cfg, o.port())
+	for _, c := range []struct {
+		uri, body string
+		status    int
+	}{
+		{"/f", "from web", 200},
+		{"/f?to=second", "from second", 200},
+		{"/f?to=group", "from web", 200},
+		{"/missing?to=group", "", 404}, // both members answer 404: the secondary's answer
+		{"/f?to=update", "", 503},
+	} {
+		r, body := e.get(t, c.uri)
+		if r.StatusCode != c.status || c.body != "" && body != c.body {
+			t.Errorf("%s: %d %q, want %d %q", c.uri, r.StatusCode, body, c.status, c.body)
+		}
+	}
+	if n := o2.count("/missing"); n != 1 {
+		t.Errorf("the group's secondary saw /missing %d times, want 1 (failover on 404)", n)
+	}
 }

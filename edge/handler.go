@@ -8,6 +8,7 @@ import (
 	"github.com/cfedge/edge/accesslog"
 	"github.com/cfedge/edge/behavior"
 	"github.com/cfedge/edge/cache"
+	"github.com/cfedge/edge/origin"
 	"github.com/cfedge/edge/smooth"
 	"github.com/valyala/fasthttp"
 )
@@ -68,6 +69,11 @@ type exchange struct {
 	prepared bool
 	// corsDone is set when the prepared head held the request's CORS fields already.
 	corsDone bool
+	// origin, originID and originHost are the origin a viewer-request function chose for this
+	// request, its id and the Host to send it (nil, "" and "": the behavior's).
+	origin     origin.Fetcher
+	originID   string
+	originHost string
 	// cut is a short origin body to replay on the raw connection (see writeTruncated).
 	cut        []byte
 	hasCut     bool
@@ -86,6 +92,7 @@ func (x *exchange) reset(ctx *fasthttp.RequestCtx, now time.Time) {
 	x.dist, x.beh, x.path, x.originPath = nil, nil, nil, nil
 	x.xcache, x.detail, x.rangeStart, x.rangeEnd = xMiss, "", -1, -1
 	x.dated, x.preflight, x.upstreamFBL, x.prepared, x.corsDone = false, false, 0, false, false
+	x.origin, x.originID, x.originHost = nil, "", ""
 	x.facts = scanHeaders(ctx.Request.Header.RawHeaders())
 	x.newRequestID()
 	// Every header name the edge writes is already canonical: skip fasthttp's normalising copy.
@@ -409,4 +416,13 @@ func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {
 	ctx.SetStatusCode(status)
 	ctx.Response.SetBody(appendErrorPage(nil, status, msg, id[:]))
 	ctx.SetConnectionClose()
+}
+
+// fetcher is the origin for x's request, and its id: the one a function chose, else the
+// behavior's.
+func (x *exchange) fetcher() (origin.Fetcher, string) {
+	if x.origin != nil {
+		return x.origin, x.originID
+	}
+	return x.dist.origins[x.beh.TargetOriginID], x.beh.TargetOriginID
 }

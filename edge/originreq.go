@@ -105,6 +105,9 @@ func (s *Server) originRequest(x *exchange, pass bool) *origin.Request {
 	if b.Forward.ForwardHost() {
 		req.Host = string(ctx.Host())
 	}
+	if x.originHost != "" {
+		req.Host = x.originHost // chosen by a viewer-request function
+	}
 	if ae, send := b.Forward.AppendAcceptEncodingLines(nil, rh.PeekAll("Accept-Encoding")); send {
 		req.Header.Set("Accept-Encoding", string(ae))
 	}

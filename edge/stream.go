@@ -17,16 +17,17 @@ import (
 // pass forwards a request that the cache may not answer (uncacheable method or behavior) and
 // streams the origin's answer back; a request body streams to the origin as it arrives.
 func (s *Server) pass(x *exchange) {
-	d, b := x.dist, x.beh
+	d := x.dist
 	req := s.originRequest(x, true)
+	f, originID := x.fetcher()
 	ctx := x.ctx
 	req.OnInformational = func(status int, h http.Header) { relayEarlyHints(ctx, status, h) }
 	start := time.Now()
-	resp, err := d.origins[b.TargetOriginID].Fetch(context.Background(), req)
+	resp, err := f.Fetch(context.Background(), req)
 	x.xcache, x.upstreamFBL = xMiss, max(time.Since(start), time.Microsecond)
 	if err != nil {
 		status, detail := failureStatus(err)
-		s.log.Warn("origin request failed", "dist", d.id, "origin", b.TargetOriginID, "path", req.Path, "status", status, "result", detail, "err", err)
+		s.log.Warn("origin request failed", "dist", d.id, "origin", originID, "path", req.Path, "status", status, "result", detail, "err", err)
 		s.cfError(x, status, msgNoOrigin)
 		if req.BodyStream != nil {
 			ctx.SetConnectionClose() // what is left of the viewer's body is not read
