@@ -41,6 +41,9 @@ type Server struct {
 	TLSKeyFile  string `toml:"tls_key_file"`
 	// Pop is the edge location shown in X-Amz-Cf-Pop and the log ("DEV1-C1").
 	Pop string `toml:"pop"`
+	// ViewerCountry is the ISO 3166-1 alpha-2 code the edge gives every viewer in
+	// CloudFront-Viewer-Country (there is no geolocation here); default "US".
+	ViewerCountry string `toml:"viewer_country"`
 	// ShutdownTimeout bounds how long in-flight requests may take after SIGTERM.
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
 	// ReadTimeout and WriteTimeout bound one viewer request and response.

@@ -8,6 +8,10 @@ import (
 )
 
 // CloudFront's defaults, and edge's own where CloudFront has none.
+// DefaultViewerCountry is the CloudFront-Viewer-Country of every viewer unless
+// server.viewer_country says otherwise.
+const DefaultViewerCountry = "US"
+
 const (
 	DefaultListen          = "127.0.0.1:8080"
 	DefaultAPIListen       = "127.0.0.1:8081"
@@ -61,6 +65,7 @@ func (c *Config) ApplyDefaults() {
 	setStr(&s.Listen, DefaultListen)
 	setStr(&s.APIListen, DefaultAPIListen)
 	setStr(&s.Pop, DefaultPop)
+	setStr(&s.ViewerCountry, DefaultViewerCountry)
 	setDur(&s.ShutdownTimeout, DefaultShutdownTimeout)
 	setDur(&s.ReadTimeout, DefaultReadTimeout)
 	setDur(&s.WriteTimeout, DefaultWriteTimeout)

@@ -60,6 +60,9 @@ func (c *Config) validateServer(e *errs) {
 	if s.Listen != "" && s.Listen == s.APIListen && !strings.HasSuffix(s.Listen, ":0") {
 		e.add("server.api_listen", "must differ from server.listen (%q)", s.Listen)
 	}
+	if c := s.ViewerCountry; c != "" && (len(c) != 2 || !allChars(c, func(r rune) bool { return r >= 'A' && r <= 'Z' })) {
+		e.add("server.viewer_country", "must be an ISO 3166-1 alpha-2 code in upper case (like \"US\" or \"FR\"), not %q", c)
+	}
 	if s.Pop != "" && !allChars(s.Pop, func(r rune) bool { return r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' }) {
 		e.add("server.pop", "must be upper-case letters, digits and '-' (like \"LHR50-C1\"), not %q", s.Pop)
 	}

@@ -236,7 +236,7 @@ func (s *Server) applyRequest(x *exchange, in *function.Event, out *function.Req
 		rh.SetBytesV("Cookie", cookie)
 	}
 	// The request changed: the facts read from its raw block no longer hold.
-	x.facts = headerFacts{conditional: true, connection: true, origin: true, pragma: true}
+	x.facts = headerFacts{conditional: true, connection: true, origin: true, pragma: true, cloudfront: true}
 }
 
 // writeFunctionResponse answers with a response a viewer-request function generated.

@@ -271,6 +271,9 @@ func (s *Server) admit(x *exchange) bool {
 // serve answers an admitted request: from the cache, or from the origin when nothing may be
 // cached.
 func (s *Server) serve(x *exchange) {
+	if x.facts.cloudfront || len(x.beh.Forward.CloudFrontHeaders()) > 0 {
+		s.setCloudFrontHeaders(x)
+	}
 	if s.viewerRequestFunction(x) || s.corsPreflight(x) {
 		return
 	}

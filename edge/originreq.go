@@ -75,6 +75,12 @@ func (s *Server) originRequest(x *exchange, pass bool) *origin.Request {
 			req.Header.Add(string(k), string(v))
 		}
 	}
+	// The CloudFront-* headers the policies name, as setCloudFrontHeaders generated them.
+	for _, name := range b.Forward.CloudFrontHeaders() {
+		if v := rh.Peek(name); len(v) > 0 {
+			req.Header.Set(name, string(v))
+		}
+	}
 	if !pass {
 		// A cache fill fetches the whole object unconditionally: the edge answers the viewer's
 		// conditionals and ranges itself from the entry.

@@ -58,6 +58,8 @@ type Server struct {
 	wildcards bool
 	clock     httpClock
 	proto     headProto
+	// viewerCountry is every viewer's CloudFront-Viewer-Country.
+	viewerCountry string
 	// functions are the compiled CloudFront Functions, by name.
 	functions map[string]*function.Function
 	maxObj    int64
@@ -95,15 +97,16 @@ func New(cfg Config) (*Server, error) {
 	}
 	c := cfg.Config
 	s := &Server{
-		log:    cfg.Logger,
-		now:    cfg.Now,
-		store:  cfg.Store,
-		byHost: make(map[string]*distribution),
-		maxObj: int64(c.Cache.MaxObjectSize),
-		pop:    []byte(c.Server.Pop),
-		popStr: c.Server.Pop,
-		access: cfg.AccessLog,
-		via:    []byte(viaValue()),
+		log:           cfg.Logger,
+		now:           cfg.Now,
+		store:         cfg.Store,
+		byHost:        make(map[string]*distribution),
+		maxObj:        int64(c.Cache.MaxObjectSize),
+		pop:           []byte(c.Server.Pop),
+		popStr:        c.Server.Pop,
+		viewerCountry: c.Server.ViewerCountry,
+		access:        cfg.AccessLog,
+		via:           []byte(viaValue()),
 	}
 	if s.log == nil {
 		s.log = slog.Default()

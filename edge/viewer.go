@@ -50,14 +50,15 @@ type headerFacts struct {
 	// connection: a Connection field, whose options may name headers to drop.
 	connection bool
 	// origin: an Origin field (a CORS request), whose value originValue is (the first one's,
-	// a slice of the raw block); pragma: a Pragma field.
-	origin, pragma bool
-	originValue    []byte
+	// a slice of the raw block); pragma: a Pragma field; cloudfront: a CloudFront-* field,
+	// which a viewer may not send (setCloudFrontHeaders removes it).
+	origin, pragma, cloudfront bool
+	originValue                []byte
 }
 
 // flags is f without the Origin value, for comparisons.
-func (f headerFacts) flags() [5]bool {
-	return [5]bool{f.badName, f.conditional, f.connection, f.origin, f.pragma}
+func (f headerFacts) flags() [6]bool {
+	return [6]bool{f.badName, f.conditional, f.connection, f.origin, f.pragma, f.cloudfront}
 }
 
 // scanHeaders reads a raw header block (lines "name: value", as fasthttp keeps them). A request
@@ -65,7 +66,7 @@ func (f headerFacts) flags() [5]bool {
 // is assumed.
 func scanHeaders(raw []byte) headerFacts {
 	if len(raw) == 0 {
-		return headerFacts{conditional: true, connection: true, origin: true, pragma: true}
+		return headerFacts{conditional: true, connection: true, origin: true, pragma: true, cloudfront: true}
 	}
 	var f headerFacts
 	for len(raw) > 0 {
@@ -91,6 +92,7 @@ func scanHeaders(raw []byte) headerFacts {
 			f.conditional = f.conditional || bytes.EqualFold(name, strRange)
 		case 'c':
 			f.connection = f.connection || bytes.EqualFold(name, strConnection)
+			f.cloudfront = f.cloudfront || len(name) > len(cfPrefix) && bytes.EqualFold(name[:len(cfPrefix)], cfPrefix)
 		case 'o':
 			if !f.origin && bytes.EqualFold(name, hOrigin) {
 				f.origin, f.originValue = true, fieldValue(raw[colon+1:])
