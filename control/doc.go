@@ -10,6 +10,14 @@
 //   - GetDistribution       GET /2020-05-31/distribution/{Id}          (ETag header)
 //   - GetDistributionConfig GET /2020-05-31/distribution/{Id}/config   (ETag header)
 //   - ListDistributions     GET /2020-05-31/distribution?Marker=&MaxItems=
+//   - CreateFunction    POST   /2020-05-31/function (201, Location, ETag)
+//   - DescribeFunction  GET    /2020-05-31/function/{Name}/describe?Stage=  (ETag header)
+//   - GetFunction       GET    /2020-05-31/function/{Name}?Stage=  (the code, application/octet-stream)
+//   - UpdateFunction    PUT    /2020-05-31/function/{Name}  (If-Match; ETag and ETtag headers)
+//   - PublishFunction   POST   /2020-05-31/function/{Name}/publish  (If-Match)
+//   - ListFunctions     GET    /2020-05-31/function?Stage=&Marker=&MaxItems=
+//   - DeleteFunction    DELETE /2020-05-31/function/{Name}  (If-Match; 204)
+//   - TestFunction      POST   /2020-05-31/function/{Name}/test  (If-Match)
 //
 // Distributions are read-only views of the loaded configuration. Every other request gets the
 // AWS error envelope (ErrorResponse) with code InvalidAction. Errors use CloudFront's codes and
@@ -50,6 +58,34 @@
 // its InProgress invalidations and its newest Completed ones, up to 1,000 of them and 8 MiB of
 // path text (whichever bound comes first, the newest one always), for Get, List and
 // CallerReference idempotency; older ones are NoSuchInvalidation.
+//
+// # Functions
+//
+// CloudFront Functions have a DEVELOPMENT stage (written by CreateFunction and UpdateFunction)
+// and a LIVE stage (a copy made by PublishFunction), each with its own ETag; Status reads
+// UNPUBLISHED until DEVELOPMENT is published, then DEPLOYED. UpdateFunction and
+// PublishFunction want DEVELOPMENT's ETag in If-Match, DeleteFunction and TestFunction either
+// stage's. A missing or malformed If-Match is InvalidIfMatchVersion, a stale one
+// PreconditionFailed (InvalidIfMatchVersion for TestFunction, which has no PreconditionFailed).
+// Code is compiled when it is written: over 10 KB is FunctionSizeLimitExceeded (413), code that
+// does not compile InvalidArgument with the compiler's message. Without Stage, DescribeFunction
+// and GetFunction read DEVELOPMENT and ListFunctions lists both stages (by name; NextMarker is
+// "name" or "name:LIVE").
+//
+// The configuration's [[function]]s appear with both stages, DEPLOYED, with ETags derived from
+// their content (stable across restarts); they can be described, fetched and tested, and
+// UpdateFunction, PublishFunction and DeleteFunction refuse them (UnsupportedOperation): they
+// change in the configuration. A [[key_value_store]] shows as the KeyValueStoreARN
+// arn:aws:cloudfront::000000000000:key-value-store/<UUID derived from its name>, which
+// CreateFunction and UpdateFunction accept. Functions created through the API are kept in
+// memory until deleted (not across restarts), at most 100 functions in all (TooManyFunctions);
+// behaviors run only the configuration's functions.
+//
+// TestFunction runs the chosen stage on the event object (JSON, version 1.0) with the function's
+// key value store and compute budget. A function that throws, returns an invalid object or
+// exceeds its budget still gives 200, with FunctionErrorMessage (ComputeUtilization 100 for the
+// budget) and the lines it logged; FunctionOutput is {"request":…} or {"response":…} in the
+// event object's shape. TestFunctionFailed (500) means edge itself could not run the function.
 //
 // # Smooth Streaming media
 //

@@ -84,6 +84,8 @@ type Server struct {
 	dists map[string]*dist
 	order []*dist // config order, for ListDistributions
 
+	fns *functions // CloudFront Functions: the configuration's, and those created through the API
+
 	mu            sync.Mutex // guards every dist's recs
 	keepCompleted int        // Completed invalidations kept per distribution (defaultKeepCompleted)
 	keepBytes     int        // and at most this much of their text (defaultKeepBytes)
@@ -176,6 +178,11 @@ func New(cfg Config) (*Server, error) {
 		s.dists[d.id] = d
 		s.order = append(s.order, d)
 	}
+	fns, err := newFunctions(cfg.Config, s.start)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	s.fns = fns
 	s.srv = &fasthttp.Server{
 		Handler:               s.Handle,
 		Name:                  "edge-control",
@@ -335,6 +342,9 @@ func reply(ctx *fasthttp.RequestCtx, status int, body []byte) {
 // route dispatches on method and path.
 func (s *Server) route(ctx *fasthttp.RequestCtx, now time.Time) *apiError {
 	path := string(ctx.Path())
+	if rest, ok := strings.CutPrefix(path, fnPrefix); ok && (rest == "" || rest[0] == '/') {
+		return s.routeFunction(ctx, rest, now)
+	}
 	rest, ok := strings.CutPrefix(path, apiPrefix)
 	if !ok || (rest != "" && rest[0] != '/') {
 		return unsupported(ctx)
@@ -364,7 +374,9 @@ func (s *Server) route(ctx *fasthttp.RequestCtx, now time.Time) *apiError {
 func unsupported(ctx *fasthttp.RequestCtx) *apiError {
 	return errorf(http.StatusBadRequest, CodeInvalidAction,
 		"%s %s is not an operation edge implements. Supported: CreateInvalidation, GetInvalidation, "+
-			"ListInvalidations, GetDistribution, GetDistributionConfig, ListDistributions (API 2020-05-31).",
+			"ListInvalidations, GetDistribution, GetDistributionConfig, ListDistributions, CreateFunction, "+
+			"DescribeFunction, GetFunction, UpdateFunction, PublishFunction, ListFunctions, DeleteFunction, "+
+			"TestFunction (API 2020-05-31).",
 		ctx.Method(), clip(string(ctx.Path()), 200))
 }
 
