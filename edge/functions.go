@@ -81,8 +81,8 @@ func (s *Server) viewerRequestFunction(x *exchange) bool {
 // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/helper-functions-origin-modification.html):
 // another origin of the distribution (selectRequestOriginById, with its hostHeader), or a
 // failover pair of them (createRequestOriginGroup). The choice is not part of the cache key, as
-// on CloudFront. cf.updateRequestOrigin, which describes an origin in the request itself, is not
-// supported yet: such a function fails.
+// on CloudFront; or the behavior's origin changed as cf.updateRequestOrigin describes
+// (updatedOrigin).
 func (s *Server) applyOrigin(x *exchange, ch *function.OriginChange) error {
 	d := x.dist
 	switch ch.Kind {
@@ -103,7 +103,12 @@ func (s *Server) applyOrigin(x *exchange, ch *function.OriginChange) error {
 		x.origin, x.originID = origin.NewGroup(id, p, q, ch.FailoverCodes, origin.Options{Logger: s.log}), id
 		return nil
 	}
-	return fmt.Errorf("%w: cf.updateRequestOrigin is not supported by this edge yet (use selectRequestOriginById with an origin of the distribution)", function.ErrExecution)
+	f, id, err := s.updatedOrigin(x, ch)
+	if err != nil {
+		return err
+	}
+	x.origin, x.originID, x.originHost = f, id, ch.HostHeader
+	return nil
 }
 
 // viewerResponseFunction runs the behavior's viewer-response function on the answer, unless the

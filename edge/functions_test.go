@@ -220,13 +220,15 @@ func TestFunctionLoopBlocksNoOne(t *testing.T) {
 }
 
 // TestFunctionSelectsOrigin: a viewer-request function sends the request to another origin of the
-// distribution (cf.selectRequestOriginById) or to a failover pair (cf.createRequestOriginGroup);
-// cf.updateRequestOrigin is refused with CloudFront's function error.
+// distribution (cf.selectRequestOriginById), to a failover pair (cf.createRequestOriginGroup), or
+// to the behavior's origin changed (cf.updateRequestOrigin); an unknown origin is CloudFront's
+// function error.
 func TestFunctionSelectsOrigin(t *testing.T) {
 	o := newTestOrigin(t)
 	o.static("/f", 200, nil, "from web")
 	o2 := newTestOrigin(t)
 	o2.static("/f", 200, nil, "from second")
+	o2.static("/sub/f", 200, nil, "from second, updated")
 	cfg := `
 [[function]]
 name = "pick"
@@ -239,7 +241,9 @@ function handler(event) {
   } else if (r.querystring.to && r.querystring.to.value === 'group') {
     cf.createRequestOriginGroup({originIds: ['web', 'second'], failoverCriteria: {statusCodes: [500, 404]}});
   } else if (r.querystring.to && r.querystring.to.value === 'update') {
-    cf.updateRequestOrigin({domainName: 'example.com'});
+    cf.updateRequestOrigin({domainName: 'localhost', originPath: '/sub', customOriginConfig: {port: SECOND_PORT, protocol: 'http'}});
+  } else if (r.querystring.to && r.querystring.to.value === 'nowhere') {
+    cf.selectRequestOriginById('nowhere');
   }
   return r;
 }
@@ -265,6 +269,7 @@ cache_policy = "CachingDisabled"
 event_type = "viewer-request"
 function = "pick"
 `, o2.port()))
+	cfg = strings.Replace(cfg, "SECOND_PORT", fmt.Sprint(o2.port()), 1)
 	e := startEdge(t, cfg, o.port())
 	for _, c := range []struct {
 		uri, body string
@@ -274,7 +279,8 @@ function = "pick"
 		{"/f?to=second", "from second", 200},
 		{"/f?to=group", "from web", 200},
 		{"/missing?to=group", "", 404}, // both members answer 404: the secondary's answer
-		{"/f?to=update", "", 503},
+		{"/f?to=update", "from second, updated", 200},
+		{"/f?to=nowhere", "", 503},
 	} {
 		r, body := e.get(t, c.uri)
 		if r.StatusCode != c.status || c.body != "" && body != c.body {

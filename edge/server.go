@@ -60,8 +60,10 @@ type Server struct {
 	proto     headProto
 	// viewerCountry is every viewer's CloudFront-Viewer-Country.
 	viewerCountry string
-	// functions are the compiled CloudFront Functions, by name.
+	// functions are the compiled CloudFront Functions, by name; fnOrigins the origins they
+	// described with cf.updateRequestOrigin.
 	functions map[string]*function.Function
+	fnOrigins functionOrigins
 	maxObj    int64
 	pop       []byte
 	popStr    string
@@ -77,17 +79,21 @@ type Server struct {
 
 // distribution is one compiled distribution.
 type distribution struct {
-	id        string
-	domain    string
-	table     *behavior.Table
-	origins   map[string]origin.Fetcher
-	rootObj   string // "/index.html", or "" when none
-	errMinTTL map[int]time.Duration
-	keyPrefix []byte // id + 0 byte: cache keys never collide across distributions
-	resolvers map[*behavior.Behavior]*smooth.Resolver
-	metrics   *distMetrics                            // nil without a registry
-	verifiers map[*behavior.Behavior]*access.Verifier // behaviors with trusted key groups
-	pages     map[int]customPage                      // custom error responses with a page, by error code
+	// originConfs are the origins' settings by id, and groups the origin groups' members, for
+	// origins that functions change.
+	originConfs map[string]config.Origin
+	groups      map[string][2]string
+	id          string
+	domain      string
+	table       *behavior.Table
+	origins     map[string]origin.Fetcher
+	rootObj     string // "/index.html", or "" when none
+	errMinTTL   map[int]time.Duration
+	keyPrefix   []byte // id + 0 byte: cache keys never collide across distributions
+	resolvers   map[*behavior.Behavior]*smooth.Resolver
+	metrics     *distMetrics                            // nil without a registry
+	verifiers   map[*behavior.Behavior]*access.Verifier // behaviors with trusted key groups
+	pages       map[int]customPage                      // custom error responses with a page, by error code
 }
 
 // New builds a Server from a validated configuration. It opens no sockets.
@@ -222,7 +228,10 @@ func (d *distribution) setErrorResponses(dc *config.Distribution) {
 // buildOrigins builds the distribution's origins and origin groups (failover pairs).
 func (d *distribution) buildOrigins(dc *config.Distribution, opts origin.Options) error {
 	d.origins = make(map[string]origin.Fetcher)
+	d.originConfs = make(map[string]config.Origin)
+	d.groups = make(map[string][2]string)
 	for _, oc := range dc.Origins {
+		d.originConfs[oc.ID] = oc
 		f, err := origin.New(oc, opts)
 		if err != nil {
 			return fmt.Errorf("origin %s: %w", oc.ID, err)
@@ -239,6 +248,7 @@ func (d *distribution) buildOrigins(dc *config.Distribution, opts origin.Options
 			return fmt.Errorf("origin group %s: unknown member", g.ID)
 		}
 		d.origins[g.ID] = origin.NewGroup(g.ID, p, q, g.FailoverStatusCodes, opts)
+		d.groups[g.ID] = [2]string{g.Members[0], g.Members[1]}
 	}
 	return nil
 }
@@ -319,6 +329,7 @@ func (s *Server) Close() {
 			}
 		}
 	}
+	s.fnOrigins.close()
 	if s.ownStore && s.store != nil {
 		s.store.Close()
 	}
