@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -222,6 +223,9 @@ func (s *Server) applyRequest(x *exchange, in *function.Event, out *function.Req
 		}
 	}
 	for _, f := range out.Headers {
+		if sameField(in.Request.Headers, f) {
+			continue
+		}
 		rh.Del(f.Name)
 		for _, v := range f.Values {
 			rh.Add(f.Name, v.Value)
@@ -269,16 +273,26 @@ func (s *Server) applyResponse(x *exchange, in, out *function.Response) {
 	if out.StatusDescription != "" && out.StatusDescription != in.StatusDescription {
 		resp.Header.SetStatusMessage([]byte(out.StatusDescription))
 	}
+	// The response's names are canonical and compared exactly (normalising is off for it).
 	for _, f := range in.Headers {
 		if _, ok := out.Headers.Get(f.Name); !ok {
-			resp.Header.Del(f.Name)
+			resp.Header.Del(http.CanonicalHeaderKey(f.Name))
 		}
 	}
-	resp.Header.Del("Set-Cookie")
+	changed := &function.Response{Cookies: out.Cookies}
 	for _, f := range out.Headers {
-		resp.Header.Del(f.Name)
+		if sameField(in.Headers, f) {
+			continue
+		}
+		resp.Header.Del(http.CanonicalHeaderKey(f.Name))
+		if f.Name == "date" && len(f.Values) > 0 {
+			setDate(&resp.Header, []byte(f.Values[0].Value)) // fasthttp's Date is its own: see setDate
+			continue
+		}
+		changed.Headers = append(changed.Headers, f)
 	}
-	setFunctionFields(&resp.Header, out)
+	resp.Header.Del("Set-Cookie")
+	setFunctionFields(&resp.Header, changed)
 	if out.Body != nil {
 		if err := setFunctionBody(resp, out.Body); err != nil {
 			s.functionFailed(x, x.beh.ViewerResponseFunction, fmt.Errorf("%w: %v", function.ErrInvalidOutput, err))
@@ -286,11 +300,31 @@ func (s *Server) applyResponse(x *exchange, in, out *function.Response) {
 	}
 }
 
+// sameField reports whether fs holds f with the same values.
+func sameField(fs function.Fields, f function.Field) bool {
+	for _, g := range fs {
+		if g.Name != f.Name {
+			continue
+		}
+		if len(g.Values) != len(f.Values) {
+			return false
+		}
+		for i := range g.Values {
+			if g.Values[i] != f.Values[i] {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // setFunctionFields adds a function response's headers and cookies.
 func setFunctionFields(h *fasthttp.ResponseHeader, r *function.Response) {
 	for _, f := range r.Headers {
+		name := http.CanonicalHeaderKey(f.Name)
 		for _, v := range f.Values {
-			h.Add(f.Name, v.Value)
+			h.Add(name, v.Value)
 		}
 	}
 	for _, f := range r.Cookies {

@@ -57,6 +57,8 @@ code = """
 async function handler(event) {
   var response = event.response;
   response.headers['x-stamp'] = {value: event.context.eventType + ' ' + response.statusCode};
+  delete response.headers['x-drop'];
+  response.headers['x-keep'] = {value: 'changed'};
   response.cookies['seen'] = {value: '1', attributes: 'Path=/'};
   return response;
 }
@@ -145,7 +147,7 @@ function = "spin"
 // throws, one that changes a read-only header, and one that never ends.
 func TestFunctionsOverSockets(t *testing.T) {
 	o := newTestOrigin(t)
-	o.static("/app/about/index.html", 200, map[string]string{"Cache-Control": "max-age=60"}, "about page")
+	o.static("/app/about/index.html", 200, map[string]string{"Cache-Control": "max-age=60", "X-Drop": "1", "X-Keep": "original"}, "about page")
 	o.static("/new.txt", 200, nil, "routed")
 	e := startEdge(t, functionConfig(t), o.port())
 
@@ -160,6 +162,10 @@ func TestFunctionsOverSockets(t *testing.T) {
 	r, body = e.get(t, "/app/about")
 	if body != "about page" || xcache(r) != "Hit from cloudfront" || r.Header.Get("X-Stamp") != "viewer-response 200" {
 		t.Errorf("SPA hit: %q %s %v", body, xcache(r), r.Header)
+	}
+	if r.Header.Get("X-Drop") != "" || r.Header.Get("X-Keep") != "changed" || r.Header.Get("Date") == "" ||
+		r.Header.Get("Cache-Control") != "max-age=60" {
+		t.Errorf("viewer-response changes: %v", r.Header)
 	}
 	if n := o.count("/app/about/index.html"); n != 1 {
 		t.Errorf("origin asked %d times for the rewritten object", n)
