@@ -20,62 +20,14 @@ SECRET=edgeDevSecretKeyDoNotUseInProduction0001
 . scripts/e2e-lib.sh
 require curl python3 timeout aws
 
-viewer_port=$(free_port)
-api_port=$(free_port)
-while [ "$api_port" = "$viewer_port" ]; do api_port=$(free_port); done
-viewer=http://127.0.0.1:$viewer_port
-api=http://127.0.0.1:$api_port
-
-mkdir "$tmp/www"
+mkdir -p "$tmp/www"
 printf 'version one\n' >"$tmp/www/obj.txt"
-printf 'ready\n' >"$tmp/www/ready.txt"
-cat >"$tmp/edge.toml" <<EOF
-[server]
-listen = "127.0.0.1:$viewer_port"
-api_listen = "127.0.0.1:$api_port"
-
-[api]
-auth = "sigv4"
-
-[[api.key]]
-access_key_id = "$KEY"
-secret_access_key = "$SECRET"
-
-[[distribution]]
-id = "$DIST"
-aliases = ["127.0.0.1", "localhost"]
-
-[[distribution.origin]]
-id = "www"
-kind = "dir"
-path = "www"
-
-[distribution.default_behavior]
-target_origin_id = "www"
+start_edge_with_api "" "$(cat <<'TOML'
 min_ttl = 0
 default_ttl = 86400
 max_ttl = 31536000
-EOF
-
-"$EDGE_BIN" serve -config "$tmp/edge.toml" -listen "127.0.0.1:$viewer_port" -api-listen "127.0.0.1:$api_port" \
-	>"$tmp/edge.log" 2>&1 &
-edge_pid=$!
-
-# Wait (at most 15 s) until the viewer answers and the API refuses an unsigned request.
-up=""
-for _ in $(seq 150); do
-	v=$(curl -s -m 1 -o /dev/null -w '%{http_code}' "$viewer/ready.txt" 2>/dev/null)
-	a=$(curl -s -m 1 -o /dev/null -w '%{http_code}' "$api/2020-05-31/distribution" 2>/dev/null)
-	if [ "$v" = 200 ] && [ "$a" = 403 ]; then up=yes; break; fi
-	kill -0 "$edge_pid" 2>/dev/null || break
-	sleep 0.1
-done
-if [ -z "$up" ]; then
-	bad "edge did not start serving viewers on $viewer and the API on $api (viewer $v, API $a); log:"
-	sed 's/^/    /' "$tmp/edge.log"
-	finish
-fi
-ok "edge serves viewers on $viewer and the API on $api (unsigned API request: 403)"
+TOML
+)"
 
 xcache=""
 body=""
