@@ -486,7 +486,7 @@ func TestTimeout(t *testing.T) {
 		if !errors.Is(err, ErrTimeout) || !errors.Is(err, ErrExecution) {
 			t.Fatalf("err %v", err)
 		}
-		if d := time.Since(start); d > 50*time.Millisecond {
+		if d := time.Since(start); d > 50*time.Millisecond*raceSlowdown {
 			t.Errorf("stopped after %v", d)
 		}
 	}
