@@ -12,12 +12,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"time"
 
 	"github.com/cfedge/edge/bench"
 	"github.com/cfedge/edge/config"
 	"github.com/cfedge/edge/edge"
-	"github.com/cfedge/edge/function"
 )
 
 const usage = `usage: edge <command> [flags]
@@ -80,7 +78,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: invalid\n%v\n", *path, err)
 		return 1
 	}
-	// Build everything serve would (origins, key groups, Smooth resolvers) without listening,
+	// Build everything serve would (origins, key groups, Smooth resolvers, functions) without listening,
 	// so that what only shows at start (a missing key file, S3 without credentials) shows here.
 	srv, err := edge.New(edge.Config{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
@@ -88,37 +86,9 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	srv.Close()
-	if errs := compileFunctions(cfg); len(errs) > 0 {
-		fmt.Fprintf(stderr, "%s: invalid\n", *path)
-		for _, err := range errs {
-			fmt.Fprintln(stderr, err)
-		}
-		return 1
-	}
 	for _, w := range cfg.Warnings() {
 		fmt.Fprintf(stderr, "%s: warning: %v\n", *path, w)
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", *path)
 	return 0
-}
-
-// compileFunctions compiles every [[function]] of cfg with its key value store, as the edge will
-// serve them, and returns one error per function that does not compile, named by its TOML path
-// (the file, line and column are in the message).
-func compileFunctions(cfg *config.Config) []error {
-	var errs []error
-	for i, fc := range cfg.Functions {
-		opts := function.Options{Runtime: fc.Runtime}
-		if st, ok := cfg.KeyValueStoreByName(fc.KeyValueStoreName()); ok {
-			data := make([]function.KeyValue, len(st.Data))
-			for j, kv := range st.Data {
-				data[j] = function.KeyValue{Key: kv.Key, Value: kv.Value}
-			}
-			opts.KVS = function.NewMemoryStore(data, time.Now())
-		}
-		if _, err := function.Compile(fc.Name, fc.Code, opts); err != nil {
-			errs = append(errs, config.FieldError{Path: cfg.FunctionCodePath(i), Msg: err.Error()})
-		}
-	}
-	return errs
 }
