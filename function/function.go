@@ -285,8 +285,8 @@ func (f *Function) Run(ctx context.Context, ev *Event) (res *Result, err error) 
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	tid := threadID()
-	s.clock.Store(&runClock{tid: tid, cpu0: threadCPU(tid), started: start})
-	s.timer.Reset(f.budget)
+	s.clock.Store(&runClock{tid: tid, cpu0: -1, started: start})
+	s.timer.Reset(f.budget / firstCheck)
 	clean := false
 	func() {
 		defer func() {

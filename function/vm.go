@@ -696,35 +696,54 @@ func itoa(i int) string {
 	return fmt.Sprint(i)
 }
 
-// checkBudget runs when the run's budget has passed on the wall clock. The budget is CPU time of
-// the thread running the function (a loaded machine must not fail a function that was merely
-// waiting for a core): when the thread has used less, the check comes back when the rest could
-// have been used; past the budget, or where no thread clock can be read, or after a wall time of
-// maxWallBudgets budgets, the run is interrupted.
+// checkBudget runs when a share of the run's budget has passed on the wall clock. The budget is
+// CPU time of the thread running the function (a loaded machine must not fail a function that
+// was merely waiting for a core). Reading a thread's CPU clock is a system call, so a run is
+// not timed at its start: the first check comes after a quarter of the budget in wall time,
+// counts that quarter as used (the most it can have used), and from then on the thread's CPU
+// clock decides; the check comes back when the rest could have been used. Past the budget,
+// where no thread clock can be read, or after a wall time of maxWallBudgets budgets, the run is
+// interrupted. Short runs, nearly all of them, never read the clock.
 func (s *vmState) checkBudget() {
 	budget := s.f.budget
 	rc := s.clock.Load()
-	if rc == nil {
+	if rc == nil || time.Since(rc.started) >= maxWallBudgets*budget {
 		s.vm.Interrupt(errInterrupted)
 		return
 	}
-	used := int64(-1)
-	if rc.tid != 0 {
-		if now := threadCPU(rc.tid); now >= 0 && rc.cpu0 >= 0 {
-			used = now - rc.cpu0
+	if rc.tid == 0 { // no thread clock here: the budget is wall time
+		if left := budget - time.Since(rc.started); left > 0 {
+			s.timer.Reset(left)
+			return
 		}
+		s.vm.Interrupt(errInterrupted)
+		return
 	}
-	if used < 0 || used >= int64(budget) || time.Since(rc.started) >= maxWallBudgets*budget {
+	now := threadCPU(rc.tid)
+	if now < 0 {
+		s.vm.Interrupt(errInterrupted)
+		return
+	}
+	if rc.cpu0 < 0 { // the first check: count the first window as fully used
+		rc.cpu0 = now - int64(budget/firstCheck)
+	}
+	used := now - rc.cpu0
+	if used >= int64(budget) {
 		s.vm.Interrupt(errInterrupted)
 		return
 	}
 	s.timer.Reset(budget - time.Duration(used))
 }
 
+// firstCheck: the first budget check comes after budget/firstCheck of wall time.
+const firstCheck = 4
+
 // maxWallBudgets bounds a run's wall time, in budgets, whatever CPU it got.
 const maxWallBudgets = 200
 
-// runClock is where one run started: its thread, that thread's CPU clock, and the wall clock.
+// runClock is where one run started: its thread, the wall clock, and that thread's CPU clock
+// (-1 until the first budget check reads it; only checkBudget, whose calls follow one another,
+// uses it).
 type runClock struct {
 	tid     int
 	cpu0    int64
