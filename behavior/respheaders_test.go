@@ -502,9 +502,8 @@ func FuzzOriginMatch(f *testing.F) {
 		f.Add(s[0], s[1])
 	}
 	f.Fuzz(func(t *testing.T, pattern, origin string) {
-		if strings.ContainsAny(pattern+origin, "[]@%\\ \t\r\n") {
-			t.Skip()
-		}
+		// Outside the reference's domain the matcher only has to answer (no panic).
+		inDomain := !strings.ContainsAny(pattern+origin, "[]@%\\ \t\r\n")
 		p, err := NewResponseHeadersPolicy(config.ResponseHeadersPolicy{CorsConfig: &config.CorsConfig{
 			AccessControlAllowOrigins: []string{pattern}, AccessControlAllowHeaders: []string{"*"},
 			AccessControlAllowMethods: []string{"GET"}}})
@@ -518,6 +517,9 @@ func FuzzOriginMatch(f *testing.F) {
 			return // the config refuses the pattern; only accepted ones must match like the reference
 		}
 		got := p.cors.match([]byte(origin))
+		if !inDomain {
+			return
+		}
 		if want := referenceMatch(pattern, origin); got != want {
 			t.Fatalf("pattern %q origin %q: match %v, reference %v", pattern, origin, got, want)
 		}
