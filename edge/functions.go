@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cfedge/edge/config"
@@ -123,7 +124,7 @@ func (s *Server) viewerResponseFunction(x *exchange) {
 	resp := &x.ctx.Response
 	ev.Response = &function.Response{StatusCode: resp.StatusCode(), StatusDescription: statusText(resp.StatusCode())}
 	for k, v := range resp.Header.All() {
-		name := lowerASCII(k)
+		name := strings.ToLower(string(k))
 		if name == "set-cookie" {
 			continue
 		}
@@ -168,7 +169,7 @@ func (s *Server) requestEvent(x *exchange, eventType string) *function.Event {
 		Request: function.Request{Method: string(ctx.Method()), URI: string(x.originPath)},
 	}
 	for k, v := range rh.All() {
-		name := lowerASCII(k)
+		name := strings.ToLower(string(k))
 		if name == "cookie" {
 			for _, c := range bytes.Split(v, []byte(";")) {
 				if n, val, ok := bytes.Cut(bytes.TrimSpace(c), []byte("=")); ok || len(n) > 0 {
@@ -371,18 +372,6 @@ func splitSetCookie(v []byte) (name, value, attrs string) {
 	pair, rest, _ := bytes.Cut(v, []byte(";"))
 	n, val, _ := bytes.Cut(pair, []byte("="))
 	return string(bytes.TrimSpace(n)), string(bytes.TrimSpace(val)), string(bytes.TrimSpace(rest))
-}
-
-// lowerASCII returns b in lower case, as a new string.
-func lowerASCII(b []byte) string {
-	out := make([]byte, len(b))
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		out[i] = c
-	}
-	return string(out)
 }
 
 // statusText is a status's reason phrase for the event object.

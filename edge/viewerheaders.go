@@ -72,7 +72,8 @@ func (s *Server) cloudFrontValue(x *exchange, name string) string {
 // deviceIs answers one of the CloudFront-Is-*-Viewer headers from the User-Agent, with the
 // common markers (CloudFront's own detection is not published).
 func deviceIs(name string, ua []byte) bool {
-	has := func(s string) bool { return bytes.Contains(bytes.ToLower(ua), []byte(s)) }
+	lua := bytes.ToLower(ua)
+	has := func(s string) bool { return bytes.Contains(lua, []byte(s)) }
 	tablet := has("ipad") || has("tablet") || has("android") && !has("mobile")
 	mobile := !tablet && (has("mobi") || has("iphone") || has("ipod") || has("android"))
 	smarttv := has("smart-tv") || has("smarttv") || has("googletv") || has("appletv") || has("hbbtv")
