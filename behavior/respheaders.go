@@ -3,6 +3,7 @@ package behavior
 import (
 	"bytes"
 	"fmt"
+	"net/textproto"
 	"strconv"
 	"strings"
 
@@ -106,7 +107,7 @@ func NewResponseHeadersPolicy(p config.ResponseHeadersPolicy) (*ResponseHeadersP
 		if !isToken(h.Header) {
 			return nil, bad("remove_headers_config: %q is not a header name", h.Header)
 		}
-		rp.remove = append(rp.remove, normalizeName(h.Header))
+		rp.remove = append(rp.remove, textproto.CanonicalMIMEHeaderKey(h.Header))
 	}
 	if c := p.CorsConfig; c != nil {
 		cp, err := compileCORS(c)
@@ -179,7 +180,7 @@ func NewResponseHeadersPolicy(p config.ResponseHeadersPolicy) (*ResponseHeadersP
 }
 
 func newField(name, value string, override bool) field {
-	n := normalizeName(name)
+	n := textproto.CanonicalMIMEHeaderKey(name)
 	return field{key: n, name: []byte(n), value: []byte(value), override: override}
 }
 
@@ -456,23 +457,6 @@ func splitOrigin(o []byte) (scheme, host, port []byte, ok bool) {
 		return nil, nil, nil, false
 	}
 	return scheme, host, port, true
-}
-
-// normalizeName is fasthttp's normalized form of a header name: upper case at the start and
-// after each '-', lower case elsewhere ("x-xss-protection" → "X-Xss-Protection").
-func normalizeName(s string) string {
-	b := []byte(s)
-	up := true
-	for i, c := range b {
-		switch {
-		case up && c >= 'a' && c <= 'z':
-			b[i] = c - 'a' + 'A'
-		case !up && c >= 'A' && c <= 'Z':
-			b[i] = c - 'A' + 'a'
-		}
-		up = c == '-'
-	}
-	return string(b)
 }
 
 func isToken(s string) bool {

@@ -2,7 +2,10 @@ package edge
 
 import (
 	"bytes"
+
 	"strconv"
+
+	"github.com/cfedge/edge/config"
 
 	"github.com/valyala/fasthttp"
 )
@@ -160,12 +163,12 @@ func (s *Server) findHost(host []byte, x *exchange) *distribution {
 	if d := s.byHost[string(buf)]; d != nil || !s.wildcards {
 		return d
 	}
-	dot := bytes.IndexByte(buf, '.')
-	if dot <= 0 || dot == len(buf)-1 {
+	parent := config.WildcardParent(buf)
+	if parent == nil {
 		return nil
 	}
 	n := len(buf)
-	buf = append(append(buf, '*'), buf[dot:n]...)
+	buf = append(append(buf, '*', '.'), parent...)
 	x.buf = buf
 	return s.byHost[string(buf[n:])]
 }

@@ -184,7 +184,7 @@ func (transport) RoundTrip(hc *fasthttp.HostClient, req *fasthttp.Request, resp 
 		resp.StatusCode() == fasthttp.StatusSwitchingProtocols
 	release := func(discard bool) {
 		hc.ReleaseReader(br)
-		if discard || closeConn || resp.ConnectionClose() {
+		if discard || closeConn {
 			hc.CloseConn(cc)
 		} else {
 			hc.ReleaseConn(cc)

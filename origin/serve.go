@@ -94,12 +94,6 @@ func headerList(h http.Header, key string) []byte {
 	return []byte(strings.Join(vs, ","))
 }
 
-// etagListMatch reports whether a list of entity tags ("*" or `"a", W/"b"`) matches etag,
-// comparing strongly or weakly (httpcond.MatchETagList).
-func etagListMatch(list, etag string, strong bool) bool {
-	return httpcond.MatchETagList([]byte(list), []byte(etag), strong)
-}
-
 // knownType is the table a dir origin consults before mime.TypeByExtension; it fixes the
 // streaming and web types whatever the host's mime database says. Smooth Streaming manifests
 // (.ism server, .ismc client) are text/xml, as AWS MediaPackage and nginx-vod serve them.
