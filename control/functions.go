@@ -509,16 +509,7 @@ func (s *Server) createFunction(ctx *fasthttp.RequestCtx, now time.Time) *apiErr
 	if aerr != nil {
 		return aerr
 	}
-	fs.mu.Lock()
-	_, exists := fs.byName[name]
-	n := len(fs.byName)
-	fs.mu.Unlock()
-	if exists {
-		return errorf(http.StatusConflict, CodeFunctionAlreadyExists, "A function named %q already exists.", name)
-	}
-	if n >= MaxFunctions {
-		return errorf(http.StatusBadRequest, CodeTooManyFunctions, "There are already %d functions, the most allowed.", MaxFunctions)
-	}
+	// Compiled outside the lock; the name and the count are checked where the function is added.
 	if aerr := fs.check(name, in); aerr != nil {
 		return aerr
 	}
@@ -529,6 +520,10 @@ func (s *Server) createFunction(ctx *fasthttp.RequestCtx, now time.Time) *apiErr
 	if _, exists := fs.byName[name]; exists {
 		fs.mu.Unlock()
 		return errorf(http.StatusConflict, CodeFunctionAlreadyExists, "A function named %q already exists.", name)
+	}
+	if len(fs.byName) >= MaxFunctions {
+		fs.mu.Unlock()
+		return errorf(http.StatusBadRequest, CodeTooManyFunctions, "There are already %d functions, the most allowed.", MaxFunctions)
 	}
 	fs.byName[name] = e
 	x := s.summary(e, v)
@@ -727,8 +722,17 @@ func (s *Server) listFunctions(ctx *fasthttp.RequestCtx) *apiError {
 			}
 		}
 		if start < 0 {
-			// The marked function may have been deleted since: start after where it would be.
-			start, _ = slices.BinarySearchFunc(items, marker, func(it item, m string) int { return strings.Compare(it.key, m) })
+			// The marked function may have been deleted since: start after where it would be,
+			// in the list's order (by name, then the DEVELOPMENT stage before LIVE).
+			mName, mLive := strings.CutSuffix(marker, ":"+StageLive)
+			start = len(items)
+			for i, it := range items {
+				name, live := strings.CutSuffix(it.key, ":"+StageLive)
+				if name > mName || name == mName && live && !mLive {
+					start = i
+					break
+				}
+			}
 		}
 	}
 	end := min(start+max, len(items))

@@ -448,3 +448,42 @@ func TestTestFunction(t *testing.T) {
 	_, err = run("throws", thr, `{"request":{"method":"GET","uri":"/"}}`)
 	wantAPIErr(t, "unloadable function", err, CodeTestFunctionFailed, 500)
 }
+
+// TestListFunctionsMarkerOfDeleted: paging goes on after a function deleted between pages, in
+// the list's own order (a name's LIVE stage right after it, before names such as "a-b" that
+// sort before "a:LIVE" as strings).
+func TestListFunctionsMarkerOfDeleted(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	cf := h.cf()
+	ctx := context.Background()
+	a := createFn(t, cf, "a", addHeaderCode)
+	for _, n := range []string{"a-b", "a0", "b"} {
+		createFn(t, cf, n, addHeaderCode)
+	}
+	if _, err := cf.PublishFunction(ctx, &cloudfront.PublishFunctionInput{Name: aws.String("a"), IfMatch: a.ETag}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := cf.ListFunctions(ctx, &cloudfront.ListFunctionsInput{MaxItems: aws.Int32(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := aws.ToString(l.FunctionList.NextMarker)
+	d, err := cf.DescribeFunction(ctx, &cloudfront.DescribeFunctionInput{Name: aws.String("a")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cf.DeleteFunction(ctx, &cloudfront.DeleteFunctionInput{Name: aws.String("a"), IfMatch: d.ETag}); err != nil {
+		t.Fatal(err)
+	}
+	l, err = cf.ListFunctions(ctx, &cloudfront.ListFunctionsInput{Marker: aws.String(marker)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, it := range l.FunctionList.Items {
+		names = append(names, aws.ToString(it.Name))
+	}
+	if strings.Join(names, " ") != "a-b a0 b" {
+		t.Errorf("after the deleted marker %q: %v, want a-b a0 b", marker, names)
+	}
+}
