@@ -302,10 +302,7 @@ func (d *distRecords) setPrefixes(pre map[string]time.Time, cutoff time.Time, li
 // or before the floor, or dominated by a wildcard record; past lim.exact, the oldest fold into
 // the floor. recent is emptied.
 func (d *distRecords) merge(cutoff time.Time, lim limits) {
-	pre := make(map[string]time.Time, len(d.prefixes))
-	for _, p := range d.prefixes {
-		pre[p.prefix] = p.at
-	}
+	pre := prefixMap(d.prefixes)
 	lengths := distinctLengths(pre)
 	all := make(map[string]time.Time, len(d.base)+len(d.recent))
 	for _, m := range [...]map[string]time.Time{d.base, d.recent} {

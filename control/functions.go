@@ -472,9 +472,7 @@ func (fs *functions) check(name string, in fnInput) *apiError {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, function.ErrCodeTooLarge):
-		return errorf(http.StatusRequestEntityTooLarge, CodeFunctionSizeLimitExceeded, "%v.", err)
-	case errors.As(err, &ce):
+	case errors.As(err, &ce): // code over the size limit never gets here: parseFnInput refuses it
 		return invalidArgument("The function code does not compile: %s", ce.Error())
 	}
 	return invalidArgument("The function cannot be created: %v", err)

@@ -203,7 +203,8 @@ func New(cfg Config) (*Server, error) {
 // request with a body then ends in handleReadError, which answers 403 without reading it, and
 // one without a body reaches Handle, which refuses it the same way.
 func (s *Server) headerReceived(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-	if s.auth {
+	// Without a body (no length, or 0) there is nothing to spare reading: Handle's check is the one.
+	if n := h.ContentLength(); s.auth && (n > 0 || n == -1) {
 		if _, _, _, aerr := s.checkHeaders(h, s.now()); aerr != nil {
 			return fasthttp.RequestConfig{MaxRequestBodySize: 1}
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -616,7 +617,7 @@ func readValues(v goja.Value, orig []FieldValue, kind fieldKind, name string) ([
 			vals = append(vals, fv)
 		}
 		// An empty multiValue falls back to value; an unchanged one defers to value.
-		if len(vals) > 0 && !sameValues(vals, orig) {
+		if len(vals) > 0 && !slices.Equal(vals, orig) {
 			return vals, true, nil
 		}
 	}
@@ -634,18 +635,6 @@ func readValues(v goja.Value, orig []FieldValue, kind fieldKind, name string) ([
 	copy(vals, orig)
 	vals[0] = first
 	return vals, true, nil
-}
-
-func sameValues(a, b []FieldValue) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func readOne(v goja.Value, attrs bool, kind fieldKind, name string) (FieldValue, error) {
