@@ -197,55 +197,64 @@ func (s *Server) applyRequest(x *exchange, in *function.Event, out *function.Req
 		return
 	}
 	rh := &x.ctx.Request.Header
-	if out.URI != string(x.originPath) {
+	if out.Changed&function.PartURI != 0 {
 		x.pbuf = append(x.pbuf[:0], out.URI...)
 		x.path, x.originPath = x.pbuf, x.pbuf
 	}
-	q := out.RawQueryString
-	if out.RawQueryString == "" {
-		var b []byte
-		for _, f := range out.QueryString {
-			for _, v := range f.Values {
-				if len(b) > 0 {
-					b = append(b, '&')
-				}
-				b = append(b, f.Name...)
-				if v.Value != "" {
-					b = append(append(b, '='), v.Value...)
+	if out.Changed&function.PartQuery != 0 {
+		q := out.RawQueryString
+		if out.RawQueryString == "" {
+			var b []byte
+			for _, f := range out.QueryString {
+				for _, v := range f.Values {
+					if len(b) > 0 {
+						b = append(b, '&')
+					}
+					b = append(b, f.Name...)
+					if v.Value != "" {
+						b = append(append(b, '='), v.Value...)
+					}
 				}
 			}
+			q = string(b)
 		}
-		q = string(b)
+		x.ctx.URI().SetQueryString(q)
 	}
-	x.ctx.URI().SetQueryString(q)
-	for _, f := range in.Request.Headers {
-		if _, ok := out.Headers.Get(f.Name); !ok {
+	if out.Changed&(function.PartHeaders|function.PartCookies) == 0 {
+		return
+	}
+	if out.Changed&function.PartHeaders != 0 {
+		for _, f := range in.Request.Headers {
+			if _, ok := out.Headers.Get(f.Name); !ok {
+				rh.Del(f.Name)
+			}
+		}
+		for _, f := range out.Headers {
+			if sameField(in.Request.Headers, f) {
+				continue
+			}
 			rh.Del(f.Name)
-		}
-	}
-	for _, f := range out.Headers {
-		if sameField(in.Request.Headers, f) {
-			continue
-		}
-		rh.Del(f.Name)
-		for _, v := range f.Values {
-			rh.Add(f.Name, v.Value)
-		}
-	}
-	var cookie []byte
-	for _, f := range out.Cookies {
-		for _, v := range f.Values {
-			if len(cookie) > 0 {
-				cookie = append(cookie, "; "...)
+			for _, v := range f.Values {
+				rh.Add(f.Name, v.Value)
 			}
-			cookie = append(append(append(cookie, f.Name...), '='), v.Value...)
 		}
 	}
-	rh.Del("Cookie")
-	if len(cookie) > 0 {
-		rh.SetBytesV("Cookie", cookie)
+	if out.Changed&function.PartCookies != 0 {
+		var cookie []byte
+		for _, f := range out.Cookies {
+			for _, v := range f.Values {
+				if len(cookie) > 0 {
+					cookie = append(cookie, "; "...)
+				}
+				cookie = append(append(append(cookie, f.Name...), '='), v.Value...)
+			}
+		}
+		rh.Del("Cookie")
+		if len(cookie) > 0 {
+			rh.SetBytesV("Cookie", cookie)
+		}
 	}
-	// The request changed: the facts read from its raw block no longer hold.
+	// The headers changed: the facts read from the raw block no longer hold.
 	x.facts = headerFacts{conditional: true, connection: true, origin: true, pragma: true, cloudfront: true}
 }
 

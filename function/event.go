@@ -38,7 +38,21 @@ type Request struct {
 	// cloudfront-function-restrictions.html are hidden from the function and passed through.
 	Headers Fields
 	Cookies Fields
+	// Changed is set on output only: the parts the function changed. A part it left alone is
+	// the input's, shared with it.
+	Changed Parts
 }
+
+// Parts names parts of a request.
+type Parts uint8
+
+// Parts of a request.
+const (
+	PartURI Parts = 1 << iota
+	PartQuery
+	PartHeaders
+	PartCookies
+)
 
 // Response is event.response, a response a viewer-request function generated, or the
 // response a viewer-response function returned.

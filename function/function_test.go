@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -556,6 +557,43 @@ func TestLogs(t *testing.T) {
 	}
 	if n > MaxLogBytes {
 		t.Errorf("logs %d bytes", n)
+	}
+}
+
+// slowStore is a key value store whose reads take wall time without CPU time, as a run does on
+// a loaded machine while it waits for a core.
+type slowStore struct {
+	wait  time.Duration
+	reads atomic.Int32
+}
+
+func (s *slowStore) Get(string) ([]byte, bool) {
+	s.reads.Add(1)
+	time.Sleep(s.wait) // the wall time the run is made to take, not a synchronisation
+	return []byte("v"), true
+}
+
+func (s *slowStore) Meta() KVSMeta { return KVSMeta{} }
+
+// TestWaitingIsNotComputing: a run that takes longer than the budget in wall time but not in
+// CPU time is not a timeout. Its first attempt, timed on the wall clock, is interrupted and it
+// runs again on the CPU clock of its thread.
+func TestWaitingIsNotComputing(t *testing.T) {
+	st := &slowStore{wait: 20 * time.Millisecond}
+	f := mustCompile(t, `import cf from 'cloudfront';
+async function handler(e) {
+	e.request.headers['x-v'] = {value: await cf.kvs().get('k')};
+	return e.request;
+}`, Options{Compute: 5 * time.Millisecond, KVS: st})
+	r, err := f.Run(context.Background(), typicalEvent())
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if v, _ := r.Request.Headers.Get("x-v"); v != "v" {
+		t.Errorf("x-v %q", v)
+	}
+	if n := st.reads.Load(); n != 2 {
+		t.Errorf("%d attempts, want 2 (one on the wall clock, one on the CPU clock)", n)
 	}
 }
 

@@ -35,6 +35,15 @@ type vmState struct {
 	logs      []string
 	logBytes  int
 	kvs       KeyValueStore
+
+	// The event's field objects are built when first read (record.go).
+	untouched *goja.Object // what an unread field object reads as while the result is read back
+	// The module and exports given to code that never names them (nor arguments): only the
+	// factory's own return statement reads them.
+	noModule, noExports goja.Value
+	reading             bool          // the result is being read back
+	ev                  *Event        // the run's event
+	er                  *eventRecords // its records
 }
 
 var errInterrupted = errors.New("interrupted")
@@ -77,6 +86,13 @@ func (f *Function) newState() (*vmState, error) {
 	}
 	s.factory, _ = goja.AssertFunction(fv)
 	s.nowMs = vm.ToValue(0)
+	s.untouched = vm.NewObject()
+	if !f.usesModule {
+		e := vm.NewObject()
+		m := vm.NewObject()
+		_ = m.Set("exports", e)
+		s.noModule, s.noExports = m, e
+	}
 	s.timer = time.AfterFunc(time.Hour, s.checkBudget)
 	s.timer.Stop()
 	return s, nil
@@ -93,16 +109,23 @@ func (s *vmState) end() {
 	s.logs = nil
 	s.logBytes = 0
 	s.kvs = nil
+	s.reading = false
+	s.ev, s.er = nil, nil
 }
 
 // run returns clean=false when the runtime must not be reused.
 func (s *vmState) run(ev *Event) (*Result, error, bool) {
 	vm := s.vm
 	event := s.buildEvent(ev)
-	gthis := vm.CreateObject(s.global)
-	module := vm.NewObject()
-	exports := vm.NewObject()
-	_ = module.Set("exports", exports)
+	var module, exports, gthis goja.Value = s.noModule, s.noExports, goja.Undefined()
+	if s.f.usesGlobal {
+		gthis = vm.CreateObject(s.global)
+	}
+	if s.f.usesModule {
+		m, e := vm.NewObject(), vm.NewObject()
+		_ = m.Set("exports", e)
+		module, exports = m, e
+	}
 	hv, err := s.factory(goja.Undefined(), s.require, module, exports, gthis)
 	if err != nil {
 		return nil, s.jsError(err), !isInterrupt(err)
@@ -215,41 +238,35 @@ func readOnlyRequest(name string) bool {
 
 func readOnlyResponse(name string) bool { return name == "via" || name == "warning" }
 
+// buildEvent makes the event object; its parts are made when first read (record.go).
 func (s *vmState) buildEvent(ev *Event) *goja.Object {
 	vm := s.vm
-	e := vm.NewObject()
 	version := ev.Version
 	if version == "" {
 		version = "1.0"
 	}
-	_ = e.Set("version", version)
-	c := vm.NewObject()
-	if ev.Context.DistributionDomainName != "" {
-		_ = c.Set("distributionDomainName", ev.Context.DistributionDomainName)
-	}
-	_ = c.Set("distributionId", ev.Context.DistributionID)
-	_ = c.Set("eventType", ev.Context.EventType)
-	_ = c.Set("requestId", ev.Context.RequestID)
-	_ = e.Set("context", c)
-	v := vm.NewObject()
-	_ = v.Set("ip", ev.Viewer.IP)
-	_ = e.Set("viewer", v)
-	r := vm.NewObject()
-	_ = r.Set("method", ev.Request.Method)
-	_ = r.Set("uri", ev.Request.URI)
-	_ = r.Set("querystring", s.fieldsObject(ev.Request.QueryString, false, false))
-	_ = r.Set("headers", s.fieldsObject(ev.Request.Headers, false, true))
-	_ = r.Set("cookies", s.fieldsObject(ev.Request.Cookies, false, false))
-	_ = e.Set("request", r)
+	s.ev = ev
+	s.er = s.records()
+	e := &s.er.event
+	e.add("version", vm.ToValue(version))
+	e.addLazy("context", nil, lazyValue{kind: lazyContext})
+	e.addLazy("viewer", nil, lazyValue{kind: lazyViewer})
+	r := &s.er.request
+	r.add("method", vm.ToValue(ev.Request.Method))
+	r.add("uri", vm.ToValue(ev.Request.URI))
+	r.addFields("querystring", ev.Request.QueryString, false, false)
+	r.addFields("headers", ev.Request.Headers, false, true)
+	r.addFields("cookies", ev.Request.Cookies, false, false)
+	e.add("request", vm.NewDynamicObject(r))
 	if ev.Response != nil {
-		p := vm.NewObject()
-		_ = p.Set("statusCode", ev.Response.StatusCode)
-		_ = p.Set("statusDescription", ev.Response.StatusDescription)
-		_ = p.Set("headers", s.fieldsObject(ev.Response.Headers, false, true))
-		_ = p.Set("cookies", s.fieldsObject(ev.Response.Cookies, true, false))
-		_ = e.Set("response", p)
+		p := &s.er.response
+		p.add("statusCode", vm.ToValue(ev.Response.StatusCode))
+		p.add("statusDescription", vm.ToValue(ev.Response.StatusDescription))
+		p.addFields("headers", ev.Response.Headers, false, true)
+		p.addFields("cookies", ev.Response.Cookies, true, false)
+		e.add("response", vm.NewDynamicObject(p))
 	}
-	return e
+	return vm.NewDynamicObject(e)
 }
 
 func (s *vmState) fieldsObject(fs Fields, attrs, headers bool) *goja.Object {
@@ -308,6 +325,8 @@ func (s *vmState) readResult(ev *Event, rv goja.Value) (*Result, error) {
 		return nil, invalid("the handler returned %s, not a request or response object", describe(rv))
 	}
 	res := &Result{}
+	s.reading = true
+	defer func() { s.reading = false }()
 	if ev.Context.EventType == ViewerResponse {
 		if !present(o.Get("statusCode")) {
 			return nil, invalid("a viewer-response function must return a response")
@@ -361,6 +380,7 @@ func (s *vmState) readRequest(o *goja.Object, orig *Request) (*Request, error) {
 		}
 	}
 	var err error
+	var changed bool
 	q := o.Get("querystring")
 	if present(q) && !isObject(q) {
 		req.RawQueryString = q.String()
@@ -368,17 +388,27 @@ func (s *vmState) readRequest(o *goja.Object, orig *Request) (*Request, error) {
 			return nil, invalid("request.querystring holds a space, control character or #")
 		}
 		req.RawQueryString = strings.TrimPrefix(req.RawQueryString, "?")
-	} else if req.QueryString, err = s.readFields(q, orig.QueryString, kindQuery); err != nil {
+		req.Changed |= PartQuery
+	} else if req.QueryString, changed, err = s.readFields(q, orig.QueryString, kindQuery); err != nil {
 		return nil, err
+	} else if changed {
+		req.Changed |= PartQuery
 	}
 	if n := len(req.URI) + len(req.RawQueryString) + fieldsLen(req.QueryString); n >= 8192 {
 		return nil, invalid("URI and query string are %d characters; the limit is 8,191", n)
 	}
-	if req.Headers, err = s.readFields(o.Get("headers"), orig.Headers, kindRequestHeader); err != nil {
+	if req.Headers, changed, err = s.readFields(o.Get("headers"), orig.Headers, kindRequestHeader); err != nil {
 		return nil, err
+	} else if changed {
+		req.Changed |= PartHeaders
 	}
-	if req.Cookies, err = s.readFields(o.Get("cookies"), orig.Cookies, kindCookie); err != nil {
+	if req.Cookies, changed, err = s.readFields(o.Get("cookies"), orig.Cookies, kindCookie); err != nil {
 		return nil, err
+	} else if changed {
+		req.Changed |= PartCookies
+	}
+	if req.URI != orig.URI {
+		req.Changed |= PartURI
 	}
 	return req, nil
 }
@@ -417,10 +447,10 @@ func (s *vmState) readResponse(o *goja.Object, orig *Response, viewerResponse bo
 		kind = kindResponseHeader
 	}
 	var err error
-	if resp.Headers, err = s.readFields(o.Get("headers"), orig.Headers, kind); err != nil {
+	if resp.Headers, _, err = s.readFields(o.Get("headers"), orig.Headers, kind); err != nil {
 		return nil, err
 	}
-	if resp.Cookies, err = s.readFields(o.Get("cookies"), orig.Cookies, kindSetCookie); err != nil {
+	if resp.Cookies, _, err = s.readFields(o.Get("cookies"), orig.Cookies, kindSetCookie); err != nil {
 		return nil, err
 	}
 	if b := o.Get("body"); present(b) {
@@ -495,13 +525,17 @@ func (k fieldKind) where() string {
 
 // readFields reads a headers, cookies or querystring object back. For a field that was in the
 // input, a changed multiValue wins; otherwise a changed value replaces the first value only; an
-// untouched field keeps its input values (shared with the input).
-func (s *vmState) readFields(v goja.Value, orig Fields, kind fieldKind) (Fields, error) {
+// untouched field keeps its input values (shared with the input). changed reports whether the
+// result differs from orig; a field object the function never read is orig itself.
+func (s *vmState) readFields(v goja.Value, orig Fields, kind fieldKind) (_ Fields, changed bool, _ error) {
+	if o, ok := v.(*goja.Object); ok && o == s.untouched {
+		return orig, false, nil
+	}
 	var obj *goja.Object
 	if present(v) {
 		o, ok := v.(*goja.Object)
 		if !ok {
-			return nil, invalid("%s is not an object", kind.where())
+			return nil, false, invalid("%s is not an object", kind.where())
 		}
 		obj = o
 	}
@@ -522,41 +556,43 @@ func (s *vmState) readFields(v goja.Value, orig Fields, kind fieldKind) (Fields,
 		}
 		if !present(ev) {
 			if err := checkReadOnly(kind, of.Name); err != nil {
-				return nil, err
+				return nil, false, err
 			}
+			changed = true
 			continue
 		}
 		seen++
-		vals, changed, err := readValues(ev, of.Values, kind, of.Name)
+		vals, vchanged, err := readValues(ev, of.Values, kind, of.Name)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		if changed {
+		if vchanged {
 			if err := checkReadOnly(kind, of.Name); err != nil {
-				return nil, err
+				return nil, false, err
 			}
+			changed = true
 		}
 		out = append(out, Field{Name: of.Name, Values: vals})
 	}
 	if obj == nil {
-		return out, nil
+		return out, changed, nil
 	}
 	// Added fields, in the order the function added them.
 	keys := obj.Keys()
 	if len(keys) == seen {
-		return out, nil // every key was an input field
+		return out, changed, nil // every key was an input field
 	}
 	for _, k := range keys {
 		name := k
 		if kind.header() {
 			name = strings.ToLower(k)
 			if !validToken(name) {
-				return nil, invalid("header name %q is not valid", k)
+				return nil, false, invalid("header name %q is not valid", k)
 			}
 		}
 		if i := orig.index(name); i >= 0 || orig.index(k) >= 0 {
 			if kind.header() && i >= 0 && hidden(name) && name != "cookie" && name != "set-cookie" {
-				return nil, readOnly("header %s is disallowed", name)
+				return nil, false, readOnly("header %s is disallowed", name)
 			}
 			continue
 		}
@@ -567,24 +603,25 @@ func (s *vmState) readFields(v goja.Value, orig Fields, kind fieldKind) (Fields,
 		if kind.header() {
 			if hidden(name) {
 				if name == "cookie" || name == "set-cookie" {
-					return nil, invalid("%s goes in cookies, not headers", name)
+					return nil, false, invalid("%s goes in cookies, not headers", name)
 				}
-				return nil, readOnly("header %s is disallowed", name)
+				return nil, false, readOnly("header %s is disallowed", name)
 			}
 			if err := checkReadOnly(kind, name); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 		}
 		vals, _, err := readValues(ev, nil, kind, name)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if out.index(name) >= 0 {
 			continue // the same name twice in different case: the first wins
 		}
 		out = append(out, Field{Name: name, Values: vals})
+		changed = true
 	}
-	return out, nil
+	return out, changed, nil
 }
 
 func checkReadOnly(kind fieldKind, name string) error {
@@ -687,12 +724,13 @@ func itoa(i int) string {
 
 // checkBudget runs when a share of the run's budget has passed on the wall clock. The budget is
 // CPU time of the thread running the function (a loaded machine must not fail a function that
-// was merely waiting for a core). Reading a thread's CPU clock is a system call, so a run is
-// not timed at its start: the first check comes after a quarter of the budget in wall time,
-// counts that quarter as used (the most it can have used), and from then on the thread's CPU
-// clock decides; the check comes back when the rest could have been used. Past the budget,
-// where no thread clock can be read, or after a wall time of maxWallBudgets budgets, the run is
-// interrupted. Short runs, nearly all of them, never read the clock.
+// was merely waiting for a core). A first attempt is timed on the wall clock alone (see Run):
+// at the budget it is interrupted, to be run again on the CPU clock. Reading a thread's CPU
+// clock is a system call, so a run is not timed at its start: the first check comes after a
+// quarter of the budget in wall time, counts that quarter as used (the most it can have used),
+// and from then on the thread's CPU clock decides; the check comes back when the rest could
+// have been used. Past the budget, where no thread clock can be read, or after a wall time of
+// maxWallBudgets budgets, the run is interrupted.
 func (s *vmState) checkBudget() {
 	budget := s.f.budget
 	rc := s.clock.Load()
@@ -700,10 +738,13 @@ func (s *vmState) checkBudget() {
 		s.vm.Interrupt(errInterrupted)
 		return
 	}
-	if rc.tid == 0 { // no thread clock here: the budget is wall time
+	if rc.tid <= 0 { // the budget is wall time
 		if left := budget - time.Since(rc.started); left > 0 {
 			s.timer.Reset(left)
 			return
+		}
+		if rc.tid == wallOnly {
+			rc.wallOut.Store(true)
 		}
 		s.vm.Interrupt(errInterrupted)
 		return
@@ -724,17 +765,23 @@ func (s *vmState) checkBudget() {
 	s.timer.Reset(budget - time.Duration(used))
 }
 
-// firstCheck: the first budget check comes after budget/firstCheck of wall time.
+// firstCheck: on the CPU clock, the first budget check comes after budget/firstCheck of wall
+// time.
 const firstCheck = 4
 
 // maxWallBudgets bounds a run's wall time, in budgets, whatever CPU it got.
 const maxWallBudgets = 200
 
-// runClock is where one run started: its thread, the wall clock, and that thread's CPU clock
-// (-1 until the first budget check reads it; only checkBudget, whose calls follow one another,
-// uses it).
+// wallOnly is runClock.tid on a first attempt, timed on the wall clock alone.
+const wallOnly = -1
+
+// runClock is where one run started: its thread (wallOnly on a first attempt, 0 where no
+// thread clock can be read), the wall clock, and that thread's CPU clock (-1 until the first
+// budget check reads it; only checkBudget, whose calls follow one another, uses it). wallOut
+// records that a first attempt ran out of wall time.
 type runClock struct {
 	tid     int
 	cpu0    int64
 	started time.Time
+	wallOut atomic.Bool
 }
