@@ -4,7 +4,7 @@ PKGS      ?= ./...
 FUZZTIME  ?= 20s
 BENCHTIME ?= 1s
 
-.PHONY: run test deps race bench bench-compare upload-rss fuzz lint build clean
+.PHONY: run test deps race bench bench-compare bench-function upload-rss fuzz lint build clean
 
 ## run: start the edge on its embedded default config (serves the demo on 127.0.0.1:8080)
 run:
@@ -39,6 +39,11 @@ bench:
 ## bench-compare: the edge against nginx, Varnish and a bare fasthttp server, same load (bench/README.md)
 bench-compare: build
 	bash scripts/bench-compare.sh
+
+## bench-function: a 1 KiB hit through a trivial viewer-request function against the same hit
+## without one, over sockets (throughput ratio and p99; the CloudFront Functions budget)
+bench-function: build
+	bash scripts/bench-function.sh
 
 ## upload-rss: the edge's peak RSS under 16 concurrent 64 MiB uploads, refused and forwarded
 upload-rss: build

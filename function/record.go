@@ -51,9 +51,17 @@ type eventRecords struct {
 	lazy [14]lazyValue
 }
 
-// records returns a run's records, empty, each with room for its usual properties.
+// records returns the runtime's records, emptied for a run, each with room for its usual
+// properties. A runtime runs one invocation at a time, and nothing of one run is reachable from
+// the next (the factory's objects are new, the built-ins frozen), so the records are reused.
 func (s *vmState) records() *eventRecords {
-	er := &eventRecords{}
+	er := s.recs
+	if er == nil {
+		er = &eventRecords{}
+		s.recs = er
+	} else {
+		*er = eventRecords{}
+	}
 	off, loff := 0, 0
 	for _, x := range [...]struct {
 		r    *record

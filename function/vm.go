@@ -44,6 +44,7 @@ type vmState struct {
 	reading             bool          // the result is being read back
 	ev                  *Event        // the run's event
 	er                  *eventRecords // its records
+	recs                *eventRecords // the records, kept from run to run
 }
 
 var errInterrupted = errors.New("interrupted")
