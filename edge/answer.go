@@ -47,7 +47,7 @@ func (s *Server) answer(x *exchange, e *cache.Entry) {
 func (s *Server) errorPage(x *exchange, path string) *cache.Entry {
 	d := x.dist
 	b := d.table.Match([]byte(path))
-	key := b.Key.AppendKey(append([]byte(nil), d.keyPrefix...), []byte(fasthttp.MethodGet), []byte(path), nil, noHeaders{})
+	key := b.Key.AppendKey(append([]byte(nil), d.keyPrefix(b)...), []byte(fasthttp.MethodGet), []byte(path), nil, noHeaders{})
 	now := s.now()
 	if e := s.store.Get(key); e != nil && e.Fresh(now) {
 		return e

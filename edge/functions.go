@@ -59,7 +59,7 @@ func (s *Server) viewerRequestFunction(x *exchange) bool {
 		return false
 	}
 	ev := s.requestEvent(x, function.ViewerRequest)
-	res, err := s.functions[name].Run(context.Background(), ev)
+	res, err := x.snap.functions[name].Run(context.Background(), ev)
 	if err == nil && res.Origin != nil && res.Response == nil {
 		err = s.applyOrigin(x, res.Origin)
 	}
@@ -134,7 +134,7 @@ func (s *Server) viewerResponseFunction(x *exchange) {
 		n, val, attrs := splitSetCookie(v)
 		ev.Response.Cookies = addField(ev.Response.Cookies, n, val, attrs)
 	}
-	res, err := s.functions[name].Run(context.Background(), ev)
+	res, err := x.snap.functions[name].Run(context.Background(), ev)
 	if err != nil {
 		s.functionFailed(x, name, err)
 		return

@@ -49,9 +49,13 @@ type exchange struct {
 	// facts is what the request's raw header block says (scanHeaders).
 	facts headerFacts
 
-	// hostRaw and hostDist are the last Host this exchange looked up and its distribution.
+	// snap is the configuration the request is served on, loaded once when it starts.
+	snap *snapshot
+	// hostRaw and hostDist are the last Host this exchange looked up and its distribution, in
+	// hostSnap.
 	hostRaw  []byte
 	hostDist *distribution
+	hostSnap *snapshot
 
 	id     requestID
 	key    []byte
@@ -87,8 +91,8 @@ type exchange struct {
 }
 
 // reset readies a pooled exchange for a new request.
-func (x *exchange) reset(ctx *fasthttp.RequestCtx, now time.Time) {
-	x.ctx, x.now = ctx, now
+func (x *exchange) reset(ctx *fasthttp.RequestCtx, now time.Time, sn *snapshot) {
+	x.ctx, x.now, x.snap = ctx, now, sn
 	x.dist, x.beh, x.path, x.originPath = nil, nil, nil, nil
 	x.xcache, x.detail, x.rangeStart, x.rangeEnd = xMiss, "", -1, -1
 	x.dated, x.preflight, x.upstreamFBL, x.prepared, x.corsDone = false, false, 0, false, false
@@ -104,7 +108,7 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	x := s.pool.Get().(*exchange)
 	defer s.recoverPanic(ctx, x)
 	s.proto.capture(&ctx.Response.Header)
-	x.reset(ctx, s.now())
+	x.reset(ctx, s.now(), s.snap.Load())
 	if s.admit(x) {
 		s.serve(x)
 	}
@@ -119,7 +123,7 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 func (s *Server) expectBody(ctx *fasthttp.RequestCtx) int {
 	x := s.pool.Get().(*exchange)
 	defer s.recoverPanic(ctx, x)
-	x.reset(ctx, s.now())
+	x.reset(ctx, s.now(), s.snap.Load())
 	status := fasthttp.StatusContinue
 	if !s.admit(x) {
 		s.finish(x)
@@ -140,7 +144,9 @@ func (s *Server) headerReceived(rh *fasthttp.RequestHeader) fasthttp.RequestConf
 		return fasthttp.RequestConfig{}
 	}
 	x := s.pool.Get().(*exchange)
+	x.snap = s.snap.Load()
 	d := s.lookupHost(rh.Host(), x)
+	x.snap = nil
 	s.pool.Put(x)
 	if d == nil {
 		rh.Set(fasthttp.HeaderExpect, "100-continue")
@@ -369,7 +375,7 @@ func (s *Server) smoothURL(x *exchange) bool {
 // policy over the method, the path the origin receives, query string, headers and cookies.
 func (x *exchange) setKey() {
 	ctx := x.ctx
-	x.key = x.beh.Key.AppendKey(append(x.key[:0], x.dist.keyPrefix...), ctx.Method(), x.originPath, ctx.URI().QueryString(), &ctx.Request.Header)
+	x.key = x.beh.Key.AppendKey(append(x.key[:0], x.dist.keyPrefix(x.beh)...), ctx.Method(), x.originPath, ctx.URI().QueryString(), &ctx.Request.Header)
 }
 
 // hitResult is the X-Cache of an answer from the cache: a cached error stays an Error.

@@ -61,7 +61,7 @@ cache_policy = "ByLang"
 		ctx := new(fasthttp.RequestCtx)
 		ctx.Init(&req, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5000}, nil)
 		x := &exchange{}
-		x.reset(ctx, s.now())
+		x.reset(ctx, s.now(), s.snap.Load())
 		if !s.admit(x) || !cacheable(ctx, x.beh) || s.smoothURL(x) {
 			return
 		}

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,7 +18,6 @@ import (
 	"github.com/cfedge/edge/behavior"
 	"github.com/cfedge/edge/cache"
 	"github.com/cfedge/edge/config"
-	"github.com/cfedge/edge/function"
 	"github.com/cfedge/edge/origin"
 	"github.com/cfedge/edge/smooth"
 	"github.com/prometheus/client_golang/prometheus"
@@ -52,17 +50,17 @@ type Server struct {
 	store    *cache.Store
 	ownStore bool
 	flights  cache.Group[*fill]
-	dists    []*distribution
-	byHost   map[string]*distribution
-	// wildcards is set when some alias is a wildcard ("*.example.com").
-	wildcards bool
-	clock     httpClock
-	proto     headProto
+	// snap is the configuration in service (snapshot.go); reloadMu serialises reloads, and
+	// retireAfter is how long an origin a reload dropped stays open for requests in flight.
+	snap        atomic.Pointer[snapshot]
+	reloadMu    sync.Mutex
+	retireAfter time.Duration
+	metrics     *metrics // nil without a registry
+	clock       httpClock
+	proto       headProto
 	// viewerCountry is every viewer's CloudFront-Viewer-Country.
 	viewerCountry string
-	// functions are the compiled CloudFront Functions, by name; fnOrigins the origins they
-	// described with cf.updateRequestOrigin.
-	functions map[string]*function.Function
+	// fnOrigins are the origins functions described with cf.updateRequestOrigin.
 	fnOrigins functionOrigins
 	maxObj    int64
 	pop       []byte
@@ -89,7 +87,10 @@ type distribution struct {
 	origins     map[string]origin.Fetcher
 	rootObj     string // "/index.html", or "" when none
 	errMinTTL   map[int]time.Duration
-	keyPrefix   []byte // id + 0 byte: cache keys never collide across distributions
+	// keyPrefixes start the cache keys of each behavior, by behavior.Index+1: the id and a 0
+	// byte (keys never collide across distributions), then the behavior's fingerprint (a reload
+	// keeps the entries of a behavior whose settings did not change, and only those).
+	keyPrefixes [][]byte
 	resolvers   map[*behavior.Behavior]*smooth.Resolver
 	metrics     *distMetrics                            // nil without a registry
 	verifiers   map[*behavior.Behavior]*access.Verifier // behaviors with trusted key groups
@@ -106,7 +107,6 @@ func New(cfg Config) (*Server, error) {
 		log:           cfg.Logger,
 		now:           cfg.Now,
 		store:         cfg.Store,
-		byHost:        make(map[string]*distribution),
 		maxObj:        int64(c.Cache.MaxObjectSize),
 		pop:           []byte(c.Server.Pop),
 		popStr:        c.Server.Pop,
@@ -120,11 +120,7 @@ func New(cfg Config) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	functions, err := compileFunctions(c, s.now())
-	if err != nil {
-		return nil, err
-	}
-	s.functions = functions
+	s.retireAfter = retireAfter(c)
 	if s.store == nil {
 		st, err := cache.New(cache.Config{MaxBytes: int64(c.Cache.Memory), Now: s.now})
 		if err != nil {
@@ -132,28 +128,20 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.store, s.ownStore = st, true
 	}
-	for i := range c.Distributions {
-		d, err := newDistribution(s, c, &c.Distributions[i])
-		if err != nil {
-			s.Close()
-			return nil, err
-		}
-		s.dists = append(s.dists, d)
-		for _, h := range append([]string{d.domain}, c.Distributions[i].Aliases...) {
-			s.byHost[strings.ToLower(h)] = d
-			s.wildcards = s.wildcards || strings.HasPrefix(h, "*.")
-		}
-	}
 	if cfg.Metrics != nil {
 		m, err := newMetrics(cfg.Metrics, s)
 		if err != nil {
 			s.Close()
 			return nil, fmt.Errorf("edge: metrics: %w", err)
 		}
-		for _, d := range s.dists {
-			d.metrics = m.forDist(d.id)
-		}
+		s.metrics = m
 	}
+	sn, _, err := s.buildSnapshot(c, nil)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.snap.Store(sn)
 	s.clock.now = s.now
 	s.pool.New = func() any { return new(exchange) }
 	s.srv = &fasthttp.Server{
@@ -183,23 +171,41 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// keyPrefix is the start of the cache keys of b, a behavior of d.
+func (d *distribution) keyPrefix(b *behavior.Behavior) []byte { return d.keyPrefixes[b.Index+1] }
+
+// retireAfter is how long an origin a reload dropped stays open: as long as a request that
+// started before the reload may still use it.
+func retireAfter(c *config.Config) time.Duration {
+	d := time.Duration(c.Server.ReadTimeout) + time.Duration(c.Server.WriteTimeout)
+	for _, dc := range c.Distributions {
+		for _, o := range dc.Origins {
+			if t := time.Duration(o.OriginReadTimeout) * time.Duration(max(o.ConnectionAttempts, 1)); t > d {
+				d = t
+			}
+		}
+	}
+	return max(d, time.Minute)
+}
+
 // maxBufferedBody is how much of a request body is read before the handler runs; a longer body
 // streams to the origin, and one the edge refuses (a GET, a method the behavior doesn't allow)
 // is never read past it.
 const maxBufferedBody = 16 << 10
 
-func newDistribution(s *Server, c *config.Config, dc *config.Distribution) (*distribution, error) {
+// newDistribution compiles one distribution; old is the one of the same id in service (nil
+// when none), whose unchanged origins are reused.
+func newDistribution(s *Server, c *config.Config, dc *config.Distribution, old *distribution) (*distribution, error) {
 	d := &distribution{
-		id:        dc.ID,
-		domain:    dc.DomainName,
-		keyPrefix: append([]byte(dc.ID), 0),
+		id:     dc.ID,
+		domain: dc.DomainName,
 	}
 	if dc.DefaultRootObject != "" {
 		d.rootObj = "/" + dc.DefaultRootObject
 	}
 	d.setErrorResponses(dc)
 	for _, step := range []func() error{
-		func() error { return d.buildOrigins(dc, origin.Options{Logger: s.log}) },
+		func() error { return d.buildOrigins(dc, origin.Options{Logger: s.log}, old) },
 		func() error { return d.buildTable(c, dc) },
 		func() error { return d.buildVerifiers(c, dc) },
 		func() error { return d.buildResolvers(s, int64(c.Cache.MaxObjectSize)) },
@@ -225,13 +231,18 @@ func (d *distribution) setErrorResponses(dc *config.Distribution) {
 	}
 }
 
-// buildOrigins builds the distribution's origins and origin groups (failover pairs).
-func (d *distribution) buildOrigins(dc *config.Distribution, opts origin.Options) error {
+// buildOrigins builds the distribution's origins and origin groups (failover pairs), reusing
+// old's origins whose settings are unchanged.
+func (d *distribution) buildOrigins(dc *config.Distribution, opts origin.Options, old *distribution) error {
 	d.origins = make(map[string]origin.Fetcher)
 	d.originConfs = make(map[string]config.Origin)
 	d.groups = make(map[string][2]string)
 	for _, oc := range dc.Origins {
 		d.originConfs[oc.ID] = oc
+		if f := reuseOrigin(old, oc); f != nil {
+			d.origins[oc.ID] = f
+			continue
+		}
 		f, err := origin.New(oc, opts)
 		if err != nil {
 			return fmt.Errorf("origin %s: %w", oc.ID, err)
@@ -260,10 +271,16 @@ func (d *distribution) buildTable(c *config.Config, dc *config.Distribution) err
 	if err != nil {
 		return err
 	}
+	d.keyPrefixes = make([][]byte, len(dc.Behaviors)+1)
 	for _, b := range table.Behaviors() {
 		if _, ok := d.origins[b.TargetOriginID]; !ok {
 			return fmt.Errorf("target_origin_id %q: no such origin", b.TargetOriginID)
 		}
+		bc := &dc.DefaultBehavior
+		if b.Index >= 0 {
+			bc = &dc.Behaviors[b.Index]
+		}
+		d.keyPrefixes[b.Index+1] = append(append([]byte(dc.ID), 0), behaviorFingerprint(c, dc, bc)...)
 	}
 	d.table = table
 	return nil
@@ -322,11 +339,13 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.srv.ShutdownWith
 
 // Close releases origins' idle connections and the cache (if New created it).
 func (s *Server) Close() {
-	for _, d := range s.dists {
-		for _, f := range d.origins {
-			if c, ok := f.(interface{ Close() error }); ok {
-				_ = c.Close()
+	if sn := s.snap.Load(); sn != nil {
+		for _, d := range sn.dists {
+			fs := make([]origin.Fetcher, 0, len(d.origins))
+			for _, f := range d.origins {
+				fs = append(fs, f)
 			}
+			closeFetchers(fs)
 		}
 	}
 	s.fnOrigins.close()

@@ -128,7 +128,7 @@ func (src *smoothSource) ReadRange(ctx context.Context, path string, off, n int6
 		return body, size, etag, err
 	}
 	s := src.server
-	key := append(append(append([]byte(nil), src.dist.keyPrefix...), "\x01smooth-source\x00"...), path...)
+	key := append(append(append([]byte(nil), src.dist.keyPrefix(src.beh)...), "\x01smooth-source\x00"...), path...)
 	if e := s.store.Get(key); e != nil && e.Fresh(s.now()) {
 		return e.Body, int64(len(e.Body)), string(e.ETag), nil
 	}

@@ -68,7 +68,7 @@ func (s *Server) selfSigned(now time.Time) (certPEM, keyPEM []byte, err error) {
 		DNSNames:              []string{"localhost"},
 		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 	}
-	for host := range s.byHost {
+	for host := range s.snap.Load().byHost {
 		if ip := net.ParseIP(host); ip != nil {
 			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
 		} else if host != "localhost" {

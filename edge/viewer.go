@@ -134,12 +134,12 @@ var (
 // specific alias wins).
 func (s *Server) lookupHost(host []byte, x *exchange) *distribution {
 	// A pooled exchange remembers its last answer: most requests repeat the previous Host.
-	if x.hostDist != nil && bytes.Equal(host, x.hostRaw) {
+	if x.hostDist != nil && x.hostSnap == x.snap && bytes.Equal(host, x.hostRaw) {
 		return x.hostDist
 	}
 	d := s.findHost(host, x)
 	if d != nil {
-		x.hostRaw, x.hostDist = append(x.hostRaw[:0], host...), d
+		x.hostRaw, x.hostDist, x.hostSnap = append(x.hostRaw[:0], host...), d, x.snap
 	}
 	return d
 }
@@ -160,7 +160,8 @@ func (s *Server) findHost(host []byte, x *exchange) *distribution {
 		buf = append(buf, c)
 	}
 	x.buf = buf
-	if d := s.byHost[string(buf)]; d != nil || !s.wildcards {
+	sn := x.snap
+	if d := sn.byHost[string(buf)]; d != nil || !sn.wildcards {
 		return d
 	}
 	parent := config.WildcardParent(buf)
@@ -170,7 +171,7 @@ func (s *Server) findHost(host []byte, x *exchange) *distribution {
 	n := len(buf)
 	buf = append(append(buf, '*', '.'), parent...)
 	x.buf = buf
-	return s.byHost[string(buf[n:])]
+	return sn.byHost[string(buf[n:])]
 }
 
 // httpsPolicy answers an http request on a redirect-to-https or https-only behavior

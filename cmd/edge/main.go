@@ -1,6 +1,7 @@
 // Command edge is a self-hosted CDN edge node and local CloudFront emulator.
 //
-//	edge serve    [-config FILE] [-listen ADDR] [-api-listen ADDR]
+//	edge serve    [-config FILE] [-listen ADDR] [-api-listen ADDR] [-pidfile FILE]
+//	edge reload   -pidfile FILE | -pid N
 //	edge validate -config FILE
 //	edge package  -o DIR/name.ism FILE[,bitrate=N][,name=TRACKNAME] ...
 //	edge bench    -scenario hit|zipf|smooth|herd -url URL ...
@@ -22,6 +23,7 @@ const usage = `usage: edge <command> [flags]
 
 commands:
   serve     run the edge (the embedded default config when -config is not given)
+  reload    make a running edge reread its config file (SIGHUP), keeping its cache
   validate  check a config file and list every error with its TOML path
   package   write the .ism and .ismc of a Smooth Streaming presentation for .ismv/.isma files
   bench     load-test an edge (or any cache) on loopback; see bench/README.md
@@ -41,6 +43,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return cmdServe(args[1:], stdout, stderr)
+	case "reload":
+		return cmdReload(args[1:], stdout, stderr)
 	case "validate":
 		return cmdValidate(args[1:], stdout, stderr)
 	case "package":

@@ -39,6 +39,8 @@ type node struct {
 	cfg    *config.Config
 	log    *slog.Logger
 	stdout io.Writer
+	// load reads the configuration again, as serve's flags name it (SIGHUP, edge reload).
+	load func() (*config.Config, error)
 
 	store *cache.Store
 	alog  *accesslog.Writer // nil without logging.access_log
@@ -50,16 +52,28 @@ type node struct {
 }
 
 // cmdServe runs "edge serve": it loads the config, builds the cache, the edge and the API,
-// listens, serves until SIGINT or SIGTERM (SIGHUP reopens the access log), then shuts both
-// servers down gracefully within server.shutdown_timeout.
+// listens, serves until SIGINT or SIGTERM (SIGHUP reloads the config and reopens the access
+// log), then shuts both servers down gracefully within server.shutdown_timeout.
 func cmdServe(args []string, stdout, stderr io.Writer) int {
-	cfg, code := serveConfig(args, stderr)
+	cfg, load, pidfile, code := serveConfig(args, stderr)
 	if cfg == nil {
 		return code
 	}
 	limitMemory(cfg)
-	n := &node{cfg: cfg, log: newLogger(cfg, stderr), stdout: stdout}
+	// Signals are taken from the start: one that arrives while the edge starts waits for it
+	// instead of killing the process.
+	sigc := make(chan os.Signal, 1)
+	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigc)
+	n := &node{cfg: cfg, log: newLogger(cfg, stderr), stdout: stdout, load: load}
 	defer n.close()
+	if pidfile != "" {
+		if err := writePIDFile(pidfile); err != nil {
+			fmt.Fprintf(stderr, "edge: %v\n", err)
+			return 1
+		}
+		defer os.Remove(pidfile)
+	}
 	if err := n.build(); err != nil {
 		fmt.Fprintf(stderr, "edge: %v\n", err)
 		return 1
@@ -69,9 +83,6 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	errc := n.serve()
-	sigc := make(chan os.Signal, 1)
-	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigc)
 	if code, stop := n.wait(errc, sigc, stderr); !stop {
 		return code
 	}
@@ -79,28 +90,38 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 }
 
 // serveConfig parses serve's flags and loads the config they name, with -listen and
-// -api-listen applied over it. On failure it returns nil and the exit code, having reported.
-func serveConfig(args []string, stderr io.Writer) (*config.Config, int) {
+// -api-listen applied over it; load reads it again the same way (for reloads), and pidfile is
+// where to write the process id. On failure it returns a nil config and the exit code, having
+// reported.
+func serveConfig(args []string, stderr io.Writer) (cfg *config.Config, load func() (*config.Config, error), pidfile string, code int) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", "", "config file (TOML); the embedded default when empty")
 	listen := fs.String("listen", "", "viewer listen address, overrides server.listen")
 	apiListen := fs.String("api-listen", "", "API listen address, overrides server.api_listen")
+	fs.StringVar(&pidfile, "pidfile", "", "write the process id to this file (for edge reload)")
 	if err := fs.Parse(args); err != nil {
-		return nil, 2
+		return nil, nil, "", 2
 	}
-	cfg, err := loadConfig(*path)
+	load = func() (*config.Config, error) {
+		cfg, err := loadConfig(*path)
+		if err != nil {
+			return nil, err
+		}
+		if *listen != "" {
+			cfg.Server.Listen = *listen
+		}
+		if *apiListen != "" {
+			cfg.Server.APIListen = *apiListen
+		}
+		return cfg, nil
+	}
+	cfg, err := load()
 	if err != nil {
 		fmt.Fprintf(stderr, "edge: config: %v\n", err)
-		return nil, 1
+		return nil, nil, "", 1
 	}
-	if *listen != "" {
-		cfg.Server.Listen = *listen
-	}
-	if *apiListen != "" {
-		cfg.Server.APIListen = *apiListen
-	}
-	return cfg, 0
+	return cfg, load, pidfile, 0
 }
 
 // limitMemory keeps the process near its cache budget: without a limit Go lets the heap grow to
@@ -220,8 +241,8 @@ func (n *node) serve() <-chan error {
 	return errc
 }
 
-// wait blocks until a server stops or SIGINT/SIGTERM arrives, reopening the access log on
-// SIGHUP (log rotation). stop is true for a signal, which calls for a graceful shutdown;
+// wait blocks until a server stops or SIGINT/SIGTERM arrives, reloading the configuration and
+// reopening the access log (log rotation) on SIGHUP. stop is true for a signal, which calls for a graceful shutdown;
 // otherwise code is the exit code (1 when a server failed).
 func (n *node) wait(errc <-chan error, sigc <-chan os.Signal, stderr io.Writer) (code int, stop bool) {
 	for {
@@ -242,6 +263,7 @@ func (n *node) wait(errc <-chan error, sigc <-chan os.Signal, stderr io.Writer) 
 					n.log.Error("access log: reopen", "err", err)
 				}
 			}
+			n.reload()
 		}
 	}
 }
