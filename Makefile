@@ -22,6 +22,7 @@ test: deps lint build
 	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/e2e-invalidation.sh
 	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/e2e-signed.sh
 	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/e2e-functions.sh
+	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/e2e-distributions.sh
 
 ## deps: install what the tests use beyond Go when missing (GStreamer, aws CLI, Chromium and
 ## puppeteer-core; the S3 test server)

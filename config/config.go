@@ -61,7 +61,7 @@ type Cache struct {
 	MaxObjectSize Size `toml:"max_object_size"`
 }
 
-// API configures the control API's authentication.
+// API configures the control API: authentication, timings and where its changes are kept.
 type API struct {
 	// Auth is "sigv4" (default) or "none" (explicit opt-out, for local use only).
 	Auth string `toml:"auth"`
@@ -70,6 +70,15 @@ type API struct {
 	// InvalidationDelay is how long an invalidation stays InProgress before it is Completed
 	// (0 = completed as soon as it is applied, which is at once). Lets tests see in-progress limits.
 	InvalidationDelay Duration `toml:"invalidation_delay"`
+	// DeployDelay is how long a distribution created or updated through the API reads
+	// InProgress before it reads Deployed (0 = Deployed from the next read on, so that
+	// "aws cloudfront wait distribution-deployed" returns at its first poll). The change itself
+	// is served at once either way.
+	DeployDelay Duration `toml:"deploy_delay"`
+	// StateDir is a folder where the API keeps what it created or changed (distributions with
+	// their tags, functions), written atomically and fsynced on every change and read back at
+	// start. Empty: API changes live in memory and are lost when the edge stops.
+	StateDir string `toml:"state_dir"`
 }
 
 // AccessKey is one AWS-style access key pair accepted by the API.

@@ -166,6 +166,13 @@ func (b *Behavior) applyDefaults() {
 	setStr(&b.ForwardedValues.Cookies.Forward, "none")
 }
 
+// LegacyTTLs returns a legacy behavior's MinTTL, DefaultTTL and MaxTTL with the unset (nil)
+// ones filled by CloudFront's rules, as ApplyDefaults fills them (see defaultTTLs).
+func LegacyTTLs(minP, defP, maxP *int64) (minV, defV, maxV int64) {
+	a, b, c := defaultTTLs(minP, defP, maxP)
+	return *a, *b, *c
+}
+
 // defaultTTLs fills unset TTLs by CloudFront's rules (MinTTL, DefaultTTL and MaxTTL in
 // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachePolicyConfig.html): min 0, default
 // 86400 (or min, when min is larger), max 31536000 (or default, when min or default is

@@ -119,6 +119,15 @@ func (c *Config) validateAPI(e *errs) {
 	default:
 		e.add("api.auth", "must be sigv4 or none, not %q", c.API.Auth)
 	}
+	if c.API.InvalidationDelay < 0 {
+		e.add("api.invalidation_delay", "must not be negative, got %s", c.API.InvalidationDelay)
+	}
+	if c.API.DeployDelay < 0 {
+		e.add("api.deploy_delay", "must not be negative, got %s", c.API.DeployDelay)
+	}
+	if strings.ContainsRune(c.API.StateDir, 0) {
+		e.add("api.state_dir", "must be a folder path, not %q", c.API.StateDir)
+	}
 	seen := map[string]int{}
 	for i, k := range c.API.Keys {
 		p := idx("api.key", i)
@@ -147,7 +156,12 @@ const (
 
 func (c *Config) validateDistributions(e *errs) {
 	if len(c.Distributions) == 0 {
-		e.add("distribution", "at least one [[distribution]] is required")
+		// Without [[distribution]] the edge waits for distributions created through the API,
+		// which needs a way in: an access key, or authentication turned off.
+		if c.API.Auth != "none" && len(c.API.Keys) == 0 {
+			e.add("distribution", "at least one [[distribution]] is required, unless distributions are created "+
+				"through the API: then add an [[api.key]] (or set api.auth = \"none\")")
+		}
 		return
 	}
 	ids := map[string]string{}

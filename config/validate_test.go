@@ -104,7 +104,9 @@ func TestValidateTopLevel(t *testing.T) {
 		{"api key without id", func(c *Config) { c.API.Keys[1].AccessKeyID = "" }, "api.key[1].access_key_id", "required"},
 		{"api key duplicate", func(c *Config) { c.API.Keys[1].AccessKeyID = c.API.Keys[0].AccessKeyID }, "api.key[1].access_key_id", "duplicate"},
 		{"log level", func(c *Config) { c.Logging.Level = "verbose" }, "logging.level", "debug, info, warn or error"},
-		{"no distribution", func(c *Config) { c.Distributions = nil }, "distribution", "at least one"},
+		{"no distribution and no api key", func(c *Config) { c.Distributions, c.API.Keys = nil, nil }, "distribution", "at least one"},
+		{"negative deploy_delay", func(c *Config) { c.API.DeployDelay = Duration(-time.Second) }, "api.deploy_delay", "negative"},
+		{"negative invalidation_delay", func(c *Config) { c.API.InvalidationDelay = Duration(-time.Second) }, "api.invalidation_delay", "negative"},
 		{"distribution id missing", func(c *Config) { d0(c).ID = "" }, "distribution[0].id", "required"},
 		{"distribution id chars", func(c *Config) { d0(c).ID = "E1/2" }, "distribution[0].id", "letters, digits"},
 		{"distribution id duplicate", func(c *Config) { c.Distributions[1].ID = d0(c).ID }, "distribution[1].id", "duplicate"},
@@ -253,5 +255,65 @@ func TestErrorsFormat(t *testing.T) {
 	}
 	if !es.Has("c[0]") || es.Has("c") {
 		t.Error("Has does not match exact paths")
+	}
+}
+
+// TestValidateNoDistribution: a configuration without [[distribution]] is valid when the API
+// can create distributions (an access key, or authentication off), and refused otherwise.
+func TestValidateNoDistribution(t *testing.T) {
+	tests := []struct {
+		name  string
+		auth  string
+		keys  bool
+		valid bool
+	}{
+		{"sigv4 with a key", "sigv4", true, true},
+		{"default auth with a key", "", true, true},
+		{"auth none", "none", false, true},
+		{"sigv4 without a key", "sigv4", false, false},
+		{"default auth without a key", "", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := fullConfig(t)
+			c.Distributions = nil
+			c.API.Auth = tt.auth
+			if !tt.keys {
+				c.API.Keys = nil
+			}
+			err := c.Validate()
+			if tt.valid && err != nil {
+				t.Fatalf("Validate() = %v, want nil", err)
+			}
+			var es Errors
+			if !tt.valid && (!errors.As(err, &es) || !es.Has("distribution")) {
+				t.Fatalf("Validate() = %v, want an error at distribution", err)
+			}
+		})
+	}
+	// The same through Parse: an API-only file loads.
+	c, err := Parse([]byte("[[api.key]]\naccess_key_id = \"AKID\"\nsecret_access_key = \"secret\"\n"), "api-only.toml")
+	if err != nil || len(c.Distributions) != 0 {
+		t.Fatalf("Parse(api-only) = %v, %v", c, err)
+	}
+}
+
+func TestLegacyTTLs(t *testing.T) {
+	p := func(v int64) *int64 { return &v }
+	tests := []struct {
+		min, def, max *int64
+		want          [3]int64
+	}{
+		{nil, nil, nil, [3]int64{0, 86400, 31536000}},
+		{p(5), nil, nil, [3]int64{5, 86400, 31536000}},
+		{p(100000), nil, nil, [3]int64{100000, 100000, 31536000}},
+		{nil, p(40000000), nil, [3]int64{0, 40000000, 40000000}},
+		{p(1), p(2), p(3), [3]int64{1, 2, 3}},
+	}
+	for _, tt := range tests {
+		a, b, c := LegacyTTLs(tt.min, tt.def, tt.max)
+		if got := [3]int64{a, b, c}; got != tt.want {
+			t.Errorf("LegacyTTLs(%v, %v, %v) = %v, want %v", tt.min, tt.def, tt.max, got, tt.want)
+		}
 	}
 }

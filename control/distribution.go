@@ -3,7 +3,6 @@ package control
 import (
 	"crypto/sha256"
 	"encoding/base32"
-	"encoding/hex"
 	"encoding/xml"
 	"net/url"
 	"strconv"
@@ -15,239 +14,22 @@ import (
 // accountID is the AWS account shown in distribution ARNs.
 const accountID = "000000000000"
 
-// xmlDistConfig is CloudFront's DistributionConfig, built from a config.Distribution.
-type xmlDistConfig struct {
-	XMLName              xml.Name        `xml:"DistributionConfig"`
-	Xmlns                string          `xml:"xmlns,attr,omitempty"`
-	CallerReference      string          `xml:"CallerReference"`
-	Aliases              xmlAliases      `xml:"Aliases"`
-	DefaultRootObject    string          `xml:"DefaultRootObject"`
-	Origins              xmlOrigins      `xml:"Origins"`
-	OriginGroups         xmlOriginGroups `xml:"OriginGroups"`
-	DefaultCacheBehavior xmlBehavior     `xml:"DefaultCacheBehavior"`
-	CacheBehaviors       xmlBehaviors    `xml:"CacheBehaviors"`
-	CustomErrorResponses xmlCustomErrors `xml:"CustomErrorResponses"`
-	Comment              string          `xml:"Comment"`
-	Logging              xmlLogging      `xml:"Logging"`
-	PriceClass           string          `xml:"PriceClass"`
-	Enabled              bool            `xml:"Enabled"`
-	ViewerCertificate    xmlViewerCert   `xml:"ViewerCertificate"`
-	Restrictions         xmlRestrictions `xml:"Restrictions"`
-	WebACLID             string          `xml:"WebACLId"`
-	HTTPVersion          string          `xml:"HttpVersion"`
-	IsIPV6Enabled        bool            `xml:"IsIPV6Enabled"`
-	Staging              bool            `xml:"Staging"`
-}
-
-type xmlAliases struct {
-	Quantity int       `xml:"Quantity"`
-	Items    *xmlCNAME `xml:"Items,omitempty"`
-}
-
-type xmlCNAME struct {
-	CNAME []string `xml:"CNAME"`
-}
-
-type xmlOrigins struct {
-	Quantity int `xml:"Quantity"`
-	Items    struct {
-		Origin []xmlOrigin `xml:"Origin"`
-	} `xml:"Items"`
-}
-
-type xmlOrigin struct {
-	ID                 string           `xml:"Id"`
-	DomainName         string           `xml:"DomainName"`
-	OriginPath         string           `xml:"OriginPath"`
-	CustomHeaders      xmlCustomHeaders `xml:"CustomHeaders"`
-	S3OriginConfig     *xmlS3Config     `xml:"S3OriginConfig,omitempty"`
-	CustomOriginConfig *xmlCustomConfig `xml:"CustomOriginConfig,omitempty"`
-	ConnectionAttempts int              `xml:"ConnectionAttempts"`
-	ConnectionTimeout  int64            `xml:"ConnectionTimeout"`
-}
-
-type xmlCustomHeaders struct {
-	Quantity int `xml:"Quantity"`
-	Items    *struct {
-		Header []xmlHeader `xml:"OriginCustomHeader"`
-	} `xml:"Items,omitempty"`
-}
-
-type xmlHeader struct {
-	Name  string `xml:"HeaderName"`
-	Value string `xml:"HeaderValue"`
-}
-
-type xmlS3Config struct {
-	OriginAccessIdentity string `xml:"OriginAccessIdentity"`
-}
-
-type xmlCustomConfig struct {
-	HTTPPort               int         `xml:"HTTPPort"`
-	HTTPSPort              int         `xml:"HTTPSPort"`
-	OriginProtocolPolicy   string      `xml:"OriginProtocolPolicy"`
-	OriginSslProtocols     xmlStrItems `xml:"OriginSslProtocols"`
-	OriginReadTimeout      int64       `xml:"OriginReadTimeout"`
-	OriginKeepaliveTimeout int64       `xml:"OriginKeepaliveTimeout"`
-}
-
-// xmlStrItems is CloudFront's {Quantity, Items{<name>…}} list of strings; the element name of
-// the items is chosen per use (see strItems).
-type xmlStrItems struct {
-	Quantity int          `xml:"Quantity"`
-	Items    *xmlItemList `xml:"Items,omitempty"`
-}
-
-type xmlItemList struct {
-	Items []xmlNamed
-}
-
-// xmlNamed is one string element whose name is chosen at run time.
-type xmlNamed struct {
-	XMLName xml.Name
-	Value   string `xml:",chardata"`
-}
-
-// strItems builds an xmlStrItems whose items are <name>v</name>.
-func strItems(name string, vs []string) xmlStrItems {
-	l := xmlStrItems{Quantity: len(vs)}
-	if len(vs) > 0 {
-		l.Items = &xmlItemList{}
-		for _, v := range vs {
-			l.Items.Items = append(l.Items.Items, xmlNamed{XMLName: xml.Name{Local: name}, Value: v})
-		}
-	}
-	return l
-}
-
-type xmlOriginGroups struct {
-	Quantity int `xml:"Quantity"`
-	Items    *struct {
-		Group []xmlOriginGroup `xml:"OriginGroup"`
-	} `xml:"Items,omitempty"`
-}
-
-type xmlOriginGroup struct {
-	ID               string `xml:"Id"`
-	FailoverCriteria struct {
-		StatusCodes xmlStrItems `xml:"StatusCodes"`
-	} `xml:"FailoverCriteria"`
-	Members struct {
-		Quantity int `xml:"Quantity"`
-		Items    struct {
-			Member []struct {
-				OriginID string `xml:"OriginId"`
-			} `xml:"OriginGroupMember"`
-		} `xml:"Items"`
-	} `xml:"Members"`
-}
-
-type xmlBehaviors struct {
-	Quantity int `xml:"Quantity"`
-	Items    *struct {
-		Behavior []xmlBehavior `xml:"CacheBehavior"`
-	} `xml:"Items,omitempty"`
-}
-
-type xmlBehavior struct {
-	PathPattern                string              `xml:"PathPattern,omitempty"`
-	TargetOriginID             string              `xml:"TargetOriginId"`
-	TrustedSigners             xmlTrusted          `xml:"TrustedSigners"`
-	TrustedKeyGroups           xmlTrusted          `xml:"TrustedKeyGroups"`
-	ViewerProtocolPolicy       string              `xml:"ViewerProtocolPolicy"`
-	AllowedMethods             xmlAllowedMethods   `xml:"AllowedMethods"`
-	SmoothStreaming            bool                `xml:"SmoothStreaming"`
-	Compress                   bool                `xml:"Compress"`
-	LambdaFunctionAssociations xmlStrItems         `xml:"LambdaFunctionAssociations"`
-	FunctionAssociations       xmlStrItems         `xml:"FunctionAssociations"`
-	FieldLevelEncryptionID     string              `xml:"FieldLevelEncryptionId"`
-	CachePolicyID              string              `xml:"CachePolicyId,omitempty"`
-	OriginRequestPolicyID      string              `xml:"OriginRequestPolicyId,omitempty"`
-	ForwardedValues            *xmlForwardedValues `xml:"ForwardedValues,omitempty"`
-	MinTTL                     *int64              `xml:"MinTTL,omitempty"`
-	DefaultTTL                 *int64              `xml:"DefaultTTL,omitempty"`
-	MaxTTL                     *int64              `xml:"MaxTTL,omitempty"`
-}
-
-type xmlTrusted struct {
-	Enabled  bool `xml:"Enabled"`
-	Quantity int  `xml:"Quantity"`
-}
-
-type xmlAllowedMethods struct {
-	Quantity      int         `xml:"Quantity"`
-	Items         xmlItemList `xml:"Items"`
-	CachedMethods xmlStrItems `xml:"CachedMethods"`
-}
-
-type xmlForwardedValues struct {
-	QueryString bool `xml:"QueryString"`
-	Cookies     struct {
-		Forward          string       `xml:"Forward"`
-		WhitelistedNames *xmlStrItems `xml:"WhitelistedNames,omitempty"`
-	} `xml:"Cookies"`
-	Headers              xmlStrItems `xml:"Headers"`
-	QueryStringCacheKeys xmlStrItems `xml:"QueryStringCacheKeys"`
-}
-
-type xmlCustomErrors struct {
-	Quantity int `xml:"Quantity"`
-	Items    *struct {
-		Response []xmlCustomError `xml:"CustomErrorResponse"`
-	} `xml:"Items,omitempty"`
-}
-
-type xmlCustomError struct {
-	ErrorCode          int    `xml:"ErrorCode"`
-	ResponsePagePath   string `xml:"ResponsePagePath"`
-	ResponseCode       string `xml:"ResponseCode"`
-	ErrorCachingMinTTL *int64 `xml:"ErrorCachingMinTTL,omitempty"`
-}
-
-type xmlLogging struct {
-	Enabled        bool   `xml:"Enabled"`
-	IncludeCookies bool   `xml:"IncludeCookies"`
-	Bucket         string `xml:"Bucket"`
-	Prefix         string `xml:"Prefix"`
-}
-
-type xmlViewerCert struct {
-	CloudFrontDefaultCertificate bool   `xml:"CloudFrontDefaultCertificate"`
-	MinimumProtocolVersion       string `xml:"MinimumProtocolVersion"`
-	CertificateSource            string `xml:"CertificateSource"`
-}
-
-type xmlRestrictions struct {
-	GeoRestriction struct {
-		RestrictionType string `xml:"RestrictionType"`
-		Quantity        int    `xml:"Quantity"`
-	} `xml:"GeoRestriction"`
-}
-
-// buildDistConfig renders d as CloudFront's DistributionConfig, with c's policies resolving
-// behavior policy names to ids. The result is a pure function of its inputs.
+// buildDistConfig renders d, a distribution of the configuration file, as CloudFront's
+// DistributionConfig, with c's policies resolving behavior policy names to ids (policyids.go)
+// and filled as the API fills a config it is sent. The result is a pure function of its inputs.
 func buildDistConfig(c *config.Config, d *config.Distribution) xmlDistConfig {
 	x := xmlDistConfig{
 		CallerReference:   "edge-" + d.ID,
+		Aliases:           strItems("CNAME", d.Aliases),
 		DefaultRootObject: d.DefaultRootObject,
 		Comment:           d.Comment,
-		PriceClass:        "PriceClass_All",
 		Enabled:           d.Enabled == nil || *d.Enabled,
-		WebACLID:          "",
 		HTTPVersion:       "http1.1",
-		ViewerCertificate: xmlViewerCert{CloudFrontDefaultCertificate: true, MinimumProtocolVersion: "TLSv1",
-			CertificateSource: "cloudfront"},
-	}
-	x.Restrictions.GeoRestriction.RestrictionType = "none"
-	x.Aliases.Quantity = len(d.Aliases)
-	if len(d.Aliases) > 0 {
-		x.Aliases.Items = &xmlCNAME{CNAME: append([]string(nil), d.Aliases...)}
 	}
 	x.Origins.Quantity = len(d.Origins)
 	for i := range d.Origins {
 		x.Origins.Items.Origin = append(x.Origins.Items.Origin, buildOrigin(&d.Origins[i]))
 	}
-	x.OriginGroups.Quantity = len(d.OriginGroups)
 	if len(d.OriginGroups) > 0 {
 		x.OriginGroups.Items = &struct {
 			Group []xmlOriginGroup `xml:"OriginGroup"`
@@ -260,17 +42,13 @@ func buildDistConfig(c *config.Config, d *config.Distribution) xmlDistConfig {
 				codes[i] = strconv.Itoa(sc)
 			}
 			og.FailoverCriteria.StatusCodes = strItems("StatusCode", codes)
-			og.Members.Quantity = len(g.Members)
 			for _, m := range g.Members {
-				og.Members.Items.Member = append(og.Members.Items.Member, struct {
-					OriginID string `xml:"OriginId"`
-				}{m})
+				og.Members.Items.Member = append(og.Members.Items.Member, xmlGroupMember{OriginID: m})
 			}
 			x.OriginGroups.Items.Group = append(x.OriginGroups.Items.Group, og)
 		}
 	}
 	x.DefaultCacheBehavior = buildBehavior(c, &d.DefaultBehavior, false)
-	x.CacheBehaviors.Quantity = len(d.Behaviors)
 	if len(d.Behaviors) > 0 {
 		x.CacheBehaviors.Items = &struct {
 			Behavior []xmlBehavior `xml:"CacheBehavior"`
@@ -279,7 +57,6 @@ func buildDistConfig(c *config.Config, d *config.Distribution) xmlDistConfig {
 			x.CacheBehaviors.Items.Behavior = append(x.CacheBehaviors.Items.Behavior, buildBehavior(c, &d.Behaviors[i], true))
 		}
 	}
-	x.CustomErrorResponses.Quantity = len(d.CustomErrorResponses)
 	if len(d.CustomErrorResponses) > 0 {
 		x.CustomErrorResponses.Items = &struct {
 			Response []xmlCustomError `xml:"CustomErrorResponse"`
@@ -292,6 +69,7 @@ func buildDistConfig(c *config.Config, d *config.Distribution) xmlDistConfig {
 			x.CustomErrorResponses.Items.Response = append(x.CustomErrorResponses.Items.Response, ce)
 		}
 	}
+	x.fill(nil)
 	return x
 }
 
@@ -307,7 +85,6 @@ func buildOrigin(o *config.Origin) xmlOrigin {
 		ConnectionAttempts: o.ConnectionAttempts,
 		ConnectionTimeout:  int64(o.ConnectionTimeout.D() / time.Second),
 	}
-	x.CustomHeaders.Quantity = len(o.CustomHeaders)
 	if len(o.CustomHeaders) > 0 {
 		x.CustomHeaders.Items = &struct {
 			Header []xmlHeader `xml:"OriginCustomHeader"`
@@ -331,7 +108,7 @@ func buildOrigin(o *config.Origin) xmlOrigin {
 			HTTPPort:               orInt(o.HTTPPort, config.DefaultHTTPPort),
 			HTTPSPort:              orInt(o.HTTPSPort, config.DefaultHTTPSPort),
 			OriginProtocolPolicy:   orStr(o.OriginProtocolPolicy, config.DefaultOriginProtocolPolicy),
-			OriginSslProtocols:     strItems("SslProtocol", []string{"TLSv1.2"}),
+			OriginSslProtocols:     strItems("SslProtocol", []string{defaultSslProtocol}),
 			OriginReadTimeout:      int64(o.OriginReadTimeout.D() / time.Second),
 			OriginKeepaliveTimeout: int64(o.OriginKeepaliveTimeout.D() / time.Second),
 		}
@@ -355,18 +132,16 @@ func orStr(v, def string) string {
 
 func buildBehavior(c *config.Config, b *config.Behavior, withPattern bool) xmlBehavior {
 	x := xmlBehavior{
-		TargetOriginID:             b.TargetOriginID,
-		ViewerProtocolPolicy:       b.ViewerProtocolPolicy,
-		SmoothStreaming:            b.SmoothStreaming,
-		Compress:                   b.Compress,
-		LambdaFunctionAssociations: strItems("LambdaFunctionAssociation", nil),
-		FunctionAssociations:       strItems("FunctionAssociation", nil),
+		TargetOriginID:       b.TargetOriginID,
+		ViewerProtocolPolicy: orStr(b.ViewerProtocolPolicy, config.DefaultViewerProtocolPolicy),
+		SmoothStreaming:      b.SmoothStreaming,
+		Compress:             b.Compress,
 	}
 	if withPattern {
 		x.PathPattern = b.PathPattern
 	}
-	if x.ViewerProtocolPolicy == "" {
-		x.ViewerProtocolPolicy = config.DefaultViewerProtocolPolicy
+	if len(b.TrustedKeyGroups) > 0 {
+		x.TrustedKeyGroups = xmlTrusted{Enabled: true, Items: strItems("KeyGroup", b.TrustedKeyGroups).Items}
 	}
 	allowed, cached := b.AllowedMethods, b.CachedMethods
 	if len(allowed) == 0 {
@@ -375,9 +150,20 @@ func buildBehavior(c *config.Config, b *config.Behavior, withPattern bool) xmlBe
 	if len(cached) == 0 {
 		cached = []string{"GET", "HEAD"}
 	}
-	x.AllowedMethods.Quantity = len(allowed)
-	x.AllowedMethods.Items = *strItems("Method", allowed).Items
-	x.AllowedMethods.CachedMethods = strItems("Method", cached)
+	cm := strItems("Method", cached)
+	x.AllowedMethods = &xmlAllowedMethods{Items: strItems("Method", allowed).Items, CachedMethods: &cm}
+	if len(b.FunctionAssociations) > 0 {
+		x.FunctionAssociations.Items = &struct {
+			Assoc []xmlFnAssoc `xml:"FunctionAssociation"`
+		}{}
+		for _, a := range b.FunctionAssociations {
+			x.FunctionAssociations.Items.Assoc = append(x.FunctionAssociations.Items.Assoc,
+				xmlFnAssoc{FunctionARN: fnARN(a.Function), EventType: a.EventType})
+		}
+	}
+	if b.ResponseHeadersPolicy != "" {
+		x.ResponseHeadersPolicyID = responseHeadersPolicyID(c, b.ResponseHeadersPolicy)
+	}
 	if b.CachePolicy != "" {
 		x.CachePolicyID = cachePolicyID(c, b.CachePolicy)
 		if b.OriginRequestPolicy != "" {
@@ -399,42 +185,9 @@ func buildBehavior(c *config.Config, b *config.Behavior, withPattern bool) xmlBe
 			wl := strItems("Name", f.Cookies.WhitelistedNames)
 			fv.Cookies.WhitelistedNames = &wl
 		}
-	} else {
-		fv.Headers = strItems("Name", nil)
-		fv.QueryStringCacheKeys = strItems("Name", nil)
 	}
 	x.ForwardedValues = fv
 	return x
-}
-
-// cachePolicyID returns the id of the managed cache policy that name designates (by id, console
-// name or API name), or a stable UUID-shaped id derived from the name of a custom policy.
-func cachePolicyID(_ *config.Config, name string) string {
-	for _, m := range config.ManagedCachePolicies() {
-		if name == m.ID || name == m.ShortName || name == m.Policy.Name {
-			return m.ID
-		}
-	}
-	return nameUUID("cache-policy/" + name)
-}
-
-// originRequestPolicyID is cachePolicyID for origin request policies.
-func originRequestPolicyID(_ *config.Config, name string) string {
-	for _, m := range config.ManagedOriginRequestPolicies() {
-		if name == m.ID || name == m.ShortName || name == m.Policy.Name {
-			return m.ID
-		}
-	}
-	return nameUUID("origin-request-policy/" + name)
-}
-
-// nameUUID derives a UUID-shaped id from s (SHA-256, version nibble 5, RFC 4122 variant).
-func nameUUID(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	sum[6] = sum[6]&0x0f | 0x50
-	sum[8] = sum[8]&0x3f | 0x80
-	h := hex.EncodeToString(sum[:16])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // configETag returns the ETag of a distribution config: "E" and 13 characters of the base32
@@ -444,19 +197,102 @@ func configETag(doc []byte) string {
 	return "E" + base32.StdEncoding.EncodeToString(sum[:])[:13]
 }
 
-// xmlDistribution is CloudFront's Distribution (GetDistribution).
+// xmlDistribution is CloudFront's Distribution (GetDistribution, CreateDistribution,
+// UpdateDistribution; https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_Distribution.html).
 type xmlDistribution struct {
-	XMLName                       xml.Name       `xml:"Distribution"`
-	Xmlns                         string         `xml:"xmlns,attr"`
-	ID                            string         `xml:"Id"`
-	ARN                           string         `xml:"ARN"`
-	Status                        string         `xml:"Status"`
-	LastModifiedTime              string         `xml:"LastModifiedTime"`
-	InProgressInvalidationBatches int            `xml:"InProgressInvalidationBatches"`
-	DomainName                    string         `xml:"DomainName"`
-	ActiveTrustedSigners          xmlTrusted     `xml:"ActiveTrustedSigners"`
-	ActiveTrustedKeyGroups        xmlTrusted     `xml:"ActiveTrustedKeyGroups"`
-	DistributionConfig            *xmlDistConfig `xml:"DistributionConfig"`
+	XMLName                       xml.Name           `xml:"Distribution"`
+	Xmlns                         string             `xml:"xmlns,attr"`
+	ID                            string             `xml:"Id"`
+	ARN                           string             `xml:"ARN"`
+	Status                        string             `xml:"Status"`
+	LastModifiedTime              string             `xml:"LastModifiedTime"`
+	InProgressInvalidationBatches int                `xml:"InProgressInvalidationBatches"`
+	DomainName                    string             `xml:"DomainName"`
+	ActiveTrustedSigners          xmlTrusted         `xml:"ActiveTrustedSigners"`
+	ActiveTrustedKeyGroups        xmlActiveKeyGroups `xml:"ActiveTrustedKeyGroups"`
+	DistributionConfig            *xmlDistConfig     `xml:"DistributionConfig"`
+	AliasICPRecordals             *xmlAliasRecordals `xml:"AliasICPRecordals,omitempty"`
+}
+
+// xmlActiveKeyGroups is ActiveTrustedKeyGroups: the key groups the behaviors trust, with their
+// public key ids.
+type xmlActiveKeyGroups struct {
+	Enabled  bool `xml:"Enabled"`
+	Quantity int  `xml:"Quantity"`
+	Items    *struct {
+		KeyGroup []xmlKGKeyPairIDs `xml:"KeyGroup"`
+	} `xml:"Items,omitempty"`
+}
+
+type xmlKGKeyPairIDs struct {
+	KeyGroupID string      `xml:"KeyGroupId"`
+	KeyPairIDs xmlStrItems `xml:"KeyPairIds"` // <KeyPairId>
+}
+
+// xmlAliasRecordals is AliasICPRecordals: every alias APPROVED (outside China no ICP
+// recordal applies).
+type xmlAliasRecordals struct {
+	Recordal []xmlAliasRecordal `xml:"AliasICPRecordal"`
+}
+
+type xmlAliasRecordal struct {
+	CNAME             string `xml:"CNAME"`
+	ICPRecordalStatus string `xml:"ICPRecordalStatus"`
+}
+
+// activeKeyGroups derives ActiveTrustedKeyGroups from conf's behaviors: every key group an
+// enabled TrustedKeyGroups names, once, in order, with the ids of its public keys in c.
+func activeKeyGroups(c *config.Config, conf *xmlDistConfig) xmlActiveKeyGroups {
+	var out xmlActiveKeyGroups
+	seen := map[string]bool{}
+	add := func(b *xmlBehavior) {
+		if !b.TrustedKeyGroups.Enabled {
+			return
+		}
+		for _, id := range b.TrustedKeyGroups.values() {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			var keys []string
+			for _, g := range c.KeyGroups {
+				if g.ID == id {
+					for _, k := range g.PublicKey {
+						keys = append(keys, k.ID)
+					}
+				}
+			}
+			if out.Items == nil {
+				out.Items = &struct {
+					KeyGroup []xmlKGKeyPairIDs `xml:"KeyGroup"`
+				}{}
+			}
+			out.Items.KeyGroup = append(out.Items.KeyGroup, xmlKGKeyPairIDs{KeyGroupID: id, KeyPairIDs: strItems("KeyPairId", keys)})
+		}
+	}
+	add(&conf.DefaultCacheBehavior)
+	if conf.CacheBehaviors.Items != nil {
+		for i := range conf.CacheBehaviors.Items.Behavior {
+			add(&conf.CacheBehaviors.Items.Behavior[i])
+		}
+	}
+	if out.Items != nil {
+		out.Enabled, out.Quantity = true, len(out.Items.KeyGroup)
+	}
+	return out
+}
+
+// aliasRecordals is AliasICPRecordals for conf's aliases (nil without aliases).
+func aliasRecordals(conf *xmlDistConfig) *xmlAliasRecordals {
+	cnames := conf.Aliases.values()
+	if len(cnames) == 0 {
+		return nil
+	}
+	r := &xmlAliasRecordals{}
+	for _, c := range cnames {
+		r.Recordal = append(r.Recordal, xmlAliasRecordal{CNAME: c, ICPRecordalStatus: "APPROVED"})
+	}
+	return r
 }
 
 // xmlDistList is CloudFront's DistributionList (ListDistributions).
@@ -481,7 +317,7 @@ type xmlDistSummary struct {
 	Status               string          `xml:"Status"`
 	LastModifiedTime     string          `xml:"LastModifiedTime"`
 	DomainName           string          `xml:"DomainName"`
-	Aliases              xmlAliases      `xml:"Aliases"`
+	Aliases              xmlStrItems     `xml:"Aliases"`
 	Origins              xmlOrigins      `xml:"Origins"`
 	OriginGroups         xmlOriginGroups `xml:"OriginGroups"`
 	DefaultCacheBehavior xmlBehavior     `xml:"DefaultCacheBehavior"`

@@ -134,7 +134,7 @@ func TestETagIsStable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return s.dists[distMain].etag
+		return s.cur.Load().byID[distMain].etag
 	}
 	a := etag(nil, time.Unix(1e9, 0))
 	b := etag(nil, time.Unix(2e9, 0))

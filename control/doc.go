@@ -7,9 +7,15 @@
 //   - CreateInvalidation  POST /2020-05-31/distribution/{Id}/invalidation (201, Location)
 //   - GetInvalidation     GET  /2020-05-31/distribution/{Id}/invalidation/{InvalidationId}
 //   - ListInvalidations   GET  /2020-05-31/distribution/{Id}/invalidation?Marker=&MaxItems=
-//   - GetDistribution       GET /2020-05-31/distribution/{Id}          (ETag header)
-//   - GetDistributionConfig GET /2020-05-31/distribution/{Id}/config   (ETag header)
-//   - ListDistributions     GET /2020-05-31/distribution?Marker=&MaxItems=
+//   - CreateDistribution         POST   /2020-05-31/distribution  (201, Location, ETag)
+//   - CreateDistributionWithTags POST   /2020-05-31/distribution?WithTags
+//   - GetDistribution            GET    /2020-05-31/distribution/{Id}          (ETag header)
+//   - GetDistributionConfig      GET    /2020-05-31/distribution/{Id}/config   (ETag header)
+//   - UpdateDistribution         PUT    /2020-05-31/distribution/{Id}/config   (If-Match)
+//   - DeleteDistribution         DELETE /2020-05-31/distribution/{Id}          (If-Match; 204)
+//   - ListDistributions          GET    /2020-05-31/distribution?Marker=&MaxItems=
+//   - ListTagsForResource        GET    /2020-05-31/tagging?Resource={ARN}
+//   - TagResource, UntagResource POST   /2020-05-31/tagging?Operation=Tag|Untag&Resource={ARN}  (204)
 //   - CreateFunction    POST   /2020-05-31/function (201, Location, ETag)
 //   - DescribeFunction  GET    /2020-05-31/function/{Name}/describe?Stage=  (ETag header)
 //   - GetFunction       GET    /2020-05-31/function/{Name}?Stage=  (the code, application/octet-stream)
@@ -19,8 +25,7 @@
 //   - DeleteFunction    DELETE /2020-05-31/function/{Name}  (If-Match; 204)
 //   - TestFunction      POST   /2020-05-31/function/{Name}/test  (If-Match)
 //
-// Distributions are read-only views of the loaded configuration. Every other request gets the
-// AWS error envelope (ErrorResponse) with code InvalidAction. Errors use CloudFront's codes and
+// Every other request gets the AWS error envelope (ErrorResponse) with code InvalidAction. Errors use CloudFront's codes and
 // statuses (the Errors section of each operation's page in the API Reference, for example
 // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateInvalidation.html).
 //
@@ -40,6 +45,44 @@
 // CreateInvalidation batch of 3,000 paths of 4,000 characters needs; a larger Content-Length
 // gets 413 (BatchTooLarge for CreateInvalidation, RequestEntityTooLarge otherwise, in the error
 // envelope) before the body is read, and the connection is closed.
+//
+// # Distributions
+//
+// One model serves both sources: a distribution of the configuration file is shown through the
+// API (its DistributionConfig rendered from the TOML, CallerReference "edge-<id>") and is
+// read-only there (IllegalUpdate: change the file and reload, [Server.Reload]); a distribution
+// created through the API is converted to a config.Distribution (toModel) and served like one
+// from the file. The Server keeps the configuration file as loaded and the API's distributions,
+// and the edge serves their merge ([Server.Config]): every change builds the merged
+// configuration, checks it with config validation, hands it to the [Applier], and only when
+// the edge takes it does the change show in the API and reach the state file. Reads never wait
+// for a change (one atomic load of an immutable view).
+//
+// A DistributionConfig is read by element name in any order, without Content-Type, with
+// "<Items />", "<Items></Items>" or no Items for empty lists; every {Quantity, Items} list must
+// hold Quantity items (InconsistentQuantities). It is stored filled in as AWS fills it (every
+// list wrapper, the default certificate's TLSv1, http2, PriceClass_All, IsIPV6Enabled, legacy
+// TTLs 86400 and 31536000, origin timeouts 30 and 5 s, 3 attempts, 10 s connect, …), so that
+// GetDistributionConfig sent back to UpdateDistribution changes nothing but the ETag, the
+// LastModifiedTime and the Status. Elements newer than edge's model are echoed as sent at the
+// top level and in origins and cache behaviors. Ids are "E" + 13 characters, domain names
+// "d" + 13 characters + ".cloudfront.net", ETags new on every change. Status reads InProgress
+// after a change for api.deploy_delay (0: until the next read), then Deployed. Policies are
+// named by id: managed ones by their AWS ids, those of the configuration file by an id derived
+// from their names (policyids.go). A FunctionAssociation names a function of the file or a
+// published function created through the API, whose LIVE code the edge then runs.
+//
+// Not served, only echoed: logging, geo restrictions, WebACLId, price class, HTTP version,
+// IPv6, certificates, Origin Shield, origin SSL protocols, Lambda@Edge, field-level
+// encryption, real-time logs; S3 origins are fetched over plain HTTP(S) on their DomainName
+// (match-viewer), unsigned. Trusted signers and staging distributions are refused.
+//
+// # State
+//
+// With api.state_dir, what the API created or changed (distributions with their
+// CallerReference, filled config, ETag, tags and times; functions with both stages) is kept
+// in state.json there, rewritten whole, atomically and durably, before a change is answered;
+// New reads it back. Without it, API changes live in memory until the process ends.
 //
 // # Invalidations
 //
@@ -77,9 +120,10 @@
 // UpdateFunction, PublishFunction and DeleteFunction refuse them (UnsupportedOperation): they
 // change in the configuration. A [[key_value_store]] shows as the KeyValueStoreARN
 // arn:aws:cloudfront::000000000000:key-value-store/<UUID derived from its name>, which
-// CreateFunction and UpdateFunction accept. Functions created through the API are kept in
-// memory until deleted (not across restarts), at most 100 functions in all (TooManyFunctions);
-// behaviors run only the configuration's functions.
+// CreateFunction and UpdateFunction accept. Functions created through the API are kept until
+// deleted (in api.state_dir when set), at most 100 functions in all (TooManyFunctions). A
+// distribution created through the API may run one once it is published; PublishFunction then
+// hands the new LIVE code to the edge, and DeleteFunction of a function in use is FunctionInUse.
 //
 // TestFunction runs the chosen stage on the event object (JSON, version 1.0) with the function's
 // key value store and compute budget. A function that throws, returns an invalid object or

@@ -93,7 +93,7 @@ func TestAPIErrors(t *testing.T) {
 			return err
 		}, CodeInvalidArgument, 400, []string{"INOPE"}},
 		{"unsupported operation", func() error {
-			_, err := cf.DeleteDistribution(ctx, &cloudfront.DeleteDistributionInput{Id: aws.String(distMain), IfMatch: aws.String("E1")})
+			_, err := cf.DeleteCloudFrontOriginAccessIdentity(ctx, &cloudfront.DeleteCloudFrontOriginAccessIdentityInput{Id: aws.String("E1"), IfMatch: aws.String("E1")})
 			return err
 		}, CodeInvalidAction, 400, []string{"DELETE"}},
 	}

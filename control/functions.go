@@ -31,8 +31,10 @@ import (
 // UpdateFunction write, and a LIVE stage, which PublishFunction copies from DEVELOPMENT
 // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/publish-function.html).
 // Each stage has its own ETag. Functions of the configuration ([[function]]) are both stages
-// at once, DEPLOYED, and read-only here; functions created through the API live in memory until
-// deleted.
+// at once, DEPLOYED, and read-only here; functions created through the API live until deleted,
+// in api.state_dir when it is set (state.go). Every change runs under Server.wmu and replaces
+// entries rather than modifying them, so that a change the state or the edge refuses leaves
+// nothing behind.
 
 const fnPrefix = "/2020-05-31/function"
 
@@ -514,18 +516,20 @@ func (s *Server) createFunction(ctx *fasthttp.RequestCtx, now time.Time) *apiErr
 	v := &fnVersion{stage: StageDevelopment, runtime: in.runtime, comment: in.comment, kvs: in.kvs, code: in.code,
 		etag: randomETag(), modified: now}
 	e := &fnEntry{name: name, created: now, dev: v}
-	fs.mu.Lock()
-	if _, exists := fs.byName[name]; exists {
-		fs.mu.Unlock()
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	fns := fs.snapshot()
+	if _, exists := fns[name]; exists {
 		return errorf(http.StatusConflict, CodeFunctionAlreadyExists, "A function named %q already exists.", name)
 	}
-	if len(fs.byName) >= MaxFunctions {
-		fs.mu.Unlock()
+	if len(fns) >= MaxFunctions {
 		return errorf(http.StatusBadRequest, CodeTooManyFunctions, "There are already %d functions, the most allowed.", MaxFunctions)
 	}
-	fs.byName[name] = e
+	fns[name] = e
+	if aerr := s.commitFunctions(fns, false); aerr != nil {
+		return aerr
+	}
 	x := s.summary(e, v)
-	fs.mu.Unlock()
 	s.log.Info("function created", "function", name, "runtime", in.runtime, "bytes", len(in.code))
 	scheme := "http"
 	if ctx.IsTLS() {
@@ -581,6 +585,8 @@ func (s *Server) getFunction(ctx *fasthttp.RequestCtx, name string) *apiError {
 // so SDKs read that one; both are sent.
 func (s *Server) updateFunction(ctx *fasthttp.RequestCtx, name string, now time.Time) *apiError {
 	fs := s.fns
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	fs.mu.Lock()
 	e, cur, aerr := fs.lookupFn(name, StageDevelopment)
 	fs.mu.Unlock()
@@ -606,18 +612,14 @@ func (s *Server) updateFunction(ctx *fasthttp.RequestCtx, name string, now time.
 	}
 	v := &fnVersion{stage: StageDevelopment, runtime: in.runtime, comment: in.comment, kvs: in.kvs, code: in.code,
 		etag: randomETag(), modified: now}
-	fs.mu.Lock()
-	switch {
-	case fs.byName[name] != e:
-		fs.mu.Unlock()
-		return noSuchFunction(name, "")
-	case e.dev != cur:
-		fs.mu.Unlock()
-		return errorf(http.StatusPreconditionFailed, CodePreconditionFailed, "The function %q changed during the update.", name)
+	ne := *e
+	ne.dev, ne.published = v, false
+	fns := fs.snapshot()
+	fns[name] = &ne
+	if aerr := s.commitFunctions(fns, false); aerr != nil { // LIVE, which distributions run, is unchanged
+		return aerr
 	}
-	e.dev, e.published = v, false
-	x := s.summary(e, v)
-	fs.mu.Unlock()
+	x := s.summary(&ne, v)
 	s.log.Info("function updated", "function", name, "bytes", len(in.code))
 	ctx.Response.Header.Set("ETag", v.etag)
 	ctx.Response.Header.Set("ETtag", v.etag)
@@ -629,9 +631,11 @@ func (s *Server) updateFunction(ctx *fasthttp.RequestCtx, name string, now time.
 // publishFunction is PublishFunction: DEVELOPMENT copied to LIVE; the LIVE summary.
 func (s *Server) publishFunction(ctx *fasthttp.RequestCtx, name string, now time.Time) *apiError {
 	fs := s.fns
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	fs.mu.Lock()
-	defer fs.mu.Unlock()
 	e, dev, aerr := fs.lookupFn(name, StageDevelopment)
+	fs.mu.Unlock()
 	if aerr != nil {
 		return aerr
 	}
@@ -643,19 +647,29 @@ func (s *Server) publishFunction(ctx *fasthttp.RequestCtx, name string, now time
 	}
 	live := *dev
 	live.stage, live.etag, live.modified = StageLive, randomETag(), now
-	e.live, e.published = &live, true
+	ne := *e
+	ne.live, ne.published = &live, true
+	fns := fs.snapshot()
+	fns[name] = &ne
+	// Distributions that use the function run its LIVE stage: they get the new code now.
+	if aerr := s.commitFunctions(fns, len(s.cur.Load().usersOf(name)) > 0); aerr != nil {
+		return aerr
+	}
 	s.log.Info("function published", "function", name)
 	ctx.Response.Header.Set("ETag", live.etag)
-	s.replySummary(ctx, http.StatusOK, e, &live)
+	s.replySummary(ctx, http.StatusOK, &ne, &live)
 	return nil
 }
 
-// deleteFunction is DeleteFunction: 204. If-Match may be either stage's ETag.
+// deleteFunction is DeleteFunction: 204. If-Match may be either stage's ETag. A function that a
+// distribution uses is FunctionInUse (409).
 func (s *Server) deleteFunction(ctx *fasthttp.RequestCtx, name string) *apiError {
 	fs := s.fns
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	fs.mu.Lock()
-	defer fs.mu.Unlock()
 	e, dev, aerr := fs.lookupFn(name, StageDevelopment)
+	fs.mu.Unlock()
 	if aerr != nil {
 		return aerr
 	}
@@ -669,10 +683,67 @@ func (s *Server) deleteFunction(ctx *fasthttp.RequestCtx, name string) *apiError
 	if aerr := ifMatch(ctx, CodePreconditionFailed, want...); aerr != nil {
 		return aerr
 	}
-	delete(fs.byName, name)
+	if users := s.cur.Load().usersOf(name); len(users) > 0 {
+		return errorf(http.StatusConflict, CodeFunctionInUse,
+			"Cannot delete function %q: it is associated with distribution %s.", name, strings.Join(users, ", "))
+	}
+	fns := fs.snapshot()
+	delete(fns, name)
+	if aerr := s.commitFunctions(fns, false); aerr != nil {
+		return aerr
+	}
 	s.log.Info("function deleted", "function", name)
 	ctx.SetStatusCode(http.StatusNoContent)
 	return nil
+}
+
+// snapshot returns a copy of the registry's name → function map; the entries are shared, and
+// no entry is modified once in the registry (a change replaces it).
+func (fs *functions) snapshot() map[string]*fnEntry {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	out := make(map[string]*fnEntry, len(fs.byName)+1)
+	for n, e := range fs.byName {
+		out[n] = e
+	}
+	return out
+}
+
+// commitFunctions makes fns the registry's functions. With apply, the edge is first given the
+// configuration with them (the LIVE code of a function the distributions use changed); then
+// the state takes them; only then does the API show them. The caller holds wmu.
+func (s *Server) commitFunctions(fns map[string]*fnEntry, apply bool) *apiError {
+	cur := s.cur.Load()
+	if apply {
+		next := cur.with(nil, "")
+		if aerr := finish(next, fns); aerr != nil {
+			return aerr
+		}
+		if aerr := s.commit(next, fns); aerr != nil {
+			return aerr
+		}
+	} else if err := s.save(cur, fns); err != nil {
+		s.log.Error("control API: the state could not be saved; the function is not changed", "err", err)
+		return errorf(http.StatusServiceUnavailable, CodeServiceUnavailable, "The change could not be saved: %v.", err)
+	}
+	s.fns.mu.Lock()
+	s.fns.byName = fns
+	s.fns.mu.Unlock()
+	return nil
+}
+
+// usersOf returns the ids of the distributions whose behaviors associate the function name.
+func (v *view) usersOf(name string) []string {
+	var out []string
+	for _, d := range v.apiDists() {
+		for _, b := range append([]config.Behavior{d.api.model.DefaultBehavior}, d.api.model.Behaviors...) {
+			if slices.ContainsFunc(b.FunctionAssociations, func(a config.FunctionAssociation) bool { return a.Function == name }) {
+				out = append(out, d.id)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // listFunctions is ListFunctions, by name. Without Stage both stages of each function are

@@ -59,11 +59,11 @@ func checkGolden(t *testing.T, name string, got []byte) {
 func TestDistributionConfigGolden(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	for _, id := range []string{distMain, distSmooth} {
-		c := h.srv.dists[id].conf
+		c := h.srv.cur.Load().byID[id].conf
 		c.Xmlns = Namespace
 		doc := marshalDoc(c)
-		if got := configETag(doc); got != h.srv.dists[id].etag {
-			t.Errorf("%s: ETag %q is not the hash of the served document (%q)", id, h.srv.dists[id].etag, got)
+		if got := configETag(doc); got != h.srv.cur.Load().byID[id].etag {
+			t.Errorf("%s: ETag %q is not the hash of the served document (%q)", id, h.srv.cur.Load().byID[id].etag, got)
 		}
 		checkGolden(t, "distribution-config-"+id+".xml", indentXML(t, doc))
 	}

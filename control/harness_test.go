@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -83,7 +84,16 @@ func loadConfig(t testing.TB, mutate func(*config.Config)) *config.Config {
 // (the store is still created, for the caller to wrap).
 func newHarness(t testing.TB, mutate func(*config.Config), wrap func(*cache.Store) Invalidator) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: newClock(), rec: &recorder{client: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}}}
+	return newHarnessWith(t, mutate, wrap, nil, nil)
+}
+
+// newHarnessWith is newHarness with an Applier (nil for none) and a clock (nil for a new one).
+func newHarnessWith(t testing.TB, mutate func(*config.Config), wrap func(*cache.Store) Invalidator, app Applier, clk *clock) *harness {
+	t.Helper()
+	if clk == nil {
+		clk = newClock()
+	}
+	h := &harness{t: t, clock: clk, rec: &recorder{client: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}}}
 	store, err := cache.New(cache.Config{MaxBytes: 64 << 20, Now: h.clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +104,11 @@ func newHarness(t testing.TB, mutate func(*config.Config), wrap func(*cache.Stor
 	if wrap != nil {
 		inv = wrap(store)
 	}
-	srv, err := New(Config{Config: loadConfig(t, mutate), Invalidator: inv, Now: h.clock.Now})
+	cfg := Config{Config: loadConfig(t, mutate), Invalidator: inv, Now: h.clock.Now}
+	if app != nil {
+		cfg.Applier = app
+	}
+	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,4 +271,36 @@ func batchXML(quantity int, ref string, paths ...string) string {
 	}
 	b.WriteString(`</Items></Paths><CallerReference>` + ref + `</CallerReference></InvalidationBatch>`)
 	return b.String()
+}
+
+// signedDo sets headers on req, signs it (with body as its payload) for testKey1 and sends
+// it; it returns the status, headers and body of the answer.
+func (h *harness) signedDo(req *http.Request, body string, headers map[string]string) (int, http.Header, string) {
+	h.t.Helper()
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	sum := sha256.Sum256([]byte(body))
+	err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: testKey1, SecretAccessKey: testSecret1},
+		req, hex.EncodeToString(sum[:]), "cloudfront", "us-east-1", time.Now())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+// readFile returns the content of path ("" when it does not exist).
+func readFile(t testing.TB, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -129,12 +129,20 @@ func (s *Server) listInvalidations(ctx *fasthttp.RequestCtx, distID string, now 
 	return nil
 }
 
-// getDistribution is GetDistribution: the distribution built from the config, with its ETag.
+// getDistribution is GetDistribution: the distribution with its ETag.
 func (s *Server) getDistribution(ctx *fasthttp.RequestCtx, distID string, now time.Time) *apiError {
-	d, aerr := s.lookup(distID)
-	if aerr != nil {
-		return aerr
+	v := s.cur.Load()
+	d := v.byID[distID]
+	if d == nil {
+		return noSuchDistribution(clip(distID, 64))
 	}
+	ctx.Response.Header.Set("ETag", d.etag)
+	reply(ctx, http.StatusOK, s.distributionDoc(v, d, now, d.status(now)))
+	return nil
+}
+
+// distributionDoc renders d as a Distribution document with the given Status.
+func (s *Server) distributionDoc(v *view, d *dist, now time.Time, status string) []byte {
 	s.mu.Lock()
 	_, _, batches := d.recs.inProgress(now)
 	s.mu.Unlock()
@@ -143,15 +151,24 @@ func (s *Server) getDistribution(ctx *fasthttp.RequestCtx, distID string, now ti
 		Xmlns:                         Namespace,
 		ID:                            d.id,
 		ARN:                           distARN(d.id),
-		Status:                        "Deployed",
-		LastModifiedTime:              s.start.UTC().Format(timeLayout),
+		Status:                        status,
+		LastModifiedTime:              s.lastModified(d).UTC().Format(timeLayout),
 		InProgressInvalidationBatches: batches,
 		DomainName:                    d.domain,
+		ActiveTrustedKeyGroups:        activeKeyGroups(v.base, &conf),
 		DistributionConfig:            &conf,
+		AliasICPRecordals:             aliasRecordals(&conf),
 	}
-	ctx.Response.Header.Set("ETag", d.etag)
-	reply(ctx, http.StatusOK, marshalDoc(x))
-	return nil
+	return marshalDoc(x)
+}
+
+// lastModified is d's LastModifiedTime: when the API last changed it, or when the server
+// started for a distribution of the configuration file.
+func (s *Server) lastModified(d *dist) time.Time {
+	if d.api != nil {
+		return d.api.modified
+	}
+	return s.start
 }
 
 // getDistributionConfig is GetDistributionConfig.
@@ -167,18 +184,21 @@ func (s *Server) getDistributionConfig(ctx *fasthttp.RequestCtx, distID string) 
 	return nil
 }
 
-// listDistributions is ListDistributions, in config order, with Marker/MaxItems paging.
-func (s *Server) listDistributions(ctx *fasthttp.RequestCtx) *apiError {
+// listDistributions is ListDistributions: the configuration file's distributions in file
+// order, then those created through the API, oldest first, with Marker/MaxItems paging
+// (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ListDistributions.html).
+func (s *Server) listDistributions(ctx *fasthttp.RequestCtx, now time.Time) *apiError {
 	args := ctx.QueryArgs()
 	max, aerr := parseMaxItems(args.Peek("MaxItems"))
 	if aerr != nil {
 		return aerr
 	}
 	marker := string(args.Peek("Marker"))
+	order := s.cur.Load().order
 	start := 0
 	if marker != "" {
 		start = -1
-		for i, d := range s.order {
+		for i, d := range order {
 			if d.id == marker {
 				start = i + 1
 			}
@@ -187,17 +207,17 @@ func (s *Server) listDistributions(ctx *fasthttp.RequestCtx) *apiError {
 			return invalidArgument("Marker %q is not a distribution id.", clip(marker, 64))
 		}
 	}
-	end := min(start+max, len(s.order))
-	x := xmlDistList{Xmlns: Namespace, Marker: marker, MaxItems: max, IsTruncated: end < len(s.order), Quantity: end - start}
+	end := min(start+max, len(order))
+	x := xmlDistList{Xmlns: Namespace, Marker: marker, MaxItems: max, IsTruncated: end < len(order), Quantity: end - start}
 	if end > start {
 		x.Items = &struct {
 			Summary []xmlDistSummary `xml:"DistributionSummary"`
 		}{}
-		for _, d := range s.order[start:end] {
+		for _, d := range order[start:end] {
 			c := &d.conf
 			x.Items.Summary = append(x.Items.Summary, xmlDistSummary{
-				ID: d.id, ARN: distARN(d.id), ETag: d.etag, Status: "Deployed",
-				LastModifiedTime: s.start.UTC().Format(timeLayout), DomainName: d.domain,
+				ID: d.id, ARN: distARN(d.id), ETag: d.etag, Status: d.status(now),
+				LastModifiedTime: s.lastModified(d).UTC().Format(timeLayout), DomainName: d.domain,
 				Aliases: c.Aliases, Origins: c.Origins, OriginGroups: c.OriginGroups,
 				DefaultCacheBehavior: c.DefaultCacheBehavior, CacheBehaviors: c.CacheBehaviors,
 				CustomErrorResponses: c.CustomErrorResponses, Comment: c.Comment, PriceClass: c.PriceClass,
@@ -206,7 +226,7 @@ func (s *Server) listDistributions(ctx *fasthttp.RequestCtx) *apiError {
 			})
 		}
 		if x.IsTruncated {
-			x.NextMarker = s.order[end-1].id
+			x.NextMarker = order[end-1].id
 		}
 	}
 	reply(ctx, http.StatusOK, marshalDoc(x))

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
@@ -39,8 +40,9 @@ type SmoothAwareInvalidator interface {
 
 // Config configures a Server.
 type Config struct {
-	// Config is the loaded configuration: distributions, api.auth, api.key and
-	// api.invalidation_delay. Required. It is read during New only.
+	// Config is the loaded configuration file: distributions, policies, key groups, functions
+	// and [api] (auth, key, invalidation_delay, deploy_delay, state_dir). Required. The Server
+	// keeps it as the base its API changes are merged onto (see Reload) and never modifies it.
 	Config *config.Config
 	// Invalidator receives accepted invalidations. Required.
 	Invalidator Invalidator
@@ -52,6 +54,11 @@ type Config struct {
 	// Metrics, when set, answers GET /metrics (Prometheus exposition) without authentication,
 	// as scrapers expect.
 	Metrics fasthttp.RequestHandler
+	// Applier, when set, is handed the merged configuration (the file's, plus what the API
+	// created) on every change of a distribution through the API, on Reload, and during New
+	// when api.state_dir brings back API distributions. A change it refuses is refused. nil:
+	// nothing is applied (the API alone, as in unit tests).
+	Applier Applier
 }
 
 // ErrConfig is wrapped by every error New returns.
@@ -79,10 +86,14 @@ type Server struct {
 	keys    map[string]string // access key id → secret
 	signer  *v4.Signer
 	delay   time.Duration
-	start   time.Time // LastModifiedTime of every distribution
+	start   time.Time // LastModifiedTime of the configuration file's distributions
 
-	dists map[string]*dist
-	order []*dist // config order, for ListDistributions
+	cur         atomic.Pointer[view] // the distributions the API shows; replaced whole under wmu
+	wmu         sync.Mutex           // serializes every change: distributions, tags, functions, Reload
+	applier     Applier              // nil: changes are not applied to an edge
+	state       *store               // nil without api.state_dir
+	deployDelay time.Duration        // api.deploy_delay
+	maxDists    int                  // TooManyDistributions beyond this many (MaxDistributions)
 
 	fns *functions // CloudFront Functions: the configuration's, and those created through the API
 
@@ -96,19 +107,12 @@ type Server struct {
 	shut bool           // Shutdown was called
 }
 
-// dist is one distribution as the API sees it.
-type dist struct {
-	id     string
-	domain string
-	rules  *rules
-	conf   xmlDistConfig
-	etag   string
-	recs   *records
-}
-
 // New returns a Server for cfg, or an error wrapping ErrConfig naming what is wrong.
 // api.auth must be "sigv4" (also when empty) or "none"; with "sigv4" and no api.key every
-// request is refused.
+// request is refused. With api.state_dir, New reads what the API created before (a state that
+// does not load, or an id, alias or function name that the configuration file and the state
+// both claim, is an error naming both) and, when that brings back distributions, hands the
+// merged configuration to cfg.Applier.
 func New(cfg Config) (*Server, error) {
 	if cfg.Config == nil {
 		return nil, fmt.Errorf("%w: Config is nil", ErrConfig)
@@ -124,7 +128,9 @@ func New(cfg Config) (*Server, error) {
 		keys:          map[string]string{},
 		signer:        v4.NewSigner(),
 		delay:         cfg.Config.API.InvalidationDelay.D(),
-		dists:         map[string]*dist{},
+		applier:       cfg.Applier,
+		deployDelay:   cfg.Config.API.DeployDelay.D(),
+		maxDists:      MaxDistributions,
 		keepCompleted: defaultKeepCompleted,
 		keepBytes:     defaultKeepBytes,
 	}
@@ -156,33 +162,37 @@ func New(cfg Config) (*Server, error) {
 	if s.auth && len(s.keys) == 0 {
 		s.log.Warn("control API: api.auth is sigv4 but no [[api.key]] is configured; every request will be refused")
 	}
-	for i := range cfg.Config.Distributions {
-		cd := &cfg.Config.Distributions[i]
-		if cd.ID == "" {
-			return nil, fmt.Errorf("%w: distribution[%d]: id is empty", ErrConfig, i)
-		}
-		if _, dup := s.dists[cd.ID]; dup {
-			return nil, fmt.Errorf("%w: distribution[%d]: duplicate id %q", ErrConfig, i, cd.ID)
-		}
-		r, err := newRules(cfg.Config, cd)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
-		}
-		d := &dist{id: cd.ID, domain: cd.DomainName, rules: r, conf: buildDistConfig(cfg.Config, cd), recs: newRecords()}
-		if d.domain == "" {
-			d.domain = config.DomainNameFor(cd.ID)
-		}
-		c := d.conf
-		c.Xmlns = Namespace
-		d.etag = configETag(marshalDoc(c))
-		s.dists[d.id] = d
-		s.order = append(s.order, d)
+	if s.deployDelay < 0 {
+		return nil, fmt.Errorf("%w: api.deploy_delay %v: must not be negative", ErrConfig, s.deployDelay)
 	}
 	fns, err := newFunctions(cfg.Config, s.start)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	s.fns = fns
+	var apis []*dist
+	if dir := cfg.Config.API.StateDir; dir != "" {
+		st, doc, err := openStore(dir)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+		s.state = st
+		if doc != nil {
+			if apis, err = s.restore(doc, fns); err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+			}
+		}
+	}
+	v, err := s.buildView(cfg.Config, nil, apis, fns.byName)
+	if err != nil {
+		return nil, err
+	}
+	if len(apis) > 0 && s.applier != nil {
+		if err := s.applier.Apply(v.merged); err != nil {
+			return nil, fmt.Errorf("%w: the edge refused the configuration with the API's state (%s): %w", ErrConfig, s.stateWhere(), err)
+		}
+	}
+	s.cur.Store(v)
 	s.srv = &fasthttp.Server{
 		Handler:               s.Handle,
 		Name:                  "edge-control",
@@ -297,7 +307,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // on, and path ends in .ism, .ismc, .ismv or .isma or holds ".ism/" (any case). It allocates
 // nothing and is false for an unknown distribution.
 func (s *Server) SmoothMedia(dist, path string) bool {
-	d := s.dists[dist]
+	d := s.cur.Load().byID[dist]
 	return d != nil && d.rules.smoothMedia(path)
 }
 
@@ -346,6 +356,9 @@ func (s *Server) route(ctx *fasthttp.RequestCtx, now time.Time) *apiError {
 	if rest, ok := strings.CutPrefix(path, fnPrefix); ok && (rest == "" || rest[0] == '/') {
 		return s.routeFunction(ctx, rest, now)
 	}
+	if path == taggingPath {
+		return s.routeTagging(ctx)
+	}
 	rest, ok := strings.CutPrefix(path, apiPrefix)
 	if !ok || (rest != "" && rest[0] != '/') {
 		return unsupported(ctx)
@@ -354,14 +367,20 @@ func (s *Server) route(ctx *fasthttp.RequestCtx, now time.Time) *apiError {
 	if rest == "" || rest == "/" {
 		parts = nil
 	}
-	get, post := ctx.IsGet(), ctx.IsPost()
+	get, post, put, del := ctx.IsGet(), ctx.IsPost(), ctx.IsPut(), ctx.IsDelete()
 	switch {
 	case len(parts) == 0 && get:
-		return s.listDistributions(ctx)
+		return s.listDistributions(ctx, now)
+	case len(parts) == 0 && post:
+		return s.createDistribution(ctx, ctx.QueryArgs().Has("WithTags"), now)
 	case len(parts) == 1 && get:
 		return s.getDistribution(ctx, parts[0], now)
+	case len(parts) == 1 && del:
+		return s.deleteDistribution(ctx, parts[0], now)
 	case len(parts) == 2 && parts[1] == "config" && get:
 		return s.getDistributionConfig(ctx, parts[0])
+	case len(parts) == 2 && parts[1] == "config" && put:
+		return s.updateDistribution(ctx, parts[0], now)
 	case len(parts) == 2 && parts[1] == "invalidation" && post:
 		return s.createInvalidation(ctx, parts[0], now)
 	case len(parts) == 2 && parts[1] == "invalidation" && get:
@@ -375,14 +394,16 @@ func (s *Server) route(ctx *fasthttp.RequestCtx, now time.Time) *apiError {
 func unsupported(ctx *fasthttp.RequestCtx) *apiError {
 	return errorf(http.StatusBadRequest, CodeInvalidAction,
 		"%s %s is not an operation edge implements. Supported: CreateInvalidation, GetInvalidation, "+
-			"ListInvalidations, GetDistribution, GetDistributionConfig, ListDistributions, CreateFunction, "+
+			"ListInvalidations, CreateDistribution, CreateDistributionWithTags, GetDistribution, "+
+			"GetDistributionConfig, UpdateDistribution, DeleteDistribution, ListDistributions, "+
+			"ListTagsForResource, TagResource, UntagResource, CreateFunction, "+
 			"DescribeFunction, GetFunction, UpdateFunction, PublishFunction, ListFunctions, DeleteFunction, "+
 			"TestFunction (API 2020-05-31).",
 		ctx.Method(), clip(string(ctx.Path()), 200))
 }
 
 func (s *Server) lookup(id string) (*dist, *apiError) {
-	d := s.dists[id]
+	d := s.cur.Load().byID[id]
 	if d == nil {
 		return nil, noSuchDistribution(clip(id, 64))
 	}

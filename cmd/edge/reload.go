@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/cfedge/edge/config"
+	"github.com/cfedge/edge/edge"
 )
 
 // reload reads the configuration again and puts it into service: new behaviors, origins,
@@ -21,7 +24,9 @@ import (
 func (n *node) reload() {
 	cfg, err := n.load()
 	if err == nil {
-		err = n.srv.Reload(cfg)
+		// The API merges the file with what it created, refuses a conflict, and applies the
+		// result to the edge.
+		err = n.api.Reload(cfg)
 	}
 	if err != nil {
 		n.log.Error("reload refused; the configuration in service stays", "err", err)
@@ -31,8 +36,14 @@ func (n *node) reload() {
 		n.log.Warn("reload: [server] and [cache] changes take effect at the next restart")
 	}
 	n.cfg = cfg
-	n.log.Info("reloaded", "distributions", len(cfg.Distributions))
+	n.log.Info("reloaded", "distributions", len(n.api.Config().Distributions))
 }
+
+// edgeApplier hands the API's configurations to the edge.
+type edgeApplier struct{ srv *edge.Server }
+
+// Apply implements control.Applier.
+func (a edgeApplier) Apply(c *config.Config) error { return a.srv.Reload(c) }
 
 // writePIDFile writes the process id for edge reload.
 func writePIDFile(path string) error {

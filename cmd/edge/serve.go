@@ -163,7 +163,10 @@ func (n *node) build() error {
 		return err
 	}
 	metrics := fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	n.api, err = control.New(control.Config{Config: n.cfg, Invalidator: n.store, Logger: n.log, Now: now, Metrics: metrics})
+	// The API applies what it creates or changes to the edge (and, with api.state_dir, brings
+	// back what it had created: so the edge is built first).
+	n.api, err = control.New(control.Config{Config: n.cfg, Invalidator: n.store, Logger: n.log, Now: now, Metrics: metrics,
+		Applier: edgeApplier{n.srv}})
 	if err != nil {
 		return fmt.Errorf("api: %w", err)
 	}
@@ -194,9 +197,10 @@ func (n *node) listen() error {
 	if n.ln, err = net.Listen("tcp", cfg.Server.Listen); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	n.log.Info("edge serving", "listen", n.ln.Addr().String(), "distributions", len(cfg.Distributions))
+	served := n.api.Config() // the file's distributions and those the API brought back
+	n.log.Info("edge serving", "listen", n.ln.Addr().String(), "distributions", len(served.Distributions))
 	fmt.Fprintf(n.stdout, "edge: serving viewers on http://%s/\n", n.ln.Addr())
-	for _, d := range cfg.Distributions {
+	for _, d := range served.Distributions {
 		fmt.Fprintf(n.stdout, "edge: distribution %s at %s (aliases: %s)\n", d.ID, d.DomainName, strings.Join(d.Aliases, ", "))
 	}
 	if n.apiLn, err = net.Listen("tcp", cfg.Server.APIListen); err != nil {

@@ -1,0 +1,259 @@
+package control
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cfedge/edge/config"
+)
+
+// toModel turns a filled DistributionConfig into the config.Distribution the edge serves, the
+// inverse of buildDistConfig: one model for distributions from the configuration file and from
+// the API. base resolves policy ids (policyids.go) and key groups; fns resolves function ARNs.
+//
+// Custom origins become http origins with their ports, protocol policy, timeouts and custom
+// headers. S3 origins become http origins on their DomainName with protocol match-viewer, which
+// is how CloudFront talks to an S3 REST endpoint ("CloudFront forwards requests to Amazon S3
+// by using the protocol that viewers used",
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https-cloudfront-to-s3-origin.html);
+// requests are not signed (OriginAccessIdentity and OriginAccessControlId are echoed only).
+// Kept in the document but not served: Logging, Restrictions, WebACLId, PriceClass,
+// HttpVersion, IsIPV6Enabled, ViewerCertificate, OriginShield, OriginSslProtocols, Lambda@Edge
+// associations, FieldLevelEncryptionId and RealtimeLogConfigArn.
+//
+// Errors carry CloudFront's codes: NoSuchOrigin, NoSuchCachePolicy, NoSuchOriginRequestPolicy,
+// NoSuchResponseHeadersPolicy, TrustedKeyGroupDoesNotExist, InvalidFunctionAssociation, and
+// InvalidArgument for the rest. Whatever passes here still goes through config validation.
+func toModel(base *config.Config, id, domain string, x *xmlDistConfig, fns fnLookup) (config.Distribution, *apiError) {
+	enabled := x.Enabled
+	d := config.Distribution{
+		ID: id, DomainName: domain, Aliases: x.Aliases.values(), Comment: x.Comment,
+		Enabled: &enabled, DefaultRootObject: x.DefaultRootObject,
+	}
+	targets := map[string]bool{}
+	for i := range x.Origins.Items.Origin {
+		o, aerr := toOrigin(&x.Origins.Items.Origin[i])
+		if aerr != nil {
+			return config.Distribution{}, aerr
+		}
+		d.Origins = append(d.Origins, o)
+		targets[o.ID] = true
+	}
+	if x.OriginGroups.Items != nil {
+		for _, g := range x.OriginGroups.Items.Group {
+			og := config.OriginGroup{ID: g.ID}
+			for _, m := range g.Members.Items.Member {
+				og.Members = append(og.Members, m.OriginID)
+			}
+			for _, sc := range g.FailoverCriteria.StatusCodes.values() {
+				n, err := strconv.Atoi(strings.TrimSpace(sc))
+				if err != nil {
+					return config.Distribution{}, invalidArgument("Origin group %q: status code %q is not a number.", clip(g.ID, 64), clip(sc, 16))
+				}
+				og.FailoverStatusCodes = append(og.FailoverStatusCodes, n)
+			}
+			d.OriginGroups = append(d.OriginGroups, og)
+			targets[og.ID] = true
+		}
+	}
+	var aerr *apiError
+	if d.DefaultBehavior, aerr = toBehavior(base, &x.DefaultCacheBehavior, "DefaultCacheBehavior", targets, fns); aerr != nil {
+		return config.Distribution{}, aerr
+	}
+	if x.CacheBehaviors.Items != nil {
+		for i := range x.CacheBehaviors.Items.Behavior {
+			b := &x.CacheBehaviors.Items.Behavior[i]
+			cb, aerr := toBehavior(base, b, "CacheBehavior "+strconv.Quote(b.PathPattern), targets, fns)
+			if aerr != nil {
+				return config.Distribution{}, aerr
+			}
+			d.Behaviors = append(d.Behaviors, cb)
+		}
+	}
+	if x.CustomErrorResponses.Items != nil {
+		for _, r := range x.CustomErrorResponses.Items.Response {
+			cr := config.CustomErrorResponse{ErrorCode: r.ErrorCode, ResponsePagePath: r.ResponsePagePath}
+			if r.ErrorCachingMinTTL != nil {
+				v := *r.ErrorCachingMinTTL
+				cr.ErrorCachingMinTTL = &v
+			}
+			if rc := strings.TrimSpace(r.ResponseCode); rc != "" {
+				n, err := strconv.Atoi(rc)
+				if err != nil {
+					return config.Distribution{}, invalidArgument("CustomErrorResponse %d: ResponseCode %q is not a status code.", r.ErrorCode, clip(rc, 16))
+				}
+				cr.ResponseCode = n
+			}
+			d.CustomErrorResponses = append(d.CustomErrorResponses, cr)
+		}
+	}
+	one := config.Config{Distributions: []config.Distribution{d}}
+	one.ApplyDefaults()
+	return one.Distributions[0], nil
+}
+
+func seconds(n int64) config.Duration { return config.Duration(time.Duration(n) * time.Second) }
+
+func toOrigin(o *xmlOrigin) (config.Origin, *apiError) {
+	co := config.Origin{
+		ID: o.ID, Kind: config.KindHTTP, DomainName: o.DomainName, OriginPath: o.OriginPath,
+		ConnectionAttempts: o.ConnectionAttempts, ConnectionTimeout: seconds(o.ConnectionTimeout),
+	}
+	if o.CustomHeaders.Items != nil {
+		for _, h := range o.CustomHeaders.Items.Header {
+			co.CustomHeaders = append(co.CustomHeaders, config.CustomHeader{Name: h.Name, Value: h.Value})
+		}
+	}
+	switch c, s3 := o.CustomOriginConfig, o.S3OriginConfig; {
+	case c != nil && s3 != nil:
+		return config.Origin{}, invalidArgument("Origin %q: S3OriginConfig and CustomOriginConfig cannot both be set.", clip(o.ID, 64))
+	case c != nil:
+		co.HTTPPort, co.HTTPSPort, co.OriginProtocolPolicy = c.HTTPPort, c.HTTPSPort, c.OriginProtocolPolicy
+		co.OriginReadTimeout, co.OriginKeepaliveTimeout = seconds(c.OriginReadTimeout), seconds(c.OriginKeepaliveTimeout)
+		if !oneOf(c.OriginProtocolPolicy, "http-only", "https-only", "match-viewer") {
+			return config.Origin{}, invalidArgument("Origin %q: OriginProtocolPolicy %q is not valid: http-only, match-viewer or https-only.",
+				clip(o.ID, 64), clip(c.OriginProtocolPolicy, 40))
+		}
+	case s3 != nil:
+		co.HTTPPort, co.HTTPSPort, co.OriginProtocolPolicy = config.DefaultHTTPPort, config.DefaultHTTPSPort, "match-viewer"
+		if s3.OriginReadTimeout != nil {
+			co.OriginReadTimeout = seconds(*s3.OriginReadTimeout)
+		}
+	default:
+		return config.Origin{}, invalidArgument("Origin %q: one of S3OriginConfig and CustomOriginConfig is required (edge serves no VPC origins).",
+			clip(o.ID, 64))
+	}
+	return co, nil
+}
+
+// fnLookup tells what a behavior's function association names: whether a function called name
+// exists, whether it comes from the configuration file, and whether it has a LIVE stage.
+type fnLookup func(name string) (exists, fromConfig, live bool)
+
+// fnARNPrefix is the ARN of a function without its name (fnARN).
+const fnARNPrefix = "arn:aws:cloudfront::" + accountID + ":function/"
+
+func toBehavior(base *config.Config, b *xmlBehavior, where string, targets map[string]bool, fns fnLookup) (config.Behavior, *apiError) {
+	cb := config.Behavior{
+		PathPattern: b.PathPattern, TargetOriginID: b.TargetOriginID, ViewerProtocolPolicy: b.ViewerProtocolPolicy,
+		SmoothStreaming: b.SmoothStreaming, Compress: b.Compress,
+	}
+	switch {
+	case b.TargetOriginID == "":
+		return cb, invalidArgument("The parameter TargetOriginId is required (%s).", where)
+	case !targets[b.TargetOriginID]:
+		return cb, errorf(http.StatusNotFound, CodeNoSuchOrigin,
+			"One or more of your origins or origin groups do not exist: TargetOriginId %q of %s names no origin or origin group of this distribution.",
+			clip(b.TargetOriginID, 128), where)
+	case b.ViewerProtocolPolicy == "":
+		return cb, invalidArgument("The parameter ViewerProtocolPolicy is required (%s).", where)
+	}
+	if b.AllowedMethods != nil {
+		am := xmlStrItems{Items: b.AllowedMethods.Items}
+		cb.AllowedMethods = am.values()
+		cb.CachedMethods = b.AllowedMethods.CachedMethods.values()
+	}
+	if b.TrustedSigners.Enabled {
+		return cb, invalidArgument("TrustedSigners (AWS account key pairs) are not supported by edge: use TrustedKeyGroups (%s).", where)
+	}
+	if b.TrustedKeyGroups.Enabled {
+		ids := b.TrustedKeyGroups.values()
+		if len(ids) == 0 {
+			return cb, invalidArgument("TrustedKeyGroups is enabled but lists no key group (%s).", where)
+		}
+		for _, id := range ids {
+			if !hasKeyGroup(base, id) {
+				return cb, errorf(http.StatusBadRequest, CodeTrustedKeyGroupDoesNotExist,
+					"The specified key group does not exist: %q (%s); key groups are the [[key_group]] tables of edge's configuration.", clip(id, 128), where)
+			}
+		}
+		cb.TrustedKeyGroups = ids
+	}
+	if b.FunctionAssociations.Items != nil {
+		for _, a := range b.FunctionAssociations.Items.Assoc {
+			fa, aerr := toFunctionAssociation(a, where, fns)
+			if aerr != nil {
+				return cb, aerr
+			}
+			cb.FunctionAssociations = append(cb.FunctionAssociations, fa)
+		}
+	}
+	if id := b.CachePolicyID; id != "" {
+		name, ok := cachePolicyName(base, id)
+		if !ok {
+			return cb, errorf(http.StatusNotFound, CodeNoSuchCachePolicy, "The cache policy does not exist: %q (%s).", clip(id, 64), where)
+		}
+		cb.CachePolicy = name
+	}
+	if id := b.OriginRequestPolicyID; id != "" {
+		name, ok := originRequestPolicyName(base, id)
+		if !ok {
+			return cb, errorf(http.StatusNotFound, CodeNoSuchOriginRequestPolicy, "The origin request policy does not exist: %q (%s).", clip(id, 64), where)
+		}
+		cb.OriginRequestPolicy = name
+	}
+	if id := b.ResponseHeadersPolicyID; id != "" {
+		name, ok := responseHeadersPolicyName(base, id)
+		if !ok {
+			return cb, errorf(http.StatusNotFound, CodeNoSuchResponseHeadersPolicy, "The response headers policy does not exist: %q (%s).", clip(id, 64), where)
+		}
+		cb.ResponseHeadersPolicy = name
+	}
+	if b.CachePolicyID != "" {
+		return cb, nil
+	}
+	cb.MinTTL, cb.DefaultTTL, cb.MaxTTL = copyInt64(b.MinTTL), copyInt64(b.DefaultTTL), copyInt64(b.MaxTTL)
+	if fv := b.ForwardedValues; fv != nil {
+		cb.ForwardedValues = &config.ForwardedValues{
+			QueryString:          fv.QueryString,
+			QueryStringCacheKeys: fv.QueryStringCacheKeys.values(),
+			Headers:              fv.Headers.values(),
+			Cookies:              config.Cookies{Forward: fv.Cookies.Forward, WhitelistedNames: fv.Cookies.WhitelistedNames.values()},
+		}
+	}
+	return cb, nil
+}
+
+// toFunctionAssociation resolves a FunctionAssociation: a viewer event and the ARN of a
+// function of the configuration, or of one created through the API and published (its LIVE
+// stage is what runs, https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/associate-function.html).
+func toFunctionAssociation(a xmlFnAssoc, where string, fns fnLookup) (config.FunctionAssociation, *apiError) {
+	bad := func(format string, args ...any) *apiError {
+		return errorf(http.StatusBadRequest, CodeInvalidFunctionAssociation, format, args...)
+	}
+	if a.EventType != config.EventViewerRequest && a.EventType != config.EventViewerResponse {
+		return config.FunctionAssociation{}, bad("The function association of %s has EventType %q: CloudFront Functions run at viewer-request or viewer-response.",
+			where, clip(a.EventType, 40))
+	}
+	name, ok := strings.CutPrefix(a.FunctionARN, fnARNPrefix)
+	if !ok || name == "" {
+		return config.FunctionAssociation{}, bad("FunctionARN %q (%s) is not the ARN of a function (%sNAME).", clip(a.FunctionARN, 200), where, fnARNPrefix)
+	}
+	exists, fromConfig, live := fns(name)
+	switch {
+	case !exists:
+		return config.FunctionAssociation{}, bad("The function %q (%s) does not exist.", clip(name, 64), where)
+	case !fromConfig && !live:
+		return config.FunctionAssociation{}, bad("The function %q (%s) has no LIVE stage: publish it first (PublishFunction).", name, where)
+	}
+	return config.FunctionAssociation{EventType: a.EventType, Function: name}, nil
+}
+
+func hasKeyGroup(c *config.Config, id string) bool {
+	for _, g := range c.KeyGroups {
+		if g.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func copyInt64(p *int64) *int64 {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}

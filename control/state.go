@@ -1,0 +1,295 @@
+package control
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"time"
+)
+
+// The API's state on disk ([api] state_dir): what was created or changed through the API, in
+// one JSON file rewritten whole on every change. A write goes to a temporary file in the same
+// folder, which is fsynced, renamed over the state file, and the folder fsynced: the file
+// always holds either the state before a change or the state after it, so a crash (kill -9,
+// power loss) loses at most the request in flight, whose answer was not sent yet. The folder
+// is made 0700 and the file 0600. One edge process may use a folder at a time (nothing locks
+// it).
+
+// stateVersion is the version of the state file's format; a file of another version is
+// refused at start.
+const stateVersion = 1
+
+const (
+	stateFileName = "state.json"
+	stateTempGlob = ".state-*.tmp"
+)
+
+// stateDoc is the state file.
+type stateDoc struct {
+	Version       int             `json:"version"`
+	Distributions []stateDist     `json:"distributions"`
+	Functions     []stateFunction `json:"functions"`
+}
+
+// stateDist is a distribution created through the API. Config is its filled DistributionConfig
+// (with its CallerReference) as GetDistributionConfig returns it.
+type stateDist struct {
+	ID           string     `json:"id"`
+	DomainName   string     `json:"domain_name"`
+	ETag         string     `json:"etag"`
+	Created      time.Time  `json:"created"`
+	LastModified time.Time  `json:"last_modified"`
+	Deployed     time.Time  `json:"deployed"`
+	Tags         []stateTag `json:"tags,omitempty"`
+	Config       string     `json:"config"`
+}
+
+type stateTag struct {
+	Key   string  `json:"key"`
+	Value *string `json:"value,omitempty"`
+}
+
+// stateFunction is a function created through the API, with both stages.
+type stateFunction struct {
+	Name        string          `json:"name"`
+	Created     time.Time       `json:"created"`
+	Published   bool            `json:"published"`
+	Development stateFnVersion  `json:"development"`
+	Live        *stateFnVersion `json:"live,omitempty"`
+}
+
+type stateFnVersion struct {
+	Runtime       string    `json:"runtime"`
+	Comment       string    `json:"comment"`
+	KeyValueStore string    `json:"key_value_store,omitempty"`
+	Code          []byte    `json:"code"`
+	ETag          string    `json:"etag"`
+	Modified      time.Time `json:"modified"`
+}
+
+// store is the state folder.
+type store struct{ dir string }
+
+func (st *store) path() string { return filepath.Join(st.dir, stateFileName) }
+
+// openStore makes dir (0700) if needed, removes temporary files a crash left behind, and reads
+// the state file: nil when there is none yet.
+func openStore(dir string) (*store, *stateDoc, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("api.state_dir: %w", err)
+	}
+	st := &store{dir: dir}
+	if tmps, err := filepath.Glob(filepath.Join(dir, stateTempGlob)); err == nil {
+		for _, t := range tmps {
+			_ = os.Remove(t) // a write that never reached its rename
+		}
+	}
+	data, err := os.ReadFile(st.path())
+	if errors.Is(err, fs.ErrNotExist) {
+		return st, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("api.state_dir: %w", err)
+	}
+	doc, err := decodeState(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("api.state_dir: %s: %w", st.path(), err)
+	}
+	return st, doc, nil
+}
+
+// Shapes of the ids the API hands out (newDistID, newDomainName).
+var (
+	distIDRE     = regexp.MustCompile(`^E[A-Z0-9]{13}$`)
+	distDomainRE = regexp.MustCompile(`^d[a-z0-9]{13}\.cloudfront\.net$`)
+)
+
+// decodeState parses a state file strictly: known fields only, the current version, and no
+// id, domain name or function name twice.
+func decodeState(data []byte) (*stateDoc, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var doc stateDoc
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("not a valid state file (truncated or damaged?): %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("not a valid state file: data after the JSON document")
+	}
+	if doc.Version != stateVersion {
+		return nil, fmt.Errorf("state file version %d; this edge reads version %d", doc.Version, stateVersion)
+	}
+	seen := map[string]bool{}
+	for i, d := range doc.Distributions {
+		switch {
+		case !distIDRE.MatchString(d.ID):
+			return nil, fmt.Errorf("distributions[%d]: id %q is not a distribution id", i, d.ID)
+		case !distDomainRE.MatchString(d.DomainName):
+			return nil, fmt.Errorf("distributions[%d]: domain_name %q is not a distribution domain name", i, d.DomainName)
+		case seen[d.ID] || seen[d.DomainName]:
+			return nil, fmt.Errorf("distributions[%d]: %s is listed twice", i, d.ID)
+		case !etagRE.MatchString(d.ETag):
+			return nil, fmt.Errorf("distributions[%d]: etag %q is not an ETag", i, d.ETag)
+		}
+		seen[d.ID], seen[d.DomainName] = true, true
+	}
+	names := map[string]bool{}
+	for i, f := range doc.Functions {
+		if !fnNameRE.MatchString(f.Name) || names[f.Name] {
+			return nil, fmt.Errorf("functions[%d]: name %q is not valid or listed twice", i, f.Name)
+		}
+		names[f.Name] = true
+	}
+	return &doc, nil
+}
+
+// write replaces the state file with doc, atomically and durably.
+func (st *store) write(doc *stateDoc) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // the configs stay readable XML
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	data := buf.Bytes()
+	tmp, err := os.CreateTemp(st.dir, stateTempGlob)
+	if err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	name := tmp.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			_ = tmp.Close()
+			_ = os.Remove(name)
+		}
+	}()
+	if err := tmp.Chmod(0o600); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	if err := os.Rename(name, st.path()); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	ok = true
+	d, err := os.Open(st.dir)
+	if err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("state: fsync %s: %w", st.dir, err)
+	}
+	return nil
+}
+
+// save writes v's API distributions and the API functions of fns to the state folder; without
+// one it does nothing (the state lives in memory). The caller holds wmu.
+func (s *Server) save(v *view, fns map[string]*fnEntry) error {
+	if s.state == nil {
+		return nil
+	}
+	return s.state.write(stateOf(v, fns))
+}
+
+// stateOf renders the API's part of v and fns as a state file.
+func stateOf(v *view, fns map[string]*fnEntry) *stateDoc {
+	doc := &stateDoc{Version: stateVersion, Distributions: []stateDist{}, Functions: []stateFunction{}}
+	for _, d := range v.apiDists() {
+		c := d.conf
+		c.Xmlns = Namespace
+		sd := stateDist{ID: d.id, DomainName: d.domain, ETag: d.etag, Created: d.api.created.UTC(),
+			LastModified: d.api.modified.UTC(), Deployed: d.api.deployed.UTC(), Config: string(marshalDoc(c))}
+		for _, t := range d.api.tags {
+			sd.Tags = append(sd.Tags, stateTag{Key: t.Key, Value: t.Value})
+		}
+		doc.Distributions = append(doc.Distributions, sd)
+	}
+	names := make([]string, 0, len(fns))
+	for n, e := range fns {
+		if !e.fromConfig {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		e := fns[n]
+		sf := stateFunction{Name: n, Created: e.created.UTC(), Published: e.published, Development: stateVersionOf(e.dev)}
+		if e.live != nil {
+			l := stateVersionOf(e.live)
+			sf.Live = &l
+		}
+		doc.Functions = append(doc.Functions, sf)
+	}
+	return doc
+}
+
+func stateVersionOf(v *fnVersion) stateFnVersion {
+	return stateFnVersion{Runtime: v.runtime, Comment: v.comment, KeyValueStore: v.kvs, Code: v.code, ETag: v.etag,
+		Modified: v.modified.UTC()}
+}
+
+func fnVersionOf(stage string, v stateFnVersion) *fnVersion {
+	return &fnVersion{stage: stage, runtime: v.Runtime, comment: v.Comment, kvs: v.KeyValueStore, code: v.Code,
+		etag: v.ETag, modified: v.Modified}
+}
+
+// restore turns a state file back into API distributions (not yet converted: buildView does
+// that against the configuration file) and adds its functions to fns, refusing a function the
+// configuration file also defines. Errors name the state file.
+func (s *Server) restore(doc *stateDoc, fns *functions) ([]*dist, error) {
+	where := s.stateWhere()
+	for _, f := range doc.Functions {
+		if old := fns.byName[f.Name]; old != nil {
+			return nil, fmt.Errorf("function %q is defined in the configuration file and in the API's state (%s); remove it from one of them",
+				f.Name, where)
+		}
+		for _, kv := range []string{f.Development.KeyValueStore, liveKVS(f.Live)} {
+			if kv != "" && fns.kvs[kv] == nil {
+				return nil, fmt.Errorf("function %q in the API's state (%s) uses key value store %q, which the configuration file does not have",
+					f.Name, where, kv)
+			}
+		}
+		e := &fnEntry{name: f.Name, created: f.Created, dev: fnVersionOf(StageDevelopment, f.Development), published: f.Published}
+		if f.Live != nil {
+			e.live = fnVersionOf(StageLive, *f.Live)
+		}
+		fns.byName[f.Name] = e
+	}
+	var out []*dist
+	for _, sd := range doc.Distributions {
+		conf, _, aerr := parseDistConfig([]byte(sd.Config), false)
+		if aerr != nil {
+			return nil, fmt.Errorf("distribution %s in the API's state (%s): %s", sd.ID, where, aerr.message)
+		}
+		d := &dist{id: sd.ID, domain: sd.DomainName, conf: conf, etag: sd.ETag, recs: newRecords(),
+			api: &apiDist{created: sd.Created, modified: sd.LastModified, deployed: sd.Deployed}}
+		for _, t := range sd.Tags {
+			d.api.tags = append(d.api.tags, xmlTag{Key: t.Key, Value: t.Value})
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func liveKVS(v *stateFnVersion) string {
+	if v == nil {
+		return ""
+	}
+	return v.KeyValueStore
+}
