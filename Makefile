@@ -16,13 +16,15 @@ build:
 
 ## test: lint, every Go test (integration tests start real servers on 127.0.0.1), then the
 ## end-to-end scripts that drive the built binary with real clients (the aws CLI: invalidations,
-## URLs signed by `aws cloudfront sign`, and the CloudFront Functions API)
+## URLs signed by `aws cloudfront sign`, the CloudFront Functions API, distributions created and
+## changed through the API, edge import round trips)
 test: deps lint build
 	$(GO) test -count=1 -timeout 30m $(PKGS)
 	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/e2e-invalidation.sh
 	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/e2e-signed.sh
 	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/e2e-functions.sh
 	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/e2e-distributions.sh
+	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/e2e-import.sh
 
 ## deps: install what the tests use beyond Go when missing (GStreamer, aws CLI, Chromium and
 ## puppeteer-core; the S3 test server)

@@ -79,6 +79,14 @@ type API struct {
 	// their tags, functions), written atomically and fsynced on every change and read back at
 	// start. Empty: API changes live in memory and are lost when the edge stops.
 	StateDir string `toml:"state_dir"`
+	// S3Endpoint is an S3-compatible endpoint ("http://127.0.0.1:9000") that the S3 origins of
+	// distributions created through the API are fetched from, in path style, instead of AWS:
+	// an origin whose DomainName is a bucket's REST endpoint ("BUCKET.s3.REGION.amazonaws.com")
+	// reads that bucket there, signed when its origin access control signs (with the
+	// credentials of the environment, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and
+	// anonymously otherwise. Empty: signed origins go to AWS, the others are fetched over
+	// HTTP(S) on their DomainName.
+	S3Endpoint string `toml:"s3_endpoint"`
 }
 
 // AccessKey is one AWS-style access key pair accepted by the API.
@@ -97,18 +105,27 @@ type Logging struct {
 
 // Distribution is one CloudFront distribution.
 type Distribution struct {
-	ID                string   `toml:"id"`
-	DomainName        string   `toml:"domain_name"`
-	Aliases           []string `toml:"aliases"`
-	Comment           string   `toml:"comment"`
-	Enabled           *bool    `toml:"enabled"`
-	DefaultRootObject string   `toml:"default_root_object"`
+	ID                string   `toml:"id,omitempty"`
+	DomainName        string   `toml:"domain_name,omitempty"`
+	Aliases           []string `toml:"aliases,omitempty"`
+	Comment           string   `toml:"comment,omitempty"`
+	Enabled           *bool    `toml:"enabled,omitempty"`
+	DefaultRootObject string   `toml:"default_root_object,omitempty"`
 
-	Origins              []Origin              `toml:"origin"`
-	OriginGroups         []OriginGroup         `toml:"origin_group"`
-	Behaviors            []Behavior            `toml:"behavior"`
-	DefaultBehavior      Behavior              `toml:"default_behavior"`
-	CustomErrorResponses []CustomErrorResponse `toml:"custom_error_response"`
+	// Settings kept and shown by the API (GetDistributionConfig) as CloudFront has them, so that a
+	// configuration imported from CloudFront (edge import) reads back the same; the edge itself
+	// does not act on them. CallerReference defaults to "edge-" + id.
+	CallerReference string `toml:"caller_reference,omitempty"`
+	PriceClass      string `toml:"price_class,omitempty"`  // PriceClass_100 | PriceClass_200 | PriceClass_All | None
+	HTTPVersion     string `toml:"http_version,omitempty"` // http1.1 | http2 | http3 | http2and3
+	IsIPV6Enabled   *bool  `toml:"is_ipv6_enabled,omitempty"`
+	WebACLID        string `toml:"web_acl_id,omitempty"`
+
+	Origins              []Origin              `toml:"origin,omitempty"`
+	OriginGroups         []OriginGroup         `toml:"origin_group,omitempty"`
+	Behaviors            []Behavior            `toml:"behavior,omitempty"`
+	DefaultBehavior      Behavior              `toml:"default_behavior,omitempty"`
+	CustomErrorResponses []CustomErrorResponse `toml:"custom_error_response,omitempty"`
 }
 
 // Origin kinds.
@@ -120,105 +137,105 @@ const (
 
 // Origin is one origin of a distribution.
 type Origin struct {
-	ID string `toml:"id"`
+	ID string `toml:"id,omitempty"`
 	// Kind is "http" (custom origin), "s3" or "dir" (a local folder).
-	Kind string `toml:"kind"`
+	Kind string `toml:"kind,omitempty"`
 	// DomainName is the origin host for http origins (may carry no port; see HTTPPort).
-	DomainName string `toml:"domain_name"`
+	DomainName string `toml:"domain_name,omitempty"`
 	// OriginPath is prefixed to the request path: starts with "/", no trailing "/".
-	OriginPath string `toml:"origin_path"`
+	OriginPath string `toml:"origin_path,omitempty"`
 
 	// http: "http-only" (default), "https-only" or "match-viewer".
-	OriginProtocolPolicy string `toml:"origin_protocol_policy"`
-	HTTPPort             int    `toml:"http_port"`  // default 80
-	HTTPSPort            int    `toml:"https_port"` // default 443
+	OriginProtocolPolicy string `toml:"origin_protocol_policy,omitempty"`
+	HTTPPort             int    `toml:"http_port,omitempty"`  // default 80
+	HTTPSPort            int    `toml:"https_port,omitempty"` // default 443
 	// InsecureSkipVerify accepts any origin certificate (local development only).
-	InsecureSkipVerify bool `toml:"insecure_skip_verify"`
+	InsecureSkipVerify bool `toml:"insecure_skip_verify,omitempty"`
 
-	ConnectionAttempts     int      `toml:"connection_attempts"`      // 1–3, default 3
-	ConnectionTimeout      Duration `toml:"connection_timeout"`       // 1–10 s, default 10 s
-	OriginReadTimeout      Duration `toml:"origin_read_timeout"`      // 1–60 s, default 30 s
-	OriginKeepaliveTimeout Duration `toml:"origin_keepalive_timeout"` // 1–60 s, default 5 s
+	ConnectionAttempts     int      `toml:"connection_attempts,omitempty"`      // 1–3, default 3
+	ConnectionTimeout      Duration `toml:"connection_timeout,omitempty"`       // 1–10 s, default 10 s
+	OriginReadTimeout      Duration `toml:"origin_read_timeout,omitempty"`      // 1–60 s, default 30 s
+	OriginKeepaliveTimeout Duration `toml:"origin_keepalive_timeout,omitempty"` // 1–60 s, default 5 s
 
-	CustomHeaders []CustomHeader `toml:"custom_header"`
+	CustomHeaders []CustomHeader `toml:"custom_header,omitempty"`
 
 	// dir: the folder served.
-	Path string `toml:"path"`
+	Path string `toml:"path,omitempty"`
 
 	// s3
-	Bucket      string `toml:"bucket"`
-	Region      string `toml:"region"`
-	Endpoint    string `toml:"endpoint"`
-	VirtualHost bool   `toml:"virtual_host"`
+	Bucket      string `toml:"bucket,omitempty"`
+	Region      string `toml:"region,omitempty"`
+	Endpoint    string `toml:"endpoint,omitempty"`
+	VirtualHost bool   `toml:"virtual_host,omitempty"`
 	// Access is "anonymous" or "sigv4" (Origin Access Control style).
-	Access          string `toml:"access"`
-	AccessKeyID     string `toml:"access_key_id"`
-	SecretAccessKey string `toml:"secret_access_key"`
-	SessionToken    string `toml:"session_token"`
+	Access          string `toml:"access,omitempty"`
+	AccessKeyID     string `toml:"access_key_id,omitempty"`
+	SecretAccessKey string `toml:"secret_access_key,omitempty"`
+	SessionToken    string `toml:"session_token,omitempty"`
 }
 
 // CustomHeader is an origin custom header.
 type CustomHeader struct {
-	Name  string `toml:"name"`
-	Value string `toml:"value"`
+	Name  string `toml:"name,omitempty"`
+	Value string `toml:"value,omitempty"`
 }
 
 // OriginGroup is a failover pair of origins.
 type OriginGroup struct {
-	ID string `toml:"id"`
+	ID string `toml:"id,omitempty"`
 	// Members are exactly two origin ids: primary, then secondary.
-	Members []string `toml:"members"`
+	Members []string `toml:"members,omitempty"`
 	// FailoverStatusCodes is a subset of 400, 403, 404, 416, 500, 502, 503, 504.
-	FailoverStatusCodes []int `toml:"failover_status_codes"`
+	FailoverStatusCodes []int `toml:"failover_status_codes,omitempty"`
 }
 
 // Behavior is one cache behavior (or the default behavior, which has no path pattern).
 type Behavior struct {
-	PathPattern          string   `toml:"path_pattern"`
-	TargetOriginID       string   `toml:"target_origin_id"`
-	ViewerProtocolPolicy string   `toml:"viewer_protocol_policy"` // allow-all (default) | redirect-to-https | https-only
-	AllowedMethods       []string `toml:"allowed_methods"`        // default GET, HEAD
-	CachedMethods        []string `toml:"cached_methods"`         // default GET, HEAD
-	SmoothStreaming      bool     `toml:"smooth_streaming"`
-	Compress             bool     `toml:"compress"`
+	PathPattern          string   `toml:"path_pattern,omitempty"`
+	TargetOriginID       string   `toml:"target_origin_id,omitempty"`
+	ViewerProtocolPolicy string   `toml:"viewer_protocol_policy,omitempty"` // allow-all (default) | redirect-to-https | https-only
+	AllowedMethods       []string `toml:"allowed_methods,omitempty"`        // default GET, HEAD
+	CachedMethods        []string `toml:"cached_methods,omitempty"`         // default GET, HEAD
+	SmoothStreaming      bool     `toml:"smooth_streaming,omitempty"`
+	Compress             bool     `toml:"compress,omitempty"`
 	// TrustedKeyGroups are [[key_group]] ids: when set, every request on this behavior needs a
 	// valid signed URL or signed cookies made with one of their keys.
-	TrustedKeyGroups []string `toml:"trusted_key_groups"`
+	TrustedKeyGroups []string `toml:"trusted_key_groups,omitempty"`
 
 	// CachePolicy names a managed policy ("CachingOptimized", "Managed-CachingOptimized" or its
 	// id) or a [[cache_policy]] by name. Excludes the legacy fields below.
-	CachePolicy string `toml:"cache_policy"`
+	CachePolicy string `toml:"cache_policy,omitempty"`
 	// OriginRequestPolicy names a managed policy or an [[origin_request_policy]]; needs CachePolicy.
-	OriginRequestPolicy string `toml:"origin_request_policy"`
+	OriginRequestPolicy string `toml:"origin_request_policy,omitempty"`
 	// ResponseHeadersPolicy names a managed response headers policy ("SecurityHeadersPolicy",
 	// "Managed-SecurityHeadersPolicy" or its id) or a [[response_headers_policy]] by name.
-	ResponseHeadersPolicy string `toml:"response_headers_policy"`
+	ResponseHeadersPolicy string `toml:"response_headers_policy,omitempty"`
 	// FunctionAssociations attach [[function]]s to the behavior's viewer events, at most one
 	// per event type (CloudFront's FunctionAssociations).
-	FunctionAssociations []FunctionAssociation `toml:"function_association"`
+	FunctionAssociations []FunctionAssociation `toml:"function_association,omitempty"`
 
 	// Legacy settings (used when CachePolicy is empty).
-	MinTTL          *int64           `toml:"min_ttl"`
-	DefaultTTL      *int64           `toml:"default_ttl"`
-	MaxTTL          *int64           `toml:"max_ttl"`
-	ForwardedValues *ForwardedValues `toml:"forwarded_values"`
+	MinTTL          *int64           `toml:"min_ttl,omitempty"`
+	DefaultTTL      *int64           `toml:"default_ttl,omitempty"`
+	MaxTTL          *int64           `toml:"max_ttl,omitempty"`
+	ForwardedValues *ForwardedValues `toml:"forwarded_values,omitempty"`
 
 	// SmoothManifestContentType overrides the Manifest content type ("text/xml" by default).
-	SmoothManifestContentType string `toml:"smooth_manifest_content_type"`
+	SmoothManifestContentType string `toml:"smooth_manifest_content_type,omitempty"`
 }
 
 // ForwardedValues is CloudFront's legacy forwarding (and keying) setting.
 type ForwardedValues struct {
-	QueryString          bool     `toml:"query_string"`
-	QueryStringCacheKeys []string `toml:"query_string_cache_keys"`
-	Headers              []string `toml:"headers"` // ["*"] forwards all and disables caching
-	Cookies              Cookies  `toml:"cookies"`
+	QueryString          bool     `toml:"query_string,omitempty"`
+	QueryStringCacheKeys []string `toml:"query_string_cache_keys,omitempty"`
+	Headers              []string `toml:"headers,omitempty"` // ["*"] forwards all and disables caching
+	Cookies              Cookies  `toml:"cookies,omitempty"`
 }
 
 // Cookies is the legacy cookie forwarding setting.
 type Cookies struct {
-	Forward          string   `toml:"forward"` // none (default) | whitelist | all
-	WhitelistedNames []string `toml:"whitelisted_names"`
+	Forward          string   `toml:"forward,omitempty"` // none (default) | whitelist | all
+	WhitelistedNames []string `toml:"whitelisted_names,omitempty"`
 }
 
 // CachePolicy is a custom cache policy (CachePolicyConfig).
@@ -252,10 +269,10 @@ type ParamSelector struct {
 
 // CustomErrorResponse replaces or re-times an error status.
 type CustomErrorResponse struct {
-	ErrorCode          int    `toml:"error_code"`
-	ResponsePagePath   string `toml:"response_page_path"`
-	ResponseCode       int    `toml:"response_code"`
-	ErrorCachingMinTTL *int64 `toml:"error_caching_min_ttl"` // seconds, default 10
+	ErrorCode          int    `toml:"error_code,omitempty"`
+	ResponsePagePath   string `toml:"response_page_path,omitempty"`
+	ResponseCode       int    `toml:"response_code,omitempty"`
+	ErrorCachingMinTTL *int64 `toml:"error_caching_min_ttl,omitempty"` // seconds, default 10
 }
 
 // KeyGroup is a trusted key group: the public keys whose signatures a behavior accepts.

@@ -112,9 +112,9 @@ type KeyValue struct {
 // behavior has at most one function per event type.
 type FunctionAssociation struct {
 	// EventType is "viewer-request" or "viewer-response".
-	EventType string `toml:"event_type"`
+	EventType string `toml:"event_type,omitempty"`
 	// Function is the name of a [[function]].
-	Function string `toml:"function"`
+	Function string `toml:"function,omitempty"`
 }
 
 // FunctionFor returns the name of the function associated with eventType ("viewer-request",

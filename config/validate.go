@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -128,6 +129,13 @@ func (c *Config) validateAPI(e *errs) {
 	if strings.ContainsRune(c.API.StateDir, 0) {
 		e.add("api.state_dir", "must be a folder path, not %q", c.API.StateDir)
 	}
+	if ep := c.API.S3Endpoint; ep != "" {
+		u, err := url.Parse(ep)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+			u.RawQuery != "" || u.Fragment != "" {
+			e.add("api.s3_endpoint", "must be an http:// or https:// URL (like \"http://127.0.0.1:9000\"), not %q", ep)
+		}
+	}
 	seen := map[string]int{}
 	for i, k := range c.API.Keys {
 		p := idx("api.key", i)
@@ -218,6 +226,16 @@ func (c *Config) validateDistributions(e *errs) {
 func (d *Distribution) validate(e *errs, p string, c *Config) {
 	if d.DefaultRootObject != "" {
 		checkRootObject(e, p+".default_root_object", d.DefaultRootObject)
+	}
+	// https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_DistributionConfig.html
+	if pc := d.PriceClass; pc != "" && !slices.Contains([]string{"PriceClass_100", "PriceClass_200", "PriceClass_All", "None"}, pc) {
+		e.add(p+".price_class", "must be PriceClass_100, PriceClass_200, PriceClass_All or None, got %q", pc)
+	}
+	if hv := d.HTTPVersion; hv != "" && !slices.Contains([]string{"http1.1", "http2", "http3", "http2and3"}, hv) {
+		e.add(p+".http_version", "must be http1.1, http2, http3 or http2and3, got %q", hv)
+	}
+	if len(d.CallerReference) > 128 {
+		e.add(p+".caller_reference", "is %d characters; at most 128", len(d.CallerReference))
 	}
 	targets := map[string]bool{} // origin and group ids, for target_origin_id
 	seen := map[string]string{}

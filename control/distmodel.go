@@ -27,10 +27,12 @@ import (
 // NoSuchResponseHeadersPolicy, TrustedKeyGroupDoesNotExist, InvalidFunctionAssociation, and
 // InvalidArgument for the rest. Whatever passes here still goes through config validation.
 func toModel(base *config.Config, id, domain string, x *xmlDistConfig, fns fnLookup) (config.Distribution, *apiError) {
-	enabled := x.Enabled
+	enabled, ipv6 := x.Enabled, x.IsIPV6Enabled
 	d := config.Distribution{
 		ID: id, DomainName: domain, Aliases: x.Aliases.values(), Comment: x.Comment,
 		Enabled: &enabled, DefaultRootObject: x.DefaultRootObject,
+		CallerReference: x.CallerReference, PriceClass: x.PriceClass, HTTPVersion: x.HTTPVersion,
+		IsIPV6Enabled: &ipv6, WebACLID: x.WebACLID,
 	}
 	targets := map[string]bool{}
 	for i := range x.Origins.Items.Origin {
@@ -117,7 +119,12 @@ func toOrigin(o *xmlOrigin) (config.Origin, *apiError) {
 				clip(o.ID, 64), clip(c.OriginProtocolPolicy, 40))
 		}
 	case s3 != nil:
-		co.HTTPPort, co.HTTPSPort, co.OriginProtocolPolicy = config.DefaultHTTPPort, config.DefaultHTTPSPort, "match-viewer"
+		if bucket, region, ok := s3BucketDomain(o.DomainName); ok {
+			// A bucket: an s3 origin (anonymous reads unless an origin access control signs).
+			co.Kind, co.DomainName, co.Bucket, co.Region = config.KindS3, "", bucket, region
+		} else {
+			co.HTTPPort, co.HTTPSPort, co.OriginProtocolPolicy = config.DefaultHTTPPort, config.DefaultHTTPSPort, "match-viewer"
+		}
 		if s3.OriginReadTimeout != nil {
 			co.OriginReadTimeout = seconds(*s3.OriginReadTimeout)
 		}
@@ -256,4 +263,34 @@ func copyInt64(p *int64) *int64 {
 	}
 	v := *p
 	return &v
+}
+
+// s3BucketDomain reads a bucket's REST endpoint domain, BUCKET.s3.REGION.amazonaws.com or the
+// legacy global BUCKET.s3.amazonaws.com (us-east-1).
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html
+func s3BucketDomain(domain string) (bucket, region string, ok bool) {
+	rest, found := strings.CutSuffix(strings.ToLower(domain), ".amazonaws.com")
+	if !found {
+		return "", "", false
+	}
+	if b, ok := strings.CutSuffix(rest, ".s3"); ok && b != "" {
+		return b, "us-east-1", true
+	}
+	i := strings.LastIndex(rest, ".s3.")
+	if i <= 0 {
+		return "", "", false
+	}
+	region = rest[i+len(".s3."):]
+	if region == "" || strings.Contains(region, ".") {
+		return "", "", false
+	}
+	return rest[:i], region, true
+}
+
+// s3Domain is the REST endpoint domain of a bucket (s3BucketDomain reads it back).
+func s3Domain(bucket, region string) string {
+	if region == "" {
+		region = "us-east-1"
+	}
+	return bucket + ".s3." + region + ".amazonaws.com"
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/xml"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -19,12 +18,16 @@ const accountID = "000000000000"
 // and filled as the API fills a config it is sent. The result is a pure function of its inputs.
 func buildDistConfig(c *config.Config, d *config.Distribution) xmlDistConfig {
 	x := xmlDistConfig{
-		CallerReference:   "edge-" + d.ID,
+		CallerReference:   orStr(d.CallerReference, "edge-"+d.ID),
 		Aliases:           strItems("CNAME", d.Aliases),
 		DefaultRootObject: d.DefaultRootObject,
 		Comment:           d.Comment,
 		Enabled:           d.Enabled == nil || *d.Enabled,
-		HTTPVersion:       "http1.1",
+		PriceClass:        d.PriceClass,
+		WebACLID:          d.WebACLID,
+		// What the viewer listeners speak unless the file says otherwise.
+		HTTPVersion:   orStr(d.HTTPVersion, "http1.1"),
+		IsIPV6Enabled: d.IsIPV6Enabled != nil && *d.IsIPV6Enabled,
 	}
 	x.Origins.Quantity = len(d.Origins)
 	for i := range d.Origins {
@@ -95,10 +98,10 @@ func buildOrigin(o *config.Origin) xmlOrigin {
 	}
 	switch o.Kind {
 	case config.KindS3:
-		x.DomainName = o.Bucket + ".s3." + o.Region + ".amazonaws.com"
-		if u, err := url.Parse(o.Endpoint); err == nil && u.Host != "" {
-			x.DomainName = u.Host
-		}
+		// The bucket's AWS domain, also for a custom endpoint (a local S3): it is what
+		// CloudFront would show, and what edge import reads back as this bucket
+		// (s3BucketDomain). The endpoint is the file's business.
+		x.DomainName = s3Domain(o.Bucket, o.Region)
 		x.S3OriginConfig = &xmlS3Config{}
 	default:
 		if o.Kind == config.KindDir {

@@ -241,7 +241,7 @@ func TestCreateDistributionFull(t *testing.T) {
 		web.ConnectionAttempts != 2 || web.ConnectionTimeout.D() != 5*time.Second || len(web.CustomHeaders) != 1 {
 		t.Errorf("origin web: %+v", web)
 	}
-	if bucket.Kind != config.KindHTTP || bucket.DomainName != "assets.s3.us-east-1.amazonaws.com" || bucket.OriginProtocolPolicy != "match-viewer" {
+	if bucket.Kind != config.KindS3 || bucket.Bucket != "assets" || bucket.Region != "us-east-1" || bucket.Endpoint != "" {
 		t.Errorf("origin bucket: %+v", bucket)
 	}
 	if g := m.OriginGroups; len(g) != 1 || g[0].ID != "failover" || len(g[0].Members) != 2 || g[0].FailoverStatusCodes[1] != 502 {

@@ -2,6 +2,7 @@
 //
 //	edge serve    [-config FILE] [-listen ADDR] [-api-listen ADDR] [-pidfile FILE]
 //	edge reload   -pidfile FILE | -pid N
+//	edge import   [-id ID] [-config FILE] DISTRIBUTION.json
 //	edge validate -config FILE
 //	edge package  -o DIR/name.ism FILE[,bitrate=N][,name=TRACKNAME] ...
 //	edge bench    -scenario hit|zipf|smooth|herd -url URL ...
@@ -24,6 +25,7 @@ const usage = `usage: edge <command> [flags]
 commands:
   serve     run the edge (the embedded default config when -config is not given)
   reload    make a running edge reread its config file (SIGHUP), keeping its cache
+  import    turn the JSON of aws cloudfront get-distribution-config into a [[distribution]]
   validate  check a config file and list every error with its TOML path
   package   write the .ism and .ismc of a Smooth Streaming presentation for .ismv/.isma files
   bench     load-test an edge (or any cache) on loopback; see bench/README.md
@@ -45,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdServe(args[1:], stdout, stderr)
 	case "reload":
 		return cmdReload(args[1:], stdout, stderr)
+	case "import":
+		return cmdImport(args[1:], stdout, stderr)
 	case "validate":
 		return cmdValidate(args[1:], stdout, stderr)
 	case "package":
