@@ -126,8 +126,10 @@ func (s *Server) checkHeaders(h *fasthttp.RequestHeader, now time.Time) (sigV4Au
 		return sigV4Auth{}, "", time.Time{}, authError(CodeSignatureDoesNotMatch, "Credential date %q does not match X-Amz-Date %q.",
 			clip(a.date, 16), amzDate)
 	}
-	if a.region != SigningRegion || a.service != SigningService {
-		return sigV4Auth{}, "", time.Time{}, authError(CodeSignatureDoesNotMatch, "Credential should be scoped to region %q and service %q, not %q and %q.",
+	// Any region: with --endpoint-url the aws CLI signs for the region it is configured with
+	// (CloudFront itself wants us-east-1, the region of its one endpoint).
+	if !validRegion(a.region) || a.service != SigningService {
+		return sigV4Auth{}, "", time.Time{}, authError(CodeSignatureDoesNotMatch, "Credential should be scoped to a region (such as %q) and service %q, not %q and %q.",
 			SigningRegion, SigningService, clip(a.region, 32), clip(a.service, 32))
 	}
 	if t.Before(now.Add(-MaxClockSkew)) {
@@ -141,6 +143,20 @@ func (s *Server) checkHeaders(h *fasthttp.RequestHeader, now time.Time) (sigV4Au
 	return a, secret, t, nil
 }
 
+// validRegion reports whether r looks like an AWS region name (lower-case letters, digits and
+// dashes).
+func validRegion(r string) bool {
+	if r == "" || len(r) > 32 {
+		return false
+	}
+	for i := 0; i < len(r); i++ {
+		if c := r[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 // checkSignature re-signs the request (body included) with secret at t and compares the
 // signature with the one a carries.
 func (s *Server) checkSignature(ctx *fasthttp.RequestCtx, a sigV4Auth, secret string, t time.Time) *apiError {
@@ -149,7 +165,7 @@ func (s *Server) checkSignature(ctx *fasthttp.RequestCtx, a sigV4Auth, secret st
 		return aerr
 	}
 	creds := aws.Credentials{AccessKeyID: a.accessKey, SecretAccessKey: secret, SessionToken: token}
-	if err := s.signer.SignHTTP(context.Background(), creds, req, payloadHash, SigningService, SigningRegion, t); err != nil {
+	if err := s.signer.SignHTTP(context.Background(), creds, req, payloadHash, SigningService, a.region, t); err != nil {
 		return authError(CodeSignatureDoesNotMatch, "%s (%v)", errMismatch, err)
 	}
 	ours, err := parseAuthorization(req.Header.Get("Authorization"))
