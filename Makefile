@@ -24,6 +24,7 @@ test: deps lint build
 	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/e2e-signed.sh
 	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/e2e-functions.sh
 	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/e2e-distributions.sh
+	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/e2e-policies.sh
 	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/e2e-import.sh
 
 ## deps: install what the tests use beyond Go when missing (GStreamer, aws CLI, Chromium and

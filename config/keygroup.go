@@ -68,9 +68,17 @@ func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
 
 // validateKeyGroups checks the [[key_group]] tables and the behaviors' trusted_key_groups.
 // Key files named by path are not read here (Validate opens no files); access.New reads them.
+// A public key may be in several groups, as on CloudFront (a key group lists public key ids,
+// https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_KeyGroupConfig.html): its id
+// then appears in each with the same encoded_key or path, since a Key-Pair-Id names one key.
 func (c *Config) validateKeyGroups(e *errs) {
 	groups := map[string]string{} // group id -> path of its id
-	keys := map[string]string{}   // public key id -> path of its id
+	type seenKey struct {
+		path  string // path of its id
+		group int
+		key   PublicKey
+	}
+	keys := map[string]seenKey{} // public key id -> where it was first seen
 	for i := range c.KeyGroups {
 		g := &c.KeyGroups[i]
 		p := idx("key_group", i)
@@ -96,10 +104,17 @@ func (c *Config) validateKeyGroups(e *errs) {
 				e.add(kp+".id", "is required")
 			case !allChars(k.ID, isIDChar):
 				e.add(kp+".id", "must be letters, digits, '-' and '_' (like \"K2JCJMDEHXQW5F\"), not %q", k.ID)
-			case keys[k.ID] != "":
-				e.add(kp+".id", "duplicate public key id %q (also %s)", k.ID, keys[k.ID])
+			case keys[k.ID].path != "":
+				prev := keys[k.ID]
+				switch {
+				case prev.group == i:
+					e.add(kp+".id", "duplicate public key id %q (also %s)", k.ID, prev.path)
+				case !sameKey(prev.key, *k):
+					e.add(kp+".id", "duplicate public key id %q (also %s): a key in several groups must have the same encoded_key or path there",
+						k.ID, prev.path)
+				}
 			default:
-				keys[k.ID] = kp + ".id"
+				keys[k.ID] = seenKey{path: kp + ".id", group: i, key: *k}
 			}
 			switch {
 			case k.EncodedKey == "" && k.Path == "":
@@ -121,6 +136,12 @@ func (c *Config) validateKeyGroups(e *errs) {
 		}
 		checkTrusted(e, p+".default_behavior.trusted_key_groups", d.DefaultBehavior.TrustedKeyGroups, groups)
 	}
+}
+
+// sameKey reports whether a and b name the same key material: the same PEM text (white space
+// around it aside) or the same file.
+func sameKey(a, b PublicKey) bool {
+	return strings.TrimSpace(a.EncodedKey) == strings.TrimSpace(b.EncodedKey) && a.Path == b.Path
 }
 
 // checkTrusted checks one behavior's trusted_key_groups against the key group ids.

@@ -283,3 +283,21 @@ func FuzzParsePublicKey(f *testing.F) {
 		}
 	})
 }
+
+// TestKeyInSeveralGroups: one public key may be in several key groups when each lists it with
+// the same key; with another key under the same id it is an error.
+func TestKeyInSeveralGroups(t *testing.T) {
+	pemKey, _ := testPublicKeyPEM(t)
+	c := fullConfig(t)
+	addKeyGroups(pemKey)(c)
+	c.KeyGroups[1].PublicKey = append(c.KeyGroups[1].PublicKey, PublicKey{ID: "K1", EncodedKey: "\n" + pemKey + "\n"})
+	if err := c.Validate(); err != nil {
+		t.Fatalf("K1 in two groups with the same key: Validate() = %v", err)
+	}
+	c.KeyGroups[1].PublicKey[1] = PublicKey{ID: "K2", EncodedKey: pemKey} // K2 is keys/k2.pem in players
+	err := c.Validate()
+	if err == nil || !strings.Contains(err.Error(), `key_group[1].public_key[1].id: duplicate public key id "K2" (also key_group[0].public_key[1].id)`) ||
+		!strings.Contains(err.Error(), "same encoded_key or path") {
+		t.Errorf("K2 in two groups with different keys: Validate() = %v", err)
+	}
+}

@@ -68,7 +68,9 @@ func ManagedCachePolicies() []ManagedCachePolicy {
 }
 
 // ManagedOriginRequestPolicies returns CloudFront's managed origin request policies, in the
-// order of the CloudFront documentation. Each call returns fresh values.
+// order of the CloudFront documentation, then HostHeaderOnly (a newer policy that forwards
+// only Host; its id comes from AWS's own infrastructure-as-code listings, not the guide).
+// Each call returns fresh values.
 func ManagedOriginRequestPolicies() []ManagedOriginRequestPolicy {
 	none := ParamSelector{Behavior: "none"}
 	all := ParamSelector{Behavior: "all"}
@@ -102,6 +104,9 @@ func ManagedOriginRequestPolicies() []ManagedOriginRequestPolicy {
 		mk("acba4595-bd28-49b8-b9fe-13317c0390fa", "UserAgentRefererHeaders",
 			"Policy for origins that use User-Agent and Referer",
 			wl("User-Agent", "Referer"), none, none),
+		mk("bf0718e1-ba1e-49d1-88b1-f726733018ae", "HostHeaderOnly",
+			"Policy to forward only the Host header",
+			wl("Host"), none, none),
 	}
 }
 

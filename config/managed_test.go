@@ -127,14 +127,18 @@ func TestManagedPolicyData(t *testing.T) {
 		t.Errorf("Elemental-MediaPackage = %+v", mp)
 	}
 	orps := ManagedOriginRequestPolicies()
-	if len(orps) != 7 {
-		t.Fatalf("%d managed origin request policies, want 7", len(orps))
+	if len(orps) != 8 {
+		t.Fatalf("%d managed origin request policies, want 8", len(orps))
 	}
 	for _, m := range orps {
 		if ids[m.ID] || len(m.ID) != 36 {
 			t.Errorf("%s: bad or duplicate id %q", m.ShortName, m.ID)
 		}
 		ids[m.ID] = true
+	}
+	if h, ok := (*Config)(nil).OriginRequestPolicyByName("bf0718e1-ba1e-49d1-88b1-f726733018ae"); !ok ||
+		h.Name != "Managed-HostHeaderOnly" || h.Headers.Behavior != "whitelist" || len(h.Headers.Names) != 1 || h.Headers.Names[0] != "Host" {
+		t.Errorf("HostHeaderOnly = %+v, %v", h, ok)
 	}
 	cf, _ := (*Config)(nil).OriginRequestPolicyByName("AllViewerAndCloudFrontHeaders-2022-06")
 	if len(cf.Headers.Names) != 21 {

@@ -9,24 +9,43 @@ import (
 	"github.com/cfedge/edge/config"
 )
 
-// toModel turns a filled DistributionConfig into the config.Distribution the edge serves, the
+// toModel turns a filled DistributionConfig into the config.Distribution the edge serves with
+// the configuration file base and the functions fns: refs.model without the API's policies,
+// key groups and origin access controls (an OriginAccessControlId is then not looked at).
+func toModel(base *config.Config, id, domain string, x *xmlDistConfig, fns fnLookup) (config.Distribution, *apiError) {
+	return refs{base: base, fns: fns}.model(id, domain, x)
+}
+
+// refs resolves what a DistributionConfig names: policies and key groups of the configuration
+// file (base) and of the API (res; nil: none), origin access controls (res) and functions (fns).
+type refs struct {
+	base *config.Config
+	res  *resources
+	fns  fnLookup
+}
+
+// model turns a filled DistributionConfig into the config.Distribution the edge serves, the
 // inverse of buildDistConfig: one model for distributions from the configuration file and from
-// the API. base resolves policy ids (policyids.go) and key groups; fns resolves function ARNs.
+// the API. Policy ids resolve by policyName (policyids.go), key groups in r.base and r.res,
+// function ARNs by r.fns.
 //
 // Custom origins become http origins with their ports, protocol policy, timeouts and custom
-// headers. S3 origins become http origins on their DomainName with protocol match-viewer, which
-// is how CloudFront talks to an S3 REST endpoint ("CloudFront forwards requests to Amazon S3
-// by using the protocol that viewers used",
-// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https-cloudfront-to-s3-origin.html);
-// requests are not signed (OriginAccessIdentity and OriginAccessControlId are echoed only).
-// Kept in the document but not served: Logging, Restrictions, WebACLId, PriceClass,
+// headers. S3 origins on a bucket's REST endpoint (BUCKET.s3.REGION.amazonaws.com) become s3
+// origins of that bucket, signed when their origin access control signs (originAccess); other
+// S3 origins become http origins on their DomainName with protocol match-viewer, which is how
+// CloudFront talks to an S3 endpoint ("CloudFront forwards requests to Amazon S3 by using the
+// protocol that viewers used",
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https-cloudfront-to-s3-origin.html).
+// OriginAccessIdentity is echoed only. Kept in the document but not served: Logging, Restrictions, WebACLId, PriceClass,
 // HttpVersion, IsIPV6Enabled, ViewerCertificate, OriginShield, OriginSslProtocols, Lambda@Edge
 // associations, FieldLevelEncryptionId and RealtimeLogConfigArn.
 //
 // Errors carry CloudFront's codes: NoSuchOrigin, NoSuchCachePolicy, NoSuchOriginRequestPolicy,
-// NoSuchResponseHeadersPolicy, TrustedKeyGroupDoesNotExist, InvalidFunctionAssociation, and
-// InvalidArgument for the rest. Whatever passes here still goes through config validation.
-func toModel(base *config.Config, id, domain string, x *xmlDistConfig, fns fnLookup) (config.Distribution, *apiError) {
+// NoSuchResponseHeadersPolicy, TrustedKeyGroupDoesNotExist, InvalidFunctionAssociation,
+// InvalidOriginAccessControl, IllegalOriginAccessConfiguration,
+// InvalidDomainNameForOriginAccessControl, and InvalidArgument for the rest. Whatever passes
+// here still goes through config validation.
+func (r refs) model(id, domain string, x *xmlDistConfig) (config.Distribution, *apiError) {
 	enabled, ipv6 := x.Enabled, x.IsIPV6Enabled
 	d := config.Distribution{
 		ID: id, DomainName: domain, Aliases: x.Aliases.values(), Comment: x.Comment,
@@ -36,7 +55,7 @@ func toModel(base *config.Config, id, domain string, x *xmlDistConfig, fns fnLoo
 	}
 	targets := map[string]bool{}
 	for i := range x.Origins.Items.Origin {
-		o, aerr := toOrigin(&x.Origins.Items.Origin[i])
+		o, aerr := r.origin(&x.Origins.Items.Origin[i])
 		if aerr != nil {
 			return config.Distribution{}, aerr
 		}
@@ -61,13 +80,13 @@ func toModel(base *config.Config, id, domain string, x *xmlDistConfig, fns fnLoo
 		}
 	}
 	var aerr *apiError
-	if d.DefaultBehavior, aerr = toBehavior(base, &x.DefaultCacheBehavior, "DefaultCacheBehavior", targets, fns); aerr != nil {
+	if d.DefaultBehavior, aerr = r.behavior(&x.DefaultCacheBehavior, "DefaultCacheBehavior", targets); aerr != nil {
 		return config.Distribution{}, aerr
 	}
 	if x.CacheBehaviors.Items != nil {
 		for i := range x.CacheBehaviors.Items.Behavior {
 			b := &x.CacheBehaviors.Items.Behavior[i]
-			cb, aerr := toBehavior(base, b, "CacheBehavior "+strconv.Quote(b.PathPattern), targets, fns)
+			cb, aerr := r.behavior(b, "CacheBehavior "+strconv.Quote(b.PathPattern), targets)
 			if aerr != nil {
 				return config.Distribution{}, aerr
 			}
@@ -98,7 +117,8 @@ func toModel(base *config.Config, id, domain string, x *xmlDistConfig, fns fnLoo
 
 func seconds(n int64) config.Duration { return config.Duration(time.Duration(n) * time.Second) }
 
-func toOrigin(o *xmlOrigin) (config.Origin, *apiError) {
+// origin converts one origin (see model).
+func (r refs) origin(o *xmlOrigin) (config.Origin, *apiError) {
 	co := config.Origin{
 		ID: o.ID, Kind: config.KindHTTP, DomainName: o.DomainName, OriginPath: o.OriginPath,
 		ConnectionAttempts: o.ConnectionAttempts, ConnectionTimeout: seconds(o.ConnectionTimeout),
@@ -132,7 +152,7 @@ func toOrigin(o *xmlOrigin) (config.Origin, *apiError) {
 		return config.Origin{}, invalidArgument("Origin %q: one of S3OriginConfig and CustomOriginConfig is required (edge serves no VPC origins).",
 			clip(o.ID, 64))
 	}
-	return co, nil
+	return r.originAccess(o, co)
 }
 
 // fnLookup tells what a behavior's function association names: whether a function called name
@@ -142,7 +162,9 @@ type fnLookup func(name string) (exists, fromConfig, live bool)
 // fnARNPrefix is the ARN of a function without its name (fnARN).
 const fnARNPrefix = "arn:aws:cloudfront::" + accountID + ":function/"
 
-func toBehavior(base *config.Config, b *xmlBehavior, where string, targets map[string]bool, fns fnLookup) (config.Behavior, *apiError) {
+// behavior converts one cache behavior; targets holds the ids of the distribution's origins and
+// origin groups.
+func (r refs) behavior(b *xmlBehavior, where string, targets map[string]bool) (config.Behavior, *apiError) {
 	cb := config.Behavior{
 		PathPattern: b.PathPattern, TargetOriginID: b.TargetOriginID, ViewerProtocolPolicy: b.ViewerProtocolPolicy,
 		SmoothStreaming: b.SmoothStreaming, Compress: b.Compress,
@@ -171,16 +193,20 @@ func toBehavior(base *config.Config, b *xmlBehavior, where string, targets map[s
 			return cb, invalidArgument("TrustedKeyGroups is enabled but lists no key group (%s).", where)
 		}
 		for _, id := range ids {
-			if !hasKeyGroup(base, id) {
+			if !r.hasKeyGroup(id) {
 				return cb, errorf(http.StatusBadRequest, CodeTrustedKeyGroupDoesNotExist,
-					"The specified key group does not exist: %q (%s); key groups are the [[key_group]] tables of edge's configuration.", clip(id, 128), where)
+					"The specified key group does not exist: %q (%s): create it (CreateKeyGroup) or add a [[key_group]] to edge's configuration.",
+					clip(id, 128), where)
 			}
+		}
+		for i, id := range ids {
+			ids[i] = r.keyGroupID(id)
 		}
 		cb.TrustedKeyGroups = ids
 	}
 	if b.FunctionAssociations.Items != nil {
 		for _, a := range b.FunctionAssociations.Items.Assoc {
-			fa, aerr := toFunctionAssociation(a, where, fns)
+			fa, aerr := toFunctionAssociation(a, where, r.fns)
 			if aerr != nil {
 				return cb, aerr
 			}
@@ -188,21 +214,21 @@ func toBehavior(base *config.Config, b *xmlBehavior, where string, targets map[s
 		}
 	}
 	if id := b.CachePolicyID; id != "" {
-		name, ok := cachePolicyName(base, id)
+		name, ok := policyName(kindCache, r.base, r.res, id)
 		if !ok {
 			return cb, errorf(http.StatusNotFound, CodeNoSuchCachePolicy, "The cache policy does not exist: %q (%s).", clip(id, 64), where)
 		}
 		cb.CachePolicy = name
 	}
 	if id := b.OriginRequestPolicyID; id != "" {
-		name, ok := originRequestPolicyName(base, id)
+		name, ok := policyName(kindOriginRequest, r.base, r.res, id)
 		if !ok {
 			return cb, errorf(http.StatusNotFound, CodeNoSuchOriginRequestPolicy, "The origin request policy does not exist: %q (%s).", clip(id, 64), where)
 		}
 		cb.OriginRequestPolicy = name
 	}
 	if id := b.ResponseHeadersPolicyID; id != "" {
-		name, ok := responseHeadersPolicyName(base, id)
+		name, ok := policyName(kindResponseHeaders, r.base, r.res, id)
 		if !ok {
 			return cb, errorf(http.StatusNotFound, CodeNoSuchResponseHeadersPolicy, "The response headers policy does not exist: %q (%s).", clip(id, 64), where)
 		}
@@ -248,13 +274,25 @@ func toFunctionAssociation(a xmlFnAssoc, where string, fns fnLookup) (config.Fun
 	return config.FunctionAssociation{EventType: a.EventType, Function: name}, nil
 }
 
-func hasKeyGroup(c *config.Config, id string) bool {
-	for _, g := range c.KeyGroups {
+// hasKeyGroup reports whether id names a key group of the configuration file or of the API.
+func (r refs) hasKeyGroup(id string) bool {
+	for _, g := range r.base.KeyGroups {
 		if g.ID == id {
 			return true
 		}
 	}
-	return false
+	return r.res != nil && findID(r.res.groups, id) != nil
+}
+
+// keyGroupID returns id as the key group it names spells it (the ids of API key groups
+// compare without regard to case).
+func (r refs) keyGroupID(id string) string {
+	if r.res != nil {
+		if g := findID(r.res.groups, id); g != nil {
+			return g.id
+		}
+	}
+	return id
 }
 
 func copyInt64(p *int64) *int64 {

@@ -3,7 +3,6 @@ package control
 import (
 	"crypto/rand"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -54,7 +53,7 @@ func (s *Server) createDistribution(ctx *fasthttp.RequestCtx, withTags bool, now
 	}
 	fns := s.fns.snapshot()
 	id, domain := newDistID(cur), newDomainName(cur)
-	model, aerr := toModel(cur.base, id, domain, &conf, lookupIn(fns))
+	model, aerr := cur.refs(fns).model(id, domain, &conf)
 	if aerr != nil {
 		return aerr
 	}
@@ -111,7 +110,7 @@ func (s *Server) updateDistribution(ctx *fasthttp.RequestCtx, id string, now tim
 			"Origin and CallerReference cannot be updated: the CallerReference of %s is %q.", id, clip(d.conf.CallerReference, 128))
 	}
 	fns := s.fns.snapshot()
-	model, aerr := toModel(cur.base, id, d.domain, &conf, lookupIn(fns))
+	model, aerr := cur.refs(fns).model(id, d.domain, &conf)
 	if aerr != nil {
 		return aerr
 	}
@@ -183,19 +182,7 @@ func (s *Server) writable(v *view, id, op string) (*dist, *apiError) {
 // distIfMatch checks If-Match against a distribution's ETag: missing or not shaped like an
 // ETag is InvalidIfMatchVersion (400), another ETag PreconditionFailed (412).
 func distIfMatch(ctx *fasthttp.RequestCtx, etag string) *apiError {
-	got := strings.TrimSpace(string(ctx.Request.Header.Peek("If-Match")))
-	switch {
-	case got == etag:
-		return nil
-	case got == "":
-		return errorf(http.StatusBadRequest, CodeInvalidIfMatchVersion,
-			"The If-Match version is missing: send the distribution's ETag (from GetDistribution or GetDistributionConfig).")
-	case !etagRE.MatchString(got):
-		return errorf(http.StatusBadRequest, CodeInvalidIfMatchVersion, "The If-Match version %q is not valid.", clip(got, 64))
-	}
-	return errorf(http.StatusPreconditionFailed, CodePreconditionFailed,
-		"The precondition given in one or more of the request header fields evaluated to false: If-Match %q is not the distribution's current ETag.",
-		clip(got, 64))
+	return ifMatchETag(ctx, etag, "distribution")
 }
 
 // newDistID returns an id shaped like CloudFront's, "E" and 13 characters from A–Z and 0–9,

@@ -24,6 +24,18 @@
 //   - ListFunctions     GET    /2020-05-31/function?Stage=&Marker=&MaxItems=
 //   - DeleteFunction    DELETE /2020-05-31/function/{Name}  (If-Match; 204)
 //   - TestFunction      POST   /2020-05-31/function/{Name}/test  (If-Match)
+//   - Create{Kind}      POST   /2020-05-31/{kind}  (201, Location, ETag)
+//   - Get{Kind}         GET    /2020-05-31/{kind}/{Id}  (ETag header)
+//   - Get{Kind}Config   GET    /2020-05-31/{kind}/{Id}/config  (ETag header)
+//   - Update{Kind}      PUT    /2020-05-31/{kind}/{Id}  (If-Match), for CachePolicy, OriginRequestPolicy,
+//     ResponseHeadersPolicy and KeyGroup; PUT /2020-05-31/{kind}/{Id}/config for PublicKey and
+//     OriginAccessControl
+//   - Delete{Kind}      DELETE /2020-05-31/{kind}/{Id}  (If-Match; 204)
+//   - List{Kind}s       GET    /2020-05-31/{kind}?Marker=&MaxItems= (policies: &Type=managed|custom)
+//
+// where {Kind} and {kind} are CachePolicy (cache-policy), OriginRequestPolicy
+// (origin-request-policy), ResponseHeadersPolicy (response-headers-policy), PublicKey
+// (public-key), KeyGroup (key-group) and OriginAccessControl (origin-access-control).
 //
 // Every other request gets the AWS error envelope (ErrorResponse) with code InvalidAction. Errors use CloudFront's codes and
 // statuses (the Errors section of each operation's page in the API Reference, for example
@@ -69,20 +81,62 @@
 // "d" + 13 characters + ".cloudfront.net", ETags new on every change. Status reads InProgress
 // after a change for api.deploy_delay (0: until the next read), then Deployed. Policies are
 // named by id: managed ones by their AWS ids, those of the configuration file by an id derived
-// from their names (policyids.go). A FunctionAssociation names a function of the file or a
-// published function created through the API, whose LIVE code the edge then runs.
+// from their names, those created through the API by theirs (policyids.go). TrustedKeyGroups
+// name key groups of the file or of the API. A FunctionAssociation names a function of the file
+// or a published function created through the API, whose LIVE code the edge then runs.
 //
 // Not served, only echoed: logging, geo restrictions, WebACLId, price class, HTTP version,
-// IPv6, certificates, Origin Shield, origin SSL protocols, Lambda@Edge, field-level
-// encryption, real-time logs; S3 origins are fetched over plain HTTP(S) on their DomainName
-// (match-viewer), unsigned. Trusted signers and staging distributions are refused.
+// IPv6, certificates, Origin Shield, origin SSL protocols, origin access identities,
+// Lambda@Edge, field-level encryption, real-time logs. An S3 origin on a bucket's REST endpoint
+// (BUCKET.s3.REGION.amazonaws.com) is an s3 origin: signed with SigV4 when its origin access
+// control signs, anonymous otherwise, on AWS or on api.s3_endpoint. Other S3 origins are
+// fetched over plain HTTP(S) on their DomainName (match-viewer). Trusted signers and staging
+// distributions are refused.
+//
+// # Policies, public keys, key groups and origin access controls
+//
+// The same view holds them (resources.go): a change is checked against the distributions,
+// merged into the configuration the edge serves (every policy and key group created through
+// the API, policies under their ids, key groups with their keys' PEM), applied, saved and then
+// shown, and the distributions that use what changed are served with it at once (their cached
+// objects are fetched anew: their behavior changed). A change nothing serves (a public key in no
+// key group, an origin access control no origin uses) is saved without a reload of the edge.
+//
+// Cache, origin request and response headers policies (policies.go): the managed ones with
+// their AWS ids and API names (Managed-…), Type managed, immutable (IllegalUpdate,
+// IllegalDelete); those of the configuration file, Type custom, read-only the same way; those
+// created through the API, Type custom, UUIDs. A config is read like a DistributionConfig and
+// stored filled in (DefaultTTL 86400 or MinTTL if larger, MaxTTL 31536000 or DefaultTTL if
+// larger, every list of a block that is present with its Quantity), so that Get{Kind}Config
+// sent back to Update{Kind} changes nothing but the ETag and LastModifiedTime. Names are unique
+// per kind ({Kind}AlreadyExists); a policy that a behavior names is {Kind}InUse; the quotas of
+// 10 headers, cookies and query strings, 10 custom and removed headers, 1,783 characters of
+// Content-Security-Policy and 20 custom policies per kind have CloudFront's codes; cache key
+// parameters in a policy whose TTLs are all 0 are InvalidArgument. Lists carry NextMarker,
+// MaxItems and Quantity, without Marker or IsTruncated.
+//
+// Public keys and key groups (keygroups.go): a public key's id is "K" + 12 characters, its PEM is
+// kept byte for byte, only its Comment changes (CannotChangeImmutablePublicKeyFields), and a
+// key in a key group is PublicKeyInUse. A key group holds 1 to 5 public keys
+// (TooManyPublicKeysInKeyGroup); an unknown one is NoSuchResource, one a behavior trusts
+// ResourceInUse. Signed URLs and cookies of a behavior that trusts an API key group are checked
+// with its keys (the Key-Pair-Id is the public key id). The file's [[key_group]]s and their keys
+// are shown read-only.
+//
+// Origin access controls (oac.go): ids "E" + 13 characters; an origin naming an unknown one is
+// InvalidOriginAccessControl, one with an origin access identity too
+// IllegalOriginAccessConfiguration, an S3 one on a domain that is not a bucket's
+// InvalidDomainNameForOriginAccessControl; one an origin uses is OriginAccessControlInUse.
 //
 // # State
 //
 // With api.state_dir, what the API created or changed (distributions with their
-// CallerReference, filled config, ETag, tags and times; functions with both stages) is kept
-// in state.json there, rewritten whole, atomically and durably, before a change is answered;
-// New reads it back. Without it, API changes live in memory until the process ends.
+// CallerReference, filled config, ETag, tags and times; functions with both stages; policies,
+// public keys, key groups and origin access controls with their config, ETag and time) is kept
+// in state.json there (format version 2; version 1 files load too), rewritten whole, atomically
+// and durably, before a change is answered; New reads it back. A name or id that the state and
+// the configuration file both claim is a start-up (and reload) error naming both. Without it,
+// API changes live in memory until the process ends.
 //
 // # Invalidations
 //

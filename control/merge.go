@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,9 +31,16 @@ const (
 // the edge runs it and the state file holds it.
 type view struct {
 	base   *config.Config   // the configuration file, as loaded (or reloaded)
-	merged *config.Config   // base + the API's distributions + the API functions they use: what the edge serves
+	merged *config.Config   // base + what the API created (mergeConfig): what the edge serves
 	byID   map[string]*dist // every distribution
 	order  []*dist          // the file's, in file order, then the API's, oldest first
+	res    *resources       // the policies, public keys, key groups and origin access controls the API created
+	fixed  *resources       // the managed policies, and the policies, public keys and key groups of base
+}
+
+// refs resolves the references of a DistributionConfig in v, with the functions fns.
+func (v *view) refs(fns map[string]*fnEntry) refs {
+	return refs{base: v.base, res: v.res, fns: lookupIn(fns)}
 }
 
 // dist is one distribution as the API sees it. It never changes once in a view (a change
@@ -66,7 +75,7 @@ func (d *dist) status(now time.Time) string {
 // with returns a copy of v with d added (or put in place of the distribution with its id),
 // without d's id when d is nil and del is set.
 func (v *view) with(d *dist, del string) *view {
-	n := &view{base: v.base, byID: make(map[string]*dist, len(v.byID)+1)}
+	n := &view{base: v.base, res: v.res, fixed: v.fixed, byID: make(map[string]*dist, len(v.byID)+1)}
 	replaced := false
 	for _, x := range v.order {
 		switch {
@@ -96,13 +105,31 @@ func (v *view) apiDists() []*dist {
 	return out
 }
 
-// mergeConfig returns base with the API's distributions appended and, appended to base's
-// functions, the functions created through the API that they use, as their LIVE stage. The
-// result shares base's values; nothing in it is modified afterwards.
-func mergeConfig(base *config.Config, dists []*dist, fns map[string]*fnEntry) *config.Config {
+// mergeConfig returns base with the API's distributions appended; appended to base's
+// functions, the functions created through the API that they use, as their LIVE stage; and
+// appended to base's policies and key groups, every policy and key group of res (policies under
+// their ids, apiPolicyName; key groups with their keys' PEM, keyGroup.model). The result shares
+// base's values; nothing in it is modified afterwards.
+func mergeConfig(base *config.Config, res *resources, dists []*dist, fns map[string]*fnEntry) *config.Config {
 	m := *base
 	m.Distributions = slices.Clip(slices.Clone(base.Distributions))
 	m.Functions = slices.Clip(slices.Clone(base.Functions))
+	m.CachePolicies = slices.Clip(slices.Clone(base.CachePolicies))
+	for _, p := range res.policies[kindCache] {
+		m.CachePolicies = append(m.CachePolicies, p.cache.model(apiPolicyName(p.id)))
+	}
+	m.OriginRequestPolicies = slices.Clip(slices.Clone(base.OriginRequestPolicies))
+	for _, p := range res.policies[kindOriginRequest] {
+		m.OriginRequestPolicies = append(m.OriginRequestPolicies, p.orp.model(apiPolicyName(p.id)))
+	}
+	m.ResponseHeadersPolicies = slices.Clip(slices.Clone(base.ResponseHeadersPolicies))
+	for _, p := range res.policies[kindResponseHeaders] {
+		m.ResponseHeadersPolicies = append(m.ResponseHeadersPolicies, p.rhp.model(apiPolicyName(p.id)))
+	}
+	m.KeyGroups = slices.Clip(slices.Clone(base.KeyGroups))
+	for _, g := range res.groups {
+		m.KeyGroups = append(m.KeyGroups, g.model(base, res))
+	}
 	used := map[string]bool{}
 	for _, d := range dists {
 		if d.api == nil {
@@ -147,10 +174,11 @@ func lookupIn(fns map[string]*fnEntry) fnLookup {
 
 // finish completes next: its merged configuration (with fns), checked as a whole by config
 // validation, and the behavior tables of the API distributions in fresh (their rules need the
-// merged configuration). Problems are InvalidArgument naming the distribution.
+// merged configuration). Problems are InvalidArgument naming the distribution or the policy or
+// key group.
 func finish(next *view, fns map[string]*fnEntry, fresh ...*dist) *apiError {
-	next.merged = mergeConfig(next.base, next.order, fns)
-	if len(next.merged.Distributions) == len(next.base.Distributions) {
+	next.merged = mergeConfig(next.base, next.res, next.order, fns)
+	if len(next.merged.Distributions) == len(next.base.Distributions) && next.res.empty() {
 		return nil // the configuration file alone, validated when it was loaded
 	}
 	if err := next.merged.Validate(); err != nil {
@@ -169,26 +197,44 @@ func finish(next *view, fns map[string]*fnEntry, fresh ...*dist) *apiError {
 // describeConfigErrors renders config validation errors of a merged configuration, with the
 // TOML paths of API distributions ("distribution[3].behavior[0].path_pattern") written with
 // their ids ("distribution EXXXX: behavior[0].path_pattern"): behavior[i] is CacheBehaviors
-// item i, default_behavior the DefaultCacheBehavior, origin[i] Origins item i.
+// item i, default_behavior the DefaultCacheBehavior, origin[i] Origins item i. The paths of the
+// API's policies and key groups are written the same way ("cache policy <id>: headers.names[0]").
 func describeConfigErrors(v *view, err error) string {
 	var es config.Errors
 	if !errors.As(err, &es) {
 		return err.Error()
 	}
+	// The tables the API appended to, with what the API calls their items and their ids.
+	appended := map[string]struct {
+		what string
+		from int
+		id   func(i int) string
+	}{
+		"distribution": {"distribution", len(v.base.Distributions), func(i int) string { return v.merged.Distributions[i].ID }},
+		"cache_policy": {"cache policy", len(v.base.CachePolicies), func(i int) string { return v.merged.CachePolicies[i].Name }},
+		"origin_request_policy": {"origin request policy", len(v.base.OriginRequestPolicies),
+			func(i int) string { return v.merged.OriginRequestPolicies[i].Name }},
+		"response_headers_policy": {"response headers policy", len(v.base.ResponseHeadersPolicies),
+			func(i int) string { return v.merged.ResponseHeadersPolicies[i].Name }},
+		"key_group": {"key group", len(v.base.KeyGroups), func(i int) string { return v.merged.KeyGroups[i].ID }},
+	}
 	var msgs []string
 	for _, e := range es {
 		path := e.Path
-		for i := len(v.base.Distributions); i < len(v.merged.Distributions); i++ {
-			prefix := fmt.Sprintf("distribution[%d]", i)
-			if rest, ok := strings.CutPrefix(path, prefix); ok {
-				path = "distribution " + v.merged.Distributions[i].ID + strings.Replace(rest, ".", ": ", 1)
-				break
+		if m := tablePathRE.FindStringSubmatch(path); m != nil {
+			i, _ := strconv.Atoi(m[2])
+			if t, ok := appended[m[1]]; ok && i >= t.from {
+				path = t.what + " " + t.id(i) + strings.Replace(m[3], ".", ": ", 1)
 			}
 		}
 		msgs = append(msgs, config.FieldError{Path: path, Msg: e.Msg}.Error())
 	}
 	return listSome(msgs, 10) + "."
 }
+
+// tablePathRE splits a TOML path into its table, index and the rest ("distribution", "3",
+// ".behavior[0].path_pattern").
+var tablePathRE = regexp.MustCompile(`^([a-z_]+)\[([0-9]+)\](.*)$`)
 
 // claims returns the hosts (domain names and aliases, lower case) of the distributions in ds,
 // each with the id of its distribution.
@@ -296,7 +342,7 @@ func (s *Server) Reload(toml *config.Config) error {
 		}
 		nf.byName[n] = e
 	}
-	next, err := s.buildView(toml, cur, cur.apiDists(), nf.byName)
+	next, err := s.buildView(toml, cur, cur.apiDists(), cur.res, nf.byName)
 	if err != nil {
 		return err
 	}
@@ -313,12 +359,23 @@ func (s *Server) Reload(toml *config.Config) error {
 	return nil
 }
 
-// buildView makes the view of base (the configuration file) and the API distributions in
-// apis: the file's distributions rendered (keeping the invalidation records prev has under
-// their ids), the API's converted again against base, conflicts between the two refused with
-// an error naming both, and the whole checked. It is used at start and by Reload.
-func (s *Server) buildView(base *config.Config, prev *view, apis []*dist, fns map[string]*fnEntry) (*view, error) {
-	v := &view{base: base, byID: map[string]*dist{}}
+// buildView makes the view of base (the configuration file), the API distributions in apis and
+// the API's policies, public keys, key groups and origin access controls in res: the file's
+// distributions rendered (keeping the invalidation records prev has under their ids), the
+// managed policies and the file's policies, public keys and key groups made ready to show
+// (fixed), the API's distributions converted again against base and res, conflicts between the
+// file and the API refused with an error naming both, and the whole checked. It is used at start
+// and by Reload.
+func (s *Server) buildView(base *config.Config, prev *view, apis []*dist, res *resources, fns map[string]*fnEntry) (*view, error) {
+	fixed := &resources{}
+	for k := range numPolicyKinds {
+		fixed.policies[k] = fixedPolicies(k, base, s.start)
+	}
+	fixed.keys, fixed.groups = fixedKeys(base, s.start)
+	if err := checkConflicts(fixed, res, s.stateWhere()); err != nil {
+		return nil, err
+	}
+	v := &view{base: base, byID: map[string]*dist{}, res: res, fixed: fixed}
 	for i := range base.Distributions {
 		cd := &base.Distributions[i]
 		if cd.ID == "" {
@@ -348,7 +405,7 @@ func (s *Server) buildView(base *config.Config, prev *view, apis []*dist, fns ma
 				"remove it from one of them", ErrConfig, old.id, s.stateWhere())
 		}
 		conf := old.conf
-		model, aerr := toModel(base, old.id, old.domain, &conf, lookupIn(fns))
+		model, aerr := v.refs(fns).model(old.id, old.domain, &conf)
 		if aerr != nil {
 			return nil, fmt.Errorf("%w: distribution %s (created through the API): %s", ErrConfig, old.id, aerr.message)
 		}

@@ -155,7 +155,7 @@ func (s *Server) distributionDoc(v *view, d *dist, now time.Time, status string)
 		LastModifiedTime:              s.lastModified(d).UTC().Format(timeLayout),
 		InProgressInvalidationBatches: batches,
 		DomainName:                    d.domain,
-		ActiveTrustedKeyGroups:        activeKeyGroups(v.base, &conf),
+		ActiveTrustedKeyGroups:        activeKeyGroups(v.merged, &conf),
 		DistributionConfig:            &conf,
 		AliasICPRecordals:             aliasRecordals(&conf),
 	}

@@ -17,6 +17,12 @@ import (
 // restarts and the same wherever it is shown. The *Name functions invert the rule: they return
 // the name config expects (a managed policy's console name), and false for an id that is
 // neither managed nor the id of a policy of c.
+//
+// A policy created through the API has a random UUID, and the configuration the edge serves
+// (mergeConfig) holds it under that id, lower case, as its name (apiPolicyName): its id and
+// its name in the configuration are one string, so no rule is needed to go from one to the
+// other, and a name of the configuration file cannot take it (checkConflicts). policyName
+// resolves a behavior's policy id through the API's policies first, then the rule above.
 
 // Kinds in the derived ids.
 const (
@@ -108,4 +114,26 @@ func nameUUID(s string) string {
 	sum[8] = sum[8]&0x3f | 0x80
 	h := hex.EncodeToString(sum[:16])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// apiPolicyName is the name under which the configuration the edge serves holds the policy
+// created through the API with id: the id, lower case.
+func apiPolicyName(id string) string { return strings.ToLower(id) }
+
+// policyName returns the name config expects for the policy of kind k with id, as a behavior
+// names it: a policy of res (the API's; nil for none) by apiPolicyName, else a managed policy
+// or one of base (cachePolicyName, originRequestPolicyName, responseHeadersPolicyName).
+func policyName(k policyKind, base *config.Config, res *resources, id string) (string, bool) {
+	if res != nil {
+		if p := findID(res.policies[k], id); p != nil {
+			return apiPolicyName(p.id), true
+		}
+	}
+	switch k {
+	case kindCache:
+		return cachePolicyName(base, id)
+	case kindOriginRequest:
+		return originRequestPolicyName(base, id)
+	}
+	return responseHeadersPolicyName(base, id)
 }

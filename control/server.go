@@ -55,9 +55,10 @@ type Config struct {
 	// as scrapers expect.
 	Metrics fasthttp.RequestHandler
 	// Applier, when set, is handed the merged configuration (the file's, plus what the API
-	// created) on every change of a distribution through the API, on Reload, and during New
-	// when api.state_dir brings back API distributions. A change it refuses is refused. nil:
-	// nothing is applied (the API alone, as in unit tests).
+	// created) on every change through the API of what the edge serves (distributions,
+	// policies, key groups, origin access controls in use, published functions in use), on
+	// Reload, and during New when api.state_dir brings some back. A change it refuses is
+	// refused. nil: nothing is applied (the API alone, as in unit tests).
 	Applier Applier
 }
 
@@ -97,6 +98,8 @@ type Server struct {
 
 	fns *functions // CloudFront Functions: the configuration's, and those created through the API
 
+	resRoutes map[string]resourceOps // policies, public keys, key groups, origin access controls, by path prefix
+
 	mu            sync.Mutex // guards every dist's recs
 	keepCompleted int        // Completed invalidations kept per distribution (defaultKeepCompleted)
 	keepBytes     int        // and at most this much of their text (defaultKeepBytes)
@@ -110,9 +113,9 @@ type Server struct {
 // New returns a Server for cfg, or an error wrapping ErrConfig naming what is wrong.
 // api.auth must be "sigv4" (also when empty) or "none"; with "sigv4" and no api.key every
 // request is refused. With api.state_dir, New reads what the API created before (a state that
-// does not load, or an id, alias or function name that the configuration file and the state
-// both claim, is an error naming both) and, when that brings back distributions, hands the
-// merged configuration to cfg.Applier.
+// does not load, or an id, alias, function, policy, public key or key group name or id that the
+// configuration file and the state both claim, is an error naming both) and, when that brings
+// back distributions, policies or key groups, hands the merged configuration to cfg.Applier.
 func New(cfg Config) (*Server, error) {
 	if cfg.Config == nil {
 		return nil, fmt.Errorf("%w: Config is nil", ErrConfig)
@@ -171,6 +174,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.fns = fns
 	var apis []*dist
+	res := &resources{}
 	if dir := cfg.Config.API.StateDir; dir != "" {
 		st, doc, err := openStore(dir)
 		if err != nil {
@@ -178,21 +182,22 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.state = st
 		if doc != nil {
-			if apis, err = s.restore(doc, fns); err != nil {
+			if apis, res, err = s.restore(doc, fns); err != nil {
 				return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 			}
 		}
 	}
-	v, err := s.buildView(cfg.Config, nil, apis, fns.byName)
+	v, err := s.buildView(cfg.Config, nil, apis, res, fns.byName)
 	if err != nil {
 		return nil, err
 	}
-	if len(apis) > 0 && s.applier != nil {
+	if (len(apis) > 0 || !res.empty()) && s.applier != nil {
 		if err := s.applier.Apply(v.merged); err != nil {
 			return nil, fmt.Errorf("%w: the edge refused the configuration with the API's state (%s): %w", ErrConfig, s.stateWhere(), err)
 		}
 	}
 	s.cur.Store(v)
+	s.resRoutes = s.resourceRoutes()
 	s.srv = &fasthttp.Server{
 		Handler:               s.Handle,
 		Name:                  "edge-control",
@@ -359,6 +364,13 @@ func (s *Server) route(ctx *fasthttp.RequestCtx, now time.Time) *apiError {
 	if path == taggingPath {
 		return s.routeTagging(ctx)
 	}
+	for prefix, ops := range s.resRoutes {
+		if rest, ok := strings.CutPrefix(path, prefix); ok {
+			if parts, ok := splitPath(rest); ok {
+				return routeResource(ctx, ops, parts, now)
+			}
+		}
+	}
 	rest, ok := strings.CutPrefix(path, apiPrefix)
 	if !ok || (rest != "" && rest[0] != '/') {
 		return unsupported(ctx)
@@ -398,7 +410,8 @@ func unsupported(ctx *fasthttp.RequestCtx) *apiError {
 			"GetDistributionConfig, UpdateDistribution, DeleteDistribution, ListDistributions, "+
 			"ListTagsForResource, TagResource, UntagResource, CreateFunction, "+
 			"DescribeFunction, GetFunction, UpdateFunction, PublishFunction, ListFunctions, DeleteFunction, "+
-			"TestFunction (API 2020-05-31).",
+			"TestFunction, and Create, Get, Get…Config, Update, Delete and List of CachePolicy, "+
+			"OriginRequestPolicy, ResponseHeadersPolicy, PublicKey, KeyGroup and OriginAccessControl (API 2020-05-31).",
 		ctx.Method(), clip(string(ctx.Path()), 200))
 }
 

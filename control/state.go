@@ -3,6 +3,7 @@ package control
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -21,9 +23,13 @@ import (
 // is made 0700 and the file 0600. One edge process may use a folder at a time (nothing locks
 // it).
 
-// stateVersion is the version of the state file's format; a file of another version is
-// refused at start.
-const stateVersion = 1
+// stateVersion is the version of the state file's format, the one written. Version 1 (the
+// distributions and functions alone) is read too, and is rewritten as version 2 on the next
+// change; a file of another version is refused at start.
+const (
+	stateVersion   = 2
+	stateVersionV1 = 1
+)
 
 const (
 	stateFileName = "state.json"
@@ -35,6 +41,24 @@ type stateDoc struct {
 	Version       int             `json:"version"`
 	Distributions []stateDist     `json:"distributions"`
 	Functions     []stateFunction `json:"functions"`
+	// Since version 2: the policies, public keys, key groups and origin access controls created
+	// through the API, oldest first.
+	CachePolicies           []stateResource `json:"cache_policies,omitempty"`
+	OriginRequestPolicies   []stateResource `json:"origin_request_policies,omitempty"`
+	ResponseHeadersPolicies []stateResource `json:"response_headers_policies,omitempty"`
+	PublicKeys              []stateResource `json:"public_keys,omitempty"`
+	KeyGroups               []stateResource `json:"key_groups,omitempty"`
+	OriginAccessControls    []stateResource `json:"origin_access_controls,omitempty"`
+}
+
+// stateResource is a policy, public key, key group or origin access control created through
+// the API. Config is its config document as its GetConfig operation returns it; Time is its
+// LastModifiedTime (CreatedTime for a public key; unused for an origin access control).
+type stateResource struct {
+	ID     string    `json:"id"`
+	ETag   string    `json:"etag"`
+	Time   time.Time `json:"time"`
+	Config string    `json:"config"`
 }
 
 // stateDist is a distribution created through the API. Config is its filled DistributionConfig
@@ -122,8 +146,8 @@ func decodeState(data []byte) (*stateDoc, error) {
 	if dec.More() {
 		return nil, errors.New("not a valid state file: data after the JSON document")
 	}
-	if doc.Version != stateVersion {
-		return nil, fmt.Errorf("state file version %d; this edge reads version %d", doc.Version, stateVersion)
+	if doc.Version != stateVersion && doc.Version != stateVersionV1 {
+		return nil, fmt.Errorf("state file version %d; this edge reads versions %d and %d", doc.Version, stateVersionV1, stateVersion)
 	}
 	seen := map[string]bool{}
 	for i, d := range doc.Distributions {
@@ -146,7 +170,58 @@ func decodeState(data []byte) (*stateDoc, error) {
 		}
 		names[f.Name] = true
 	}
+	for _, l := range doc.resourceLists() {
+		ids := map[string]bool{}
+		for i, r := range *l.list {
+			switch {
+			case !l.idRE.MatchString(r.ID):
+				return nil, fmt.Errorf("%s[%d]: id %q is not a %s id", l.name, i, r.ID, l.what)
+			case ids[strings.ToLower(r.ID)]:
+				return nil, fmt.Errorf("%s[%d]: %s is listed twice", l.name, i, r.ID)
+			case !etagRE.MatchString(r.ETag):
+				return nil, fmt.Errorf("%s[%d]: etag %q is not an ETag", l.name, i, r.ETag)
+			}
+			ids[strings.ToLower(r.ID)] = true
+		}
+	}
 	return &doc, nil
+}
+
+// Shapes of the resource ids the API hands out (newPolicyID, newPublicKeyID, newKeyGroupID,
+// newOACID).
+var (
+	uuidRE        = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	publicKeyIDRE = regexp.MustCompile(`^K[A-Z0-9]{12}$`)
+	oacIDRE       = regexp.MustCompile(`^E[A-Z0-9]{13}$`)
+)
+
+// stateList is one of the state file's resource lists, for checks and restore.
+type stateList struct {
+	name, what string
+	idRE       *regexp.Regexp
+	list       *[]stateResource
+}
+
+func (doc *stateDoc) resourceLists() []stateList {
+	return []stateList{
+		{"cache_policies", "cache policy", uuidRE, &doc.CachePolicies},
+		{"origin_request_policies", "origin request policy", uuidRE, &doc.OriginRequestPolicies},
+		{"response_headers_policies", "response headers policy", uuidRE, &doc.ResponseHeadersPolicies},
+		{"public_keys", "public key", publicKeyIDRE, &doc.PublicKeys},
+		{"key_groups", "key group", uuidRE, &doc.KeyGroups},
+		{"origin_access_controls", "origin access control", oacIDRE, &doc.OriginAccessControls},
+	}
+}
+
+// policyList is the state list of policy kind k.
+func (doc *stateDoc) policyList(k policyKind) *[]stateResource {
+	switch k {
+	case kindCache:
+		return &doc.CachePolicies
+	case kindOriginRequest:
+		return &doc.OriginRequestPolicies
+	}
+	return &doc.ResponseHeadersPolicies
 }
 
 // write replaces the state file with doc, atomically and durably.
@@ -198,8 +273,8 @@ func (st *store) write(doc *stateDoc) error {
 	return nil
 }
 
-// save writes v's API distributions and the API functions of fns to the state folder; without
-// one it does nothing (the state lives in memory). The caller holds wmu.
+// save writes v's API distributions and resources and the API functions of fns to the state
+// folder; without one it does nothing (the state lives in memory). The caller holds wmu.
 func (s *Server) save(v *view, fns map[string]*fnEntry) error {
 	if s.state == nil {
 		return nil
@@ -210,6 +285,28 @@ func (s *Server) save(v *view, fns map[string]*fnEntry) error {
 // stateOf renders the API's part of v and fns as a state file.
 func stateOf(v *view, fns map[string]*fnEntry) *stateDoc {
 	doc := &stateDoc{Version: stateVersion, Distributions: []stateDist{}, Functions: []stateFunction{}}
+	config := func(v any) string { return string(marshalDoc(v)) }
+	for k := range numPolicyKinds {
+		l := doc.policyList(k)
+		for _, p := range v.res.policies[k] {
+			*l = append(*l, stateResource{ID: p.id, ETag: p.etag, Time: p.modified.UTC(), Config: config(p.configDoc(true))})
+		}
+	}
+	for _, key := range v.res.keys {
+		c := *key.conf
+		c.Xmlns = Namespace
+		doc.PublicKeys = append(doc.PublicKeys, stateResource{ID: key.id, ETag: key.etag, Time: key.created.UTC(), Config: config(c)})
+	}
+	for _, g := range v.res.groups {
+		c := *g.conf
+		c.Xmlns = Namespace
+		doc.KeyGroups = append(doc.KeyGroups, stateResource{ID: g.id, ETag: g.etag, Time: g.modified.UTC(), Config: config(c)})
+	}
+	for _, o := range v.res.oacs {
+		c := *o.conf
+		c.Xmlns = Namespace
+		doc.OriginAccessControls = append(doc.OriginAccessControls, stateResource{ID: o.id, ETag: o.etag, Config: config(c)})
+	}
 	for _, d := range v.apiDists() {
 		c := d.conf
 		c.Xmlns = Namespace
@@ -250,18 +347,23 @@ func fnVersionOf(stage string, v stateFnVersion) *fnVersion {
 }
 
 // restore turns a state file back into API distributions (not yet converted: buildView does
-// that against the configuration file) and adds its functions to fns, refusing a function the
-// configuration file also defines. Errors name the state file.
-func (s *Server) restore(doc *stateDoc, fns *functions) ([]*dist, error) {
+// that against the configuration file) and resources, and adds its functions to fns, refusing a
+// function the configuration file also defines. Each config is read again as a request's is.
+// Errors name the state file.
+func (s *Server) restore(doc *stateDoc, fns *functions) ([]*dist, *resources, error) {
 	where := s.stateWhere()
+	res, err := restoreResources(doc, where)
+	if err != nil {
+		return nil, nil, err
+	}
 	for _, f := range doc.Functions {
 		if old := fns.byName[f.Name]; old != nil {
-			return nil, fmt.Errorf("function %q is defined in the configuration file and in the API's state (%s); remove it from one of them",
+			return nil, nil, fmt.Errorf("function %q is defined in the configuration file and in the API's state (%s); remove it from one of them",
 				f.Name, where)
 		}
 		for _, kv := range []string{f.Development.KeyValueStore, liveKVS(f.Live)} {
 			if kv != "" && fns.kvs[kv] == nil {
-				return nil, fmt.Errorf("function %q in the API's state (%s) uses key value store %q, which the configuration file does not have",
+				return nil, nil, fmt.Errorf("function %q in the API's state (%s) uses key value store %q, which the configuration file does not have",
 					f.Name, where, kv)
 			}
 		}
@@ -275,7 +377,7 @@ func (s *Server) restore(doc *stateDoc, fns *functions) ([]*dist, error) {
 	for _, sd := range doc.Distributions {
 		conf, _, aerr := parseDistConfig([]byte(sd.Config), false)
 		if aerr != nil {
-			return nil, fmt.Errorf("distribution %s in the API's state (%s): %s", sd.ID, where, aerr.message)
+			return nil, nil, fmt.Errorf("distribution %s in the API's state (%s): %s", sd.ID, where, aerr.message)
 		}
 		d := &dist{id: sd.ID, domain: sd.DomainName, conf: conf, etag: sd.ETag, recs: newRecords(),
 			api: &apiDist{created: sd.Created, modified: sd.LastModified, deployed: sd.Deployed}}
@@ -284,7 +386,7 @@ func (s *Server) restore(doc *stateDoc, fns *functions) ([]*dist, error) {
 		}
 		out = append(out, d)
 	}
-	return out, nil
+	return out, res, nil
 }
 
 func liveKVS(v *stateFnVersion) string {
@@ -292,4 +394,47 @@ func liveKVS(v *stateFnVersion) string {
 		return ""
 	}
 	return v.KeyValueStore
+}
+
+// restoreResources reads the policies, public keys, key groups and origin access controls of a
+// state file. Key groups are checked against the API's public keys and the configuration
+// file's later (checkConflicts), when the file is known.
+func restoreResources(doc *stateDoc, where string) (*resources, error) {
+	res := &resources{}
+	bad := func(what, id string, aerr *apiError) error {
+		return fmt.Errorf("%s %s in the API's state (%s): %s", what, id, where, aerr.message)
+	}
+	for k := range numPolicyKinds {
+		for _, r := range *doc.policyList(k) {
+			p, aerr := policyKinds[k].parse([]byte(r.Config))
+			if aerr != nil {
+				return nil, bad(policyKinds[k].what, r.ID, aerr)
+			}
+			p.id, p.etag, p.modified = strings.ToLower(r.ID), r.ETag, r.Time
+			res.policies[k] = append(res.policies[k], p)
+		}
+	}
+	for _, r := range doc.PublicKeys {
+		c, aerr := parsePublicKeyConfig([]byte(r.Config))
+		if aerr != nil {
+			return nil, bad("public key", r.ID, aerr)
+		}
+		res.keys = append(res.keys, &publicKey{id: r.ID, etag: r.ETag, created: r.Time, conf: c})
+	}
+	for _, r := range doc.KeyGroups {
+		c := &xmlKeyGroupConfig{}
+		if aerr := parseConfigDoc([]byte(r.Config), "KeyGroupConfig", c); aerr != nil {
+			return nil, bad("key group", r.ID, aerr)
+		}
+		c.XMLName, c.Xmlns = xml.Name{Local: "KeyGroupConfig"}, ""
+		res.groups = append(res.groups, &keyGroup{id: strings.ToLower(r.ID), etag: r.ETag, modified: r.Time, conf: c})
+	}
+	for _, r := range doc.OriginAccessControls {
+		c, aerr := parseOACConfig([]byte(r.Config))
+		if aerr != nil {
+			return nil, bad("origin access control", r.ID, aerr)
+		}
+		res.oacs = append(res.oacs, &oac{id: r.ID, etag: r.ETag, conf: c})
+	}
+	return res, nil
 }

@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -151,6 +152,10 @@ func TestStateRefusedAtStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	version := fmt.Sprintf(`"version": %d`, stateVersion)
+	if !strings.Contains(string(good), version) {
+		t.Fatalf("the state file does not hold %s:\n%s", version, good)
+	}
 	// The state loads as it is.
 	if err := newServerErr(t, func(c *config.Config) { c.API.StateDir = dir }); err != nil {
 		t.Fatalf("New on a good state: %v", err)
@@ -163,8 +168,8 @@ func TestStateRefusedAtStart(t *testing.T) {
 	}{
 		{"truncated", string(good[:len(good)/2]), nil, []string{stateFileName, "truncated"}},
 		{"empty", "", nil, []string{stateFileName, "not a valid state file"}},
-		{"other version", strings.Replace(string(good), `"version": 1`, `"version": 9`, 1), nil, []string{"version 9"}},
-		{"unknown field", strings.Replace(string(good), `"version": 1`, `"version": 1, "extra": true`, 1), nil, []string{"extra"}},
+		{"other version", strings.Replace(string(good), version, `"version": 9`, 1), nil, []string{"version 9"}},
+		{"unknown field", strings.Replace(string(good), version, version+`, "extra": true`, 1), nil, []string{"extra"}},
 		{"damaged config", strings.Replace(string(good), "<Comment>c</Comment>", "<Comment>c</Coment>", 1), nil, []string{id}},
 		{"id in the file too", string(good), func(c *config.Config) {
 			extra := c.Distributions[1]
