@@ -27,8 +27,10 @@ require curl python3 timeout aws
 
 # The origin: a plain HTTP server on a free port.
 origin_port=$(free_port)
-mkdir -p "$tmp/origin/new" "$tmp/origin/alt/new"
+mkdir -p "$tmp/origin/new" "$tmp/origin/alt/new" "$tmp/origin/mirror/cp"
 printf 'hello from the origin\n' >"$tmp/origin/index.html"
+printf 'custom not found\n' >"$tmp/origin/404.html"
+printf 'only on the mirror\n' >"$tmp/origin/mirror/cp/only-mirror.txt"
 printf 'the default behavior\n' >"$tmp/origin/new/x.txt"
 printf 'the new behavior\n' >"$tmp/origin/alt/new/x.txt"
 python3 -m http.server "$origin_port" --bind 127.0.0.1 --directory "$tmp/origin" >"$tmp/origin.log" 2>&1 &
@@ -55,15 +57,31 @@ cat >"$tmp/dist.json" <<JSON
   "CallerReference": "e2e-distributions-1",
   "Comment": "e2e",
   "Enabled": true,
-  "Origins": {"Quantity": 1, "Items": [{
+  "Origins": {"Quantity": 2, "Items": [{
     "Id": "local", "DomainName": "127.0.0.1",
     "CustomOriginConfig": {"HTTPPort": $origin_port, "HTTPSPort": 443, "OriginProtocolPolicy": "http-only"}
+  }, {
+    "Id": "mirror", "DomainName": "127.0.0.1", "OriginPath": "/mirror",
+    "CustomOriginConfig": {"HTTPPort": $origin_port, "HTTPSPort": 443, "OriginProtocolPolicy": "http-only"}
+  }]},
+  "OriginGroups": {"Quantity": 1, "Items": [{
+    "Id": "failover",
+    "FailoverCriteria": {"StatusCodes": {"Quantity": 1, "Items": [404]}},
+    "Members": {"Quantity": 2, "Items": [{"OriginId": "local"}, {"OriginId": "mirror"}]}
   }]},
   "DefaultCacheBehavior": {
     "TargetOriginId": "local", "ViewerProtocolPolicy": "allow-all",
     "ForwardedValues": {"QueryString": false, "Cookies": {"Forward": "none"}},
     "MinTTL": 0, "DefaultTTL": 60
-  }
+  },
+  "CacheBehaviors": {"Quantity": 1, "Items": [{
+    "PathPattern": "/cp/*", "TargetOriginId": "failover", "ViewerProtocolPolicy": "allow-all",
+    "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+    "OriginRequestPolicyId": "acba4595-bd28-49b8-b9fe-13317c0390fa"
+  }]},
+  "CustomErrorResponses": {"Quantity": 1, "Items": [{
+    "ErrorCode": 404, "ResponsePagePath": "/404.html", "ResponseCode": "404", "ErrorCachingMinTTL": 5
+  }]}
 }
 JSON
 
@@ -90,6 +108,10 @@ check "viewer: GET /index.html on $domain" "$(viewer_get "$domain" /index.html)"
  200"
 check "viewer: /new/x.txt through the default behavior" "$(viewer_get "$domain" /new/x.txt)" "the default behavior
  200"
+check "viewer: /cp/* (managed cache policy) through the origin group, failing over on 404" "$(viewer_get "$domain" /cp/only-mirror.txt)" "only on the mirror
+ 200"
+check "viewer: the custom error response for 404" "$(viewer_get "$domain" /missing.txt)" "custom not found
+ 404"
 
 # get-distribution-config round trip: the JSON printed, sent back unchanged, changes nothing.
 cf get-distribution-config --id "$id" >"$tmp/got.json" 2>"$tmp/err" || bad "get-distribution-config: $(cat "$tmp/err")"
@@ -116,16 +138,18 @@ c = json.load(open(sys.argv[1]))
 c["DefaultCacheBehavior"]["DefaultTTL"] = 120
 alt = json.loads(json.dumps(c["Origins"]["Items"][0]))
 alt["Id"], alt["OriginPath"] = "alt", "/alt"
-c["Origins"] = {"Quantity": 2, "Items": [c["Origins"]["Items"][0], alt]}
+c["Origins"]["Items"].append(alt)
+c["Origins"]["Quantity"] = len(c["Origins"]["Items"])
 b = json.loads(json.dumps(c["DefaultCacheBehavior"]))
 b["PathPattern"], b["TargetOriginId"], b["DefaultTTL"] = "/new/*", "alt", 5
-c["CacheBehaviors"] = {"Quantity": 1, "Items": [b]}
+c["CacheBehaviors"]["Items"].append(b)
+c["CacheBehaviors"]["Quantity"] = len(c["CacheBehaviors"]["Items"])
 json.dump(c, open(sys.argv[2], "w"))
 PY
 if cf update-distribution --id "$id" --if-match "$etag0" --distribution-config "file://$tmp/config2.json" >"$tmp/upd.json" 2>"$tmp/err"; then
 	etag2=$(json "$tmp/upd.json" 'j["ETag"]')
 	check "update-distribution: InProgress, new behavior, TTL" \
-		"$(json "$tmp/upd.json" 'j["Distribution"]["Status"]+" "+j["Distribution"]["DistributionConfig"]["CacheBehaviors"]["Items"][0]["PathPattern"]+" "+str(j["Distribution"]["DistributionConfig"]["DefaultCacheBehavior"]["DefaultTTL"])')" \
+		"$(json "$tmp/upd.json" 'j["Distribution"]["Status"]+" "+j["Distribution"]["DistributionConfig"]["CacheBehaviors"]["Items"][-1]["PathPattern"]+" "+str(j["Distribution"]["DistributionConfig"]["DefaultCacheBehavior"]["DefaultTTL"])')" \
 		"InProgress /new/* 120"
 else
 	bad "update-distribution: $(cat "$tmp/err")"
