@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -187,6 +189,14 @@ func TestReloadUnderLoad(t *testing.T) {
 		}
 	}
 
+	// edge bench hits /a/0 for two seconds, beside the clients below; the reloads go on until
+	// it is done, so it runs through them.
+	benchOut := make(chan string, 1)
+	go func() {
+		var out strings.Builder
+		run([]string{"bench", "-scenario", "hit", "-url", base, "-size", "/a/0", "-c", "4", "-d", "2s", "-json"}, &out, io.Discard)
+		benchOut <- out.String()
+	}()
 	var stop atomic.Bool
 	var requests, failures atomic.Int64
 	var wg sync.WaitGroup
@@ -205,9 +215,17 @@ func TestReloadUnderLoad(t *testing.T) {
 			}
 		}()
 	}
-	for k := 1; k <= 10; k++ {
+	var benchReport string
+	for k := 1; k <= 10 || benchReport == ""; k++ {
 		write(reloadConfig(one, two, 100+k, false))
 		sighup("reloaded")
+		for seen := requests.Load(); requests.Load() < seen+20; { // the clients go on between reloads
+			runtime.Gosched()
+		}
+		select {
+		case benchReport = <-benchOut:
+		default:
+		}
 	}
 	write("[[distribution]]\nid = \"\"\n") // fails validation
 	sighup("refused")
@@ -216,6 +234,13 @@ func TestReloadUnderLoad(t *testing.T) {
 
 	if failures.Load() != 0 || requests.Load() == 0 {
 		t.Fatalf("%d of %d requests failed across the reloads", failures.Load(), requests.Load())
+	}
+	var rep struct {
+		Requests int64 `json:"requests"`
+		Errors   int64 `json:"errors"`
+	}
+	if err := json.Unmarshal([]byte(benchReport), &rep); err != nil || rep.Requests == 0 || rep.Errors != 0 {
+		t.Fatalf("edge bench across the reloads: %d requests, %d errors (%v)\n%s", rep.Requests, rep.Errors, err, benchReport)
 	}
 	if n := one.count("/a/"); n != objects {
 		t.Errorf("the unchanged behavior's objects were fetched %d times, want %d (once each)", n, objects)
