@@ -140,6 +140,9 @@ func (s *vmState) bytes(v goja.Value) []byte {
 	}
 	if o, ok := v.(*goja.Object); ok {
 		var b []byte
+		if !shortArray(o, MaxMemory) {
+			s.typeError("expected a string, Buffer, TypedArray or ArrayBuffer of at most 2 MiB")
+		}
 		if err := s.vm.ExportTo(o, &b); err == nil {
 			return b
 		}
@@ -545,12 +548,23 @@ func (s *vmState) optString(o *goja.Object, k string, max int) string {
 	return str
 }
 
+// shortArray reports whether o's length is a number no greater than max, read before any
+// conversion that would allocate for each element (an array-like's length is the code's
+// choice: {length: 1e9} must not become a billion-element slice).
+func shortArray(o *goja.Object, max int) bool {
+	n, ok := intValue(o.Get("length"))
+	return ok && n >= 0 && n <= max
+}
+
 func (s *vmState) optStrings(o *goja.Object, k string, max int) []string {
 	v := o.Get(k)
 	if !present(v) {
 		return nil
 	}
 	var out []string
+	if o, ok := v.(*goja.Object); !ok || !shortArray(o, max) {
+		s.typeError(k + " must be an array of at most " + itoa(max) + " strings")
+	}
 	if err := s.vm.ExportTo(v, &out); err != nil || len(out) > max {
 		s.typeError(k + " must be an array of at most " + itoa(max) + " strings")
 	}
@@ -719,6 +733,9 @@ func (s *vmState) parseGroup(v goja.Value) *OriginChange {
 		s.typeError("createRequestOriginGroup: failoverCriteria status codes are required")
 	}
 	var codes []int
+	if !shortArray(fc, 16) {
+		s.typeError("createRequestOriginGroup: failoverCriteria must list at most 16 status codes")
+	}
 	if err := s.vm.ExportTo(fc, &codes); err != nil || len(codes) == 0 {
 		s.typeError("createRequestOriginGroup: failoverCriteria must list status codes")
 	}

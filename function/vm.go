@@ -170,14 +170,7 @@ func (s *vmState) jsError(err error) error {
 	}
 	var ex *goja.Exception
 	if errors.As(err, &ex) {
-		if se, ok := ex.Value().(*goja.Object); ok && se != nil {
-			if st := se.Get("stack"); st != nil && !goja.IsUndefined(st) {
-				if msg := st.String(); msg != "" {
-					return fmt.Errorf("%w: %s", ErrExecution, firstLine(msg))
-				}
-			}
-		}
-		return fmt.Errorf("%w: %s", ErrExecution, describe(ex.Value()))
+		return fmt.Errorf("%w: %s", ErrExecution, safeDescribe(ex.Value()))
 	}
 	var se *goja.StackOverflowError
 	if errors.As(err, &se) {
@@ -192,6 +185,21 @@ func firstLine(s string) string {
 	}
 	return s
 }
+
+// safeDescribe is describe for a value thrown by the code: reading its name and message may run
+// the code's getters, which the budget can interrupt once the run is over; then the value is
+// described by its kind only.
+func safeDescribe(v goja.Value) (s string) {
+	defer func() {
+		if recover() != nil {
+			s = "uncaught exception"
+		}
+	}()
+	return firstLine(describe(v))
+}
+
+// maxMultiValues bounds the values of one header, cookie or query parameter a function returns.
+const maxMultiValues = 1024
 
 func describe(v goja.Value) string {
 	if v == nil {
@@ -484,8 +492,10 @@ func (s *vmState) readResponse(o *goja.Object, orig *Response, viewerResponse bo
 	return resp, nil
 }
 
+// intValue reads an integer from a number (an object is not one: exporting it could build
+// anything the code made).
 func intValue(v goja.Value) (int, bool) {
-	if !present(v) {
+	if !present(v) || isObject(v) {
 		return 0, false
 	}
 	switch x := v.Export().(type) {
@@ -645,7 +655,10 @@ func readValues(v goja.Value, orig []FieldValue, kind fieldKind, name string) ([
 		if !ok {
 			return nil, false, invalid("%s.%s.multiValue is not an array", kind.where(), name)
 		}
-		n, _ := intValue(mo.Get("length"))
+		n, ok := intValue(mo.Get("length"))
+		if !ok || n < 0 || n > maxMultiValues {
+			return nil, false, invalid("%s.%s.multiValue holds more than %d values", kind.where(), name, maxMultiValues)
+		}
 		vals := make([]FieldValue, 0, n)
 		for i := 0; i < n; i++ {
 			fv, err := readOne(mo.Get(itoa(i)), attrs, kind, name)
