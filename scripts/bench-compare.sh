@@ -22,8 +22,8 @@ ZIPF_OBJ=${ZIPF_OBJ:-16KiB}
 EDGE=${EDGE:-bin/edge}
 GO=${GO:-go}
 
-log() { printf '%s\n' "$*" >&2; }
-die() { log "bench-compare: $*"; exit 1; }
+NAME=bench-compare
+. scripts/bench-lib.sh
 
 # --- tools -------------------------------------------------------------------------------
 if [ "${NO_BUILD:-}" != 1 ]; then
@@ -38,39 +38,9 @@ if ! command -v nginx >/dev/null || ! command -v varnishd >/dev/null || ! comman
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light varnish jq >/dev/null
 fi
 
-WORK=$(mktemp -d /tmp/edge-bench-compare.XXXXXX)
 SHM=$(mktemp -d /dev/shm/edge-bench-nginx.XXXXXX) # nginx proxy_cache on tmpfs
 mkdir -p "$WORK/res"
-PIDS=()
-cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-	rm -rf "$SHM"
-	if [ "${KEEP:-}" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# start NAME CMD…: run CMD in the background, output in $WORK/NAME.log.
-start() {
-	local name=$1
-	shift
-	"$@" >"$WORK/$name.log" 2>&1 &
-	PIDS+=($!)
-}
-
-# addr_from LOG SED-REGEX: wait for a listening address printed in a log.
-addr_from() {
-	local i a
-	for i in $(seq 100); do
-		a=$(sed -n "s#$2#\\1#p" "$WORK/$1.log" | head -n1)
-		[ -n "$a" ] && { echo "$a"; return; }
-		sleep 0.1
-	done
-	cat "$WORK/$1.log" >&2
-	die "$1 did not start"
-}
+extra_cleanup() { rm -rf "$SHM"; }
 
 # free_port: a port on 127.0.0.1 that nothing listens on now.
 free_port() {

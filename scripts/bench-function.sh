@@ -18,40 +18,11 @@ C=${C:-64}
 EDGE=${EDGE:-bin/edge}
 GO=${GO:-go}
 
-log() { printf '%s\n' "$*" >&2; }
-die() { log "bench-function: $*"; exit 1; }
+NAME=bench-function
+. scripts/bench-lib.sh
 
 [ "${NO_BUILD:-}" = 1 ] || $GO build -o "$EDGE" ./cmd/edge
 command -v jq >/dev/null || die "jq is missing"
-
-WORK=$(mktemp -d /tmp/edge-bench-function.XXXXXX)
-PIDS=()
-cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-	if [ "${KEEP:-}" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-start() {
-	local name=$1
-	shift
-	"$@" >"$WORK/$name.log" 2>&1 &
-	PIDS+=($!)
-}
-
-addr_from() {
-	local i a
-	for i in $(seq 100); do
-		a=$(sed -n "s#$2#\\1#p" "$WORK/$1.log" | head -n1)
-		[ -n "$a" ] && { echo "$a"; return; }
-		sleep 0.1
-	done
-	cat "$WORK/$1.log" >&2
-	die "$1 did not start"
-}
 
 start origin "$EDGE" bench origin -listen 127.0.0.1:0
 ORIGIN=$(addr_from origin '.*serving on http://\([0-9.:]*\)/.*')
