@@ -44,7 +44,9 @@ func (s *Server) createDistribution(ctx *fasthttp.RequestCtx, withTags bool, now
 			return errorf(http.StatusConflict, CodeDistributionAlreadyExists,
 				"The caller reference that you are using to create a distribution is associated with another distribution (%s), with a different configuration.", old.id)
 		}
-		s.replyDistribution(ctx, cur, old, now, http.StatusCreated, old.status(now))
+		// The original response again (an SDK retrying a create whose answer it lost must
+		// see what the first attempt got: InProgress).
+		s.replyDistribution(ctx, cur, old, now, http.StatusCreated, statusDistInProgress)
 		return nil
 	}
 	if len(cur.order) >= s.maxDists {
