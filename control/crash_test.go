@@ -28,9 +28,6 @@ import (
 // state loads and holds the last acknowledged update, or the one in flight, never less and
 // never a broken file. Three rounds, each killing at another point of the burst.
 func TestKillDuringUpdates(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the edge binary")
-	}
 	bin := buildEdge(t)
 	dir := t.TempDir()
 	www := filepath.Join(dir, "www")

@@ -128,17 +128,19 @@ func TestNotADirectory(t *testing.T) {
 // when the tests run as root the scenario runs in a child process that drops
 // CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH on its goroutine's thread.
 func TestPermissions(t *testing.T) {
-	if os.Geteuid() != 0 {
+	switch {
+	case os.Getenv("DISK_PERM_CHILD") != "": // the child: root without its file-permission override
+		permissionsChild(t)
+	case os.Geteuid() != 0:
 		permissionScenario(t)
-		return
+	default:
+		runChild(t, "TestPermissions", "DISK_PERM_CHILD=1")
 	}
-	runChild(t, "TestPermissionsChild", "DISK_PERM_CHILD=1")
 }
 
-func TestPermissionsChild(t *testing.T) {
-	if os.Getenv("DISK_PERM_CHILD") == "" {
-		t.Skip("run by TestPermissions")
-	}
+// permissionsChild is TestPermissions run as root in a child process: it drops
+// CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, so that file modes bind it, and runs the scenario.
+func permissionsChild(t *testing.T) {
 	runtime.LockOSThread() // never unlocked: the thread ends with the test goroutine
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	var data [2]unix.CapUserData
@@ -152,7 +154,7 @@ func TestPermissionsChild(t *testing.T) {
 	permissionScenario(t)
 }
 
-// permissionScenario runs on the calling goroutine only (no subtests: see TestPermissionsChild).
+// permissionScenario runs on the calling goroutine only (no subtests: see permissionsChild).
 func permissionScenario(t *testing.T) {
 	cfg := testConfig(t)
 	s := openLoaded(t, cfg)
@@ -215,19 +217,21 @@ func permissionScenario(t *testing.T) {
 // smaller objects are still stored. A budget smaller than the object (the other "full disk")
 // is TestPutRefused's "over MaxBytes".
 func TestFullDisk(t *testing.T) {
+	if dir := os.Getenv("DISK_FSIZE_DIR"); dir != "" { // the child, under RLIMIT_FSIZE
+		fullDiskChild(t, dir)
+		return
+	}
 	dir := t.TempDir()
-	runChild(t, "TestFullDiskChild", "DISK_FSIZE_DIR="+dir)
+	runChild(t, "TestFullDisk", "DISK_FSIZE_DIR="+dir)
 	s := openLoaded(t, Config{Dir: dir, MaxBytes: 64 << 20})
 	mustGet(t, s, "small")
 	mustMiss(t, s, "big")
 	checkConsistent(t, s)
 }
 
-func TestFullDiskChild(t *testing.T) {
-	dir := os.Getenv("DISK_FSIZE_DIR")
-	if dir == "" {
-		t.Skip("run by TestFullDisk")
-	}
+// fullDiskChild is TestFullDisk in its child process: writes past a 64 KiB file-size limit
+// fail with EFBIG, and the store goes on.
+func fullDiskChild(t *testing.T, dir string) {
 	signal.Ignore(syscall.SIGXFSZ) // so that write returns EFBIG instead of the process dying
 	if err := unix.Setrlimit(unix.RLIMIT_FSIZE, &unix.Rlimit{Cur: 64 << 10, Max: 64 << 10}); err != nil {
 		t.Fatal(err)
