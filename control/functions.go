@@ -580,6 +580,30 @@ func (s *Server) getFunction(ctx *fasthttp.RequestCtx, name string) *apiError {
 	return nil
 }
 
+// writableFunction finds a function for a write (op) under s.wmu: one created through the API,
+// whose ETag the request's If-Match names — its DEVELOPMENT stage's, or for DeleteFunction
+// either stage's. It returns the function and its DEVELOPMENT stage.
+func (s *Server) writableFunction(ctx *fasthttp.RequestCtx, name, op string) (*fnEntry, *fnVersion, *apiError) {
+	fs := s.fns
+	fs.mu.Lock()
+	e, dev, aerr := fs.lookupFn(name, StageDevelopment)
+	fs.mu.Unlock()
+	if aerr != nil {
+		return nil, nil, aerr
+	}
+	if e.fromConfig {
+		return nil, nil, fromConfig(name, op)
+	}
+	want := []string{dev.etag}
+	if op == "DeleteFunction" && e.live != nil {
+		want = append(want, e.live.etag)
+	}
+	if aerr := ifMatch(ctx, CodePreconditionFailed, want...); aerr != nil {
+		return nil, nil, aerr
+	}
+	return e, dev, nil
+}
+
 // updateFunction is UpdateFunction: a new DEVELOPMENT stage. The model names the response's
 // ETag header "ETtag" (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_UpdateFunction.html),
 // so SDKs read that one; both are sent.
@@ -587,16 +611,8 @@ func (s *Server) updateFunction(ctx *fasthttp.RequestCtx, name string, now time.
 	fs := s.fns
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	fs.mu.Lock()
-	e, cur, aerr := fs.lookupFn(name, StageDevelopment)
-	fs.mu.Unlock()
+	e, _, aerr := s.writableFunction(ctx, name, "UpdateFunction")
 	if aerr != nil {
-		return aerr
-	}
-	if e.fromConfig {
-		return fromConfig(name, "UpdateFunction")
-	}
-	if aerr := ifMatch(ctx, CodePreconditionFailed, cur.etag); aerr != nil {
 		return aerr
 	}
 	var req xmlUpdateFunction
@@ -633,16 +649,8 @@ func (s *Server) publishFunction(ctx *fasthttp.RequestCtx, name string, now time
 	fs := s.fns
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	fs.mu.Lock()
-	e, dev, aerr := fs.lookupFn(name, StageDevelopment)
-	fs.mu.Unlock()
+	e, dev, aerr := s.writableFunction(ctx, name, "PublishFunction")
 	if aerr != nil {
-		return aerr
-	}
-	if e.fromConfig {
-		return fromConfig(name, "PublishFunction")
-	}
-	if aerr := ifMatch(ctx, CodePreconditionFailed, dev.etag); aerr != nil {
 		return aerr
 	}
 	live := *dev
@@ -667,20 +675,7 @@ func (s *Server) deleteFunction(ctx *fasthttp.RequestCtx, name string) *apiError
 	fs := s.fns
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	fs.mu.Lock()
-	e, dev, aerr := fs.lookupFn(name, StageDevelopment)
-	fs.mu.Unlock()
-	if aerr != nil {
-		return aerr
-	}
-	if e.fromConfig {
-		return fromConfig(name, "DeleteFunction")
-	}
-	want := []string{dev.etag}
-	if e.live != nil {
-		want = append(want, e.live.etag)
-	}
-	if aerr := ifMatch(ctx, CodePreconditionFailed, want...); aerr != nil {
+	if _, _, aerr := s.writableFunction(ctx, name, "DeleteFunction"); aerr != nil {
 		return aerr
 	}
 	if users := s.cur.Load().usersOf(name); len(users) > 0 {
