@@ -44,6 +44,9 @@ type Entry struct {
 	// meaningful only with HasStaleIfError (without it the edge's own rule applies).
 	StaleIfError    time.Duration
 	HasStaleIfError bool
+
+	// disk is set on an entry read from the disk tier (Store.GetDisk): its body is in a file.
+	disk *diskBody
 }
 
 // Fresh reports whether e is still fresh at now, that is now is before e.Expires. A nil Entry

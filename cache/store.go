@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cfedge/edge/disk"
 	"github.com/dgraph-io/ristretto/v2"
 )
 
@@ -48,6 +49,10 @@ type Config struct {
 	// NumCounters is the number of access counters of ristretto's admission policy, ideally
 	// 10× the number of entries held when full. If zero, MaxBytes/4KiB×10 within [1e4, 1e7].
 	NumCounters int64
+	// Disk is the disk tier under the memory tier (see tier.go), or nil for memory only. Give
+	// it a MaxLifetime equal to MaxEntryLifetime. The Store does not close it: close it after
+	// the Store.
+	Disk *disk.Store
 }
 
 // Store is a byte-budgeted cache of immutable entries with a lazy invalidation registry.
@@ -65,6 +70,8 @@ type Store struct {
 	staleFor time.Duration
 	maxLife  time.Duration
 	maxBytes int64
+
+	tier *tier // the disk tier, or nil
 
 	reg   atomic.Pointer[registry] // immutable snapshot; replaced whole by Invalidate
 	regMu sync.Mutex               // serializes Invalidate's read-copy-publish of reg
@@ -132,9 +139,12 @@ func New(cfg Config) (*Store, error) {
 		BufferItems:        64,
 		Metrics:            true,
 		IgnoreInternalCost: true,
-		OnEvict: func(*ristretto.Item[*Entry]) {
+		OnEvict: func(it *ristretto.Item[*Entry]) {
 			if !s.closed.Load() { // Close clears the cache: not evictions
 				s.evictions.Add(1)
+				if s.tier != nil {
+					s.tier.evicted(it.Value)
+				}
 			}
 		},
 	})
@@ -142,6 +152,9 @@ func New(cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("%w: ristretto: %w", ErrConfig, err)
 	}
 	s.c = c
+	if cfg.Disk != nil {
+		s.tier = newTier(cfg.Disk, s.deadline)
+	}
 	return s, nil
 }
 
@@ -186,15 +199,25 @@ func (s *Store) deadline(e *Entry) time.Time {
 // stores nothing, when e is nil or has an empty Key, when its Size exceeds MaxBytes, when its
 // deadline is not after now, when ristretto's write buffer is full, when the admission policy
 // rejects it, or after Close. e must not be modified afterwards.
+//
+// With a disk tier, an entry the memory tier refuses is written to disk before Set returns,
+// and Set reports whether either tier holds it; an entry the memory tier takes is written to
+// disk in the background (tier.go).
 func (s *Store) Set(e *Entry) bool {
-	if s == nil {
+	if s == nil || e == nil || e.disk != nil {
 		return false
 	}
 	if !s.set(e) {
 		s.rejected.Add(1)
+		if s.tier != nil && len(e.Key) > 0 && !s.closed.Load() {
+			return s.tier.put(e, s.deadline(e), bytes.NewReader(e.Body), int64(len(e.Body))) == nil
+		}
 		return false
 	}
 	s.sets.Add(1)
+	if s.tier != nil {
+		s.tier.later(e) // write-through, so that a restart finds it
+	}
 	return true
 }
 
@@ -235,6 +258,9 @@ func (s *Store) Delete(key []byte) {
 		return
 	}
 	s.c.Del(key)
+	if s.tier != nil {
+		s.tier.d.Delete(key)
+	}
 }
 
 // Invalidate records an invalidation of paths in distribution dist at time at (if at is zero,
@@ -266,6 +292,14 @@ func (s *Store) InvalidateExcept(dist string, paths []string, except func(path s
 	now := s.now()
 	if at.IsZero() {
 		at = now
+	}
+	if s.tier != nil {
+		// The disk journals the records; a call with no paths gives it the predicate again
+		// (after a restart its guarded records otherwise cover everything).
+		s.tier.d.InvalidateExcept(dist, paths, except, at)
+	}
+	if len(paths) == 0 {
+		return
 	}
 	cutoff := now.Add(-s.maxLife)
 	s.regMu.Lock()
@@ -320,4 +354,7 @@ func (s *Store) Close() {
 	s.finalMisses.Store(int64(s.c.Metrics.Misses()))
 	s.closed.Store(true)
 	s.c.Close()
+	if s.tier != nil {
+		s.tier.stop() // after ristretto's goroutine, which feeds it, has stopped
+	}
 }

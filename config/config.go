@@ -57,8 +57,17 @@ type Server struct {
 type Cache struct {
 	// Memory is the byte budget of cached bodies and headers ("512MiB").
 	Memory Size `toml:"memory"`
-	// MaxObjectSize is the largest body that is cached; larger ones stream through.
+	// MaxObjectSize is the largest body that is cached in memory; larger ones go to the disk
+	// tier when there is one (up to DiskMaxObjectSize), else stream through uncached.
 	MaxObjectSize Size `toml:"max_object_size"`
+	// DiskPath is the folder of the disk tier (created 0700; relative to the config file).
+	// Empty: memory only.
+	DiskPath string `toml:"disk_path"`
+	// DiskSize is the disk tier's budget ("20GiB"), required with DiskPath.
+	DiskSize Size `toml:"disk_size"`
+	// DiskMaxObjectSize is the largest body kept on disk; larger ones stream through uncached.
+	// Default: DiskSize / 8.
+	DiskMaxObjectSize Size `toml:"disk_max_object_size"`
 }
 
 // API configures the control API: authentication, timings and where its changes are kept.

@@ -76,6 +76,9 @@ func (c *Config) ApplyDefaults() {
 	if c.Cache.MaxObjectSize == 0 {
 		c.Cache.MaxObjectSize = DefaultMaxObjectSize
 	}
+	if c.Cache.DiskPath != "" && c.Cache.DiskMaxObjectSize == 0 {
+		c.Cache.DiskMaxObjectSize = c.Cache.DiskSize / 8
+	}
 	setStr(&c.API.Auth, DefaultAPIAuth)
 	setStr(&c.Logging.Level, DefaultLogLevel)
 

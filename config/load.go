@@ -77,10 +77,10 @@ func parse(data []byte, name, baseDir string) (*Config, error) {
 	return cfg, nil
 }
 
-// resolveDirs makes relative dir origin paths, the TLS certificate and key paths and the API's
-// state folder relative to base.
+// resolveDirs makes relative dir origin paths, the TLS certificate and key paths, the API's
+// state folder and the disk tier's folder relative to base.
 func (c *Config) resolveDirs(base string) {
-	for _, p := range []*string{&c.Server.TLSCertFile, &c.Server.TLSKeyFile, &c.API.StateDir} {
+	for _, p := range []*string{&c.Server.TLSCertFile, &c.Server.TLSKeyFile, &c.API.StateDir, &c.Cache.DiskPath} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(base, *p)
 		}

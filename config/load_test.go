@@ -290,3 +290,21 @@ func TestLookups(t *testing.T) {
 		t.Error("nil distribution found a group")
 	}
 }
+
+// TestDiskTierConfig: the disk tier's folder is relative to the config file, and its largest
+// object defaults to an eighth of its size.
+func TestDiskTierConfig(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "edge.toml")
+	toml := "[cache]\ndisk_path = \"cache\"\ndisk_size = \"8GiB\"\n[[distribution]]\nid = \"E1\"\n[[distribution.origin]]\nid = \"o\"\nkind = \"http\"\ndomain_name = \"example.com\"\n[distribution.default_behavior]\ntarget_origin_id = \"o\"\n"
+	if err := os.WriteFile(path, []byte(toml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Cache.DiskPath != filepath.Join(dir, "cache") || c.Cache.DiskMaxObjectSize != GiB {
+		t.Fatalf("disk_path %q, disk_max_object_size %s", c.Cache.DiskPath, c.Cache.DiskMaxObjectSize)
+	}
+}

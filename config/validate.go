@@ -112,6 +112,25 @@ func (c *Config) validateCache(e *errs) {
 	case c.Cache.MaxObjectSize > memory:
 		e.add("cache.max_object_size", "must not exceed cache.memory (%s), got %s", memory, c.Cache.MaxObjectSize)
 	}
+	cc := &c.Cache
+	if cc.DiskPath == "" {
+		if cc.DiskSize != 0 || cc.DiskMaxObjectSize != 0 {
+			e.add("cache.disk_size", "needs cache.disk_path")
+		}
+		return
+	}
+	switch {
+	case cc.DiskSize == 0:
+		e.add("cache.disk_size", "is required with cache.disk_path")
+	case cc.DiskSize < MiB:
+		e.add("cache.disk_size", "must be at least 1MiB, got %s", cc.DiskSize)
+	}
+	switch {
+	case cc.DiskMaxObjectSize < 0:
+		e.add("cache.disk_max_object_size", "must not be negative, got %s", cc.DiskMaxObjectSize)
+	case cc.DiskSize > 0 && cc.DiskMaxObjectSize > cc.DiskSize:
+		e.add("cache.disk_max_object_size", "must not exceed cache.disk_size (%s), got %s", cc.DiskSize, cc.DiskMaxObjectSize)
+	}
 }
 
 func (c *Config) validateAPI(e *errs) {

@@ -99,6 +99,13 @@ func TestValidateTopLevel(t *testing.T) {
 		{"memory under 1MiB", func(c *Config) { c.Cache.Memory, c.Cache.MaxObjectSize = 1000, 500 }, "cache.memory", "at least 1MiB"},
 		{"max_object_size over memory", func(c *Config) { c.Cache.MaxObjectSize = c.Cache.Memory + 1 }, "cache.max_object_size", "must not exceed"},
 		{"negative max_object_size", func(c *Config) { c.Cache.MaxObjectSize = -1 }, "cache.max_object_size", "negative"},
+		{"disk_size without disk_path", func(c *Config) { c.Cache.DiskSize = GiB }, "cache.disk_size", "needs cache.disk_path"},
+		{"disk_path without disk_size", func(c *Config) { c.Cache.DiskPath = "/var/cache/edge" }, "cache.disk_size", "required"},
+		{"tiny disk_size", func(c *Config) { c.Cache.DiskPath, c.Cache.DiskSize = "/d", 1000 }, "cache.disk_size", "at least 1MiB"},
+		{"disk_max_object_size over disk_size", func(c *Config) {
+			c.Cache.DiskPath, c.Cache.DiskSize, c.Cache.DiskMaxObjectSize = "/d", GiB, 2*GiB
+		}, "cache.disk_max_object_size", "must not exceed"},
+		{"negative disk_max_object_size", func(c *Config) { c.Cache.DiskPath, c.Cache.DiskSize, c.Cache.DiskMaxObjectSize = "/d", GiB, -1 }, "cache.disk_max_object_size", "negative"},
 		{"price_class unknown", func(c *Config) { d0(c).PriceClass = "PriceClass_50" }, "distribution[0].price_class", "PriceClass_100"},
 		{"http_version unknown", func(c *Config) { d0(c).HTTPVersion = "h2" }, "distribution[0].http_version", "http2and3"},
 		{"api auth unknown", func(c *Config) { c.API.Auth = "basic" }, "api.auth", "sigv4 or none"},

@@ -294,6 +294,7 @@ func (s *Server) commit(next *view, fns map[string]*fnEntry) *apiError {
 		return errorf(http.StatusServiceUnavailable, CodeServiceUnavailable, "The change could not be saved: %v.", err)
 	}
 	s.cur.Store(next)
+	s.exemptSmooth(next)
 	return nil
 }
 
@@ -355,6 +356,7 @@ func (s *Server) Reload(toml *config.Config) error {
 	fs.byName, fs.kvs, fs.kvsARN = nf.byName, nf.kvs, nf.kvsARN
 	fs.mu.Unlock()
 	s.cur.Store(next)
+	s.exemptSmooth(next)
 	s.log.Info("control API: configuration reloaded", "distributions", len(next.order), "from_api", len(next.order)-len(toml.Distributions))
 	return nil
 }

@@ -66,6 +66,20 @@ func (s *Server) apply(d *dist, pl plan, at time.Time) {
 	}
 }
 
+// exemptSmooth gives the Invalidator, when it supports exclusions, each distribution's Smooth
+// media predicate afresh: a tier that keeps records across restarts (the disk tier journals
+// them, but not the predicate) needs it again at start and when a distribution's rules change.
+func (s *Server) exemptSmooth(v *view) {
+	if s.smooth == nil {
+		return
+	}
+	for _, d := range v.order {
+		if d.rules != nil {
+			s.smooth.InvalidateExcept(d.id, nil, d.rules.smoothMedia, time.Time{})
+		}
+	}
+}
+
 // created answers 201 with the invalidation and its Location (on this API listener).
 func (s *Server) created(ctx *fasthttp.RequestCtx, d *dist, v *invalidation, status string) {
 	scheme := "http"

@@ -197,6 +197,7 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	s.cur.Store(v)
+	s.exemptSmooth(v)
 	s.resRoutes = s.resourceRoutes()
 	s.srv = &fasthttp.Server{
 		Handler:               s.Handle,

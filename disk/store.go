@@ -1020,6 +1020,16 @@ func (s *Store) writeTemp(hd *header, rec []byte, body io.Reader, size int64) (n
 	return f.Name(), n, nil
 }
 
+// Has reports whether the index holds an object under key (written or being written; it may
+// be past its deadline). It does no I/O.
+func (s *Store) Has(key []byte) bool {
+	h := hashKey(key)
+	sh := s.shard(h)
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	return sh.m[h] != nil
+}
+
 // Delete removes the object stored under key, if any. A Get that starts after Delete
 // returns does not find it; Objects already open stay readable.
 func (s *Store) Delete(key []byte) {
@@ -1036,8 +1046,8 @@ func (s *Store) Delete(key []byte) {
 	defer s.leave()
 	if it := sh.m[h]; it != nil {
 		s.removeLocked(sh, it, true, true)
-	} else {
-		s.unlink(h) // not indexed yet (start-up scan) or never
+	} else if !s.isLoaded() {
+		s.unlink(h) // not indexed yet by the start-up scan (once it is done, the index is complete)
 	}
 }
 

@@ -37,10 +37,7 @@ func (s *Server) logRecord(ctx *fasthttp.RequestCtx, x *exchange, now time.Time)
 	if x.dist != nil {
 		host = x.dist.domain
 	}
-	body := int64(len(resp.Body()))
-	if resp.IsBodyStream() {
-		body = int64(resp.Header.ContentLength())
-	}
+	body := bodyLen(resp)
 	took := now.Sub(ctx.Time())
 	detail := x.detail
 	if detail == "" {

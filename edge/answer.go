@@ -49,7 +49,7 @@ func (s *Server) errorPage(x *exchange, path string) *cache.Entry {
 	b := d.table.Match([]byte(path))
 	key := b.Key.AppendKey(append([]byte(nil), d.keyPrefix(b)...), []byte(fasthttp.MethodGet), []byte(path), nil, noHeaders{})
 	now := s.now()
-	if e := s.store.Get(key); e != nil && e.Fresh(now) {
+	if e := s.stored(key); e != nil && e.Fresh(now) {
 		return e
 	}
 	req := s.originRequest(x, false)

@@ -25,6 +25,12 @@ const (
 	// cutShort: the origin's body ended early; what arrived is replayed, visibly cut, to the
 	// fetching viewer only, and nothing is cached.
 	cutShort
+	// onDisk: the object went to the disk tier (a body larger than memory holds); every viewer
+	// reads it from there.
+	onDisk
+	// refetch: the origin's response was read but could not be kept (a disk write failed after
+	// the body was read); every viewer asks the origin itself.
+	refetch
 )
 
 // fill is the result of one origin fetch for a cache key, shared by every viewer that waited on it.
@@ -94,6 +100,15 @@ func (s *Server) collapse(key string, fetch func() *fill) (*fill, bool) {
 		if e := s.store.Get([]byte(key)); e != nil && e.Fresh(s.now()) {
 			return &fill{entry: e, shared: true, xcache: hitResult(e), fromCache: true}, nil
 		}
+		if s.diskMax > 0 {
+			if de := s.store.GetDisk([]byte(key)); de != nil {
+				fresh := de.Fresh(s.now())
+				de.Release()
+				if fresh {
+					return &fill{outcome: onDisk, shared: true, xcache: xHit, fromCache: true}, nil
+				}
+			}
+		}
 		return fetch(), nil
 	})
 	return f, shared
@@ -106,6 +121,23 @@ func (s *Server) miss(x *exchange, stale *cache.Entry) {
 	ctx := x.ctx
 	j.hints = func(status int, h http.Header) { relayEarlyHints(ctx, status, h) }
 	f, shared := s.collapse(string(j.key), func() *fill { return s.fetchFill(j) })
+	switch f.outcome {
+	case onDisk:
+		xc := f.xcache
+		if shared || f.fromCache {
+			xc = xHit
+		}
+		if !shared {
+			x.upstreamFBL = f.fbl
+		}
+		if !s.answerFromDisk(x, xc) {
+			s.pass(x)
+		}
+		return
+	case refetch:
+		s.pass(x)
+		return
+	}
 	if shared {
 		if !f.shared {
 			s.pass(x)
@@ -152,10 +184,16 @@ func (s *Server) fetchFill(j *fetchJob) (f *fill) {
 		return s.serveStale(d, j.stale, resp.Status, now)
 	}
 	if resp.ContentLength > s.maxObj {
+		if f := s.spool(j, resp, nil, sent, now); f != nil {
+			return f
+		}
 		return &fill{outcome: streamed, stream: resp, xcache: xMiss}
 	}
 	body, rerr := readBody(resp.Body, resp.ContentLength, s.maxObj)
 	if rerr == errTooLarge {
+		if f := s.spool(j, resp, body, sent, now); f != nil {
+			return f
+		}
 		return &fill{outcome: streamed, stream: resp, prefix: body, xcache: xMiss}
 	}
 	resp.Body.Close()

@@ -86,8 +86,12 @@ type exchange struct {
 	// Content-Range of a single-range answer (-1 when none), the record and its scratch.
 	detail               string
 	rangeStart, rangeEnd int64
-	rec                  accesslog.Record
-	ipbuf                []byte
+	// diskEntry is an entry answered from a disk file, which the exchange closes unless it
+	// was handed to the response (diskHanded).
+	diskEntry  *cache.Entry
+	diskHanded bool
+	rec        accesslog.Record
+	ipbuf      []byte
 }
 
 // reset readies a pooled exchange for a new request.
@@ -173,13 +177,24 @@ func (s *Server) finish(x *exchange) {
 		x.cut, x.hasCut = nil, false
 	}
 	if d := x.dist; d != nil && d.metrics != nil {
-		d.metrics.count(x.xcache, len(ctx.Response.Body()), time.Since(ctx.Time()))
+		d.metrics.count(x.xcache, int(bodyLen(&ctx.Response)), time.Since(ctx.Time()))
 	}
 	if s.access != nil {
 		s.logRecord(ctx, x, s.now())
 	}
+	x.releaseDisk()
 	rearmHeadGuard(ctx)
 	x.ctx = nil
+}
+
+// bodyLen is the length of the body an answer sends: its Content-Length for a streamed body (a
+// file or an origin's stream; 0 when the stream's length is unknown), which must not be read
+// here (Response.Body would read the whole stream into memory).
+func bodyLen(resp *fasthttp.Response) int64 {
+	if resp.IsBodyStream() {
+		return int64(max(resp.Header.ContentLength(), 0))
+	}
+	return int64(len(resp.Body()))
 }
 
 // writeCloudFrontHeaders adds the headers CloudFront puts on every response: X-Cache, Via,
@@ -303,6 +318,12 @@ func (s *Server) serve(x *exchange) {
 	}
 	x.setKey()
 	e := s.store.Get(x.key)
+	if e == nil && s.diskMax > 0 {
+		var answered bool
+		if e, answered = s.diskLookup(x); answered {
+			return
+		}
+	}
 	if e != nil && e.Fresh(x.now) {
 		x.xcache = hitResult(e)
 		s.answer(x, e)

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"github.com/cfedge/edge/cache"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -78,6 +79,9 @@ func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "edge_cache_rejected_total", Help: "Entries the cache refused to store."},
 			func() float64 { return float64(s.store.Stats().Rejected) }),
 	}
+	if s.store.HasDisk() {
+		collectors = append(collectors, diskCollectors(s.store)...)
+	}
 	for _, c := range collectors {
 		if err := reg.Register(c); err != nil {
 			return nil, err
@@ -100,4 +104,40 @@ func (dm *distMetrics) count(xc []byte, bodyBytes int, took time.Duration) {
 	dm.results[resultOf(xc)].Inc()
 	dm.bytes.Add(float64(bodyBytes))
 	dm.duration.Observe(took.Seconds())
+}
+
+// diskCollectors are the disk tier's metrics (https://prometheus.io/docs/practices/naming/).
+func diskCollectors(st *cache.Store) []prometheus.Collector {
+	gauge := func(name, help string, v func(cache.DiskStats) int64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
+			func() float64 { return float64(v(st.DiskStats())) })
+	}
+	counter := func(name, help string, v func(cache.DiskStats) int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return float64(v(st.DiskStats())) })
+	}
+	return []prometheus.Collector{
+		gauge("edge_cache_disk_bytes", "Bytes the disk tier's objects take (4 KiB blocks).", func(d cache.DiskStats) int64 { return d.Bytes }),
+		gauge("edge_cache_disk_max_bytes", "The disk tier's byte budget (cache.disk_size).", func(d cache.DiskStats) int64 { return d.MaxBytes }),
+		gauge("edge_cache_disk_objects", "Objects the disk tier holds.", func(d cache.DiskStats) int64 { return d.Objects }),
+		gauge("edge_cache_disk_loading", "1 while the disk tier's start-up scan runs.", func(d cache.DiskStats) int64 {
+			if d.Loading {
+				return 1
+			}
+			return 0
+		}),
+		counter("edge_cache_disk_hits_total", "Disk tier lookups that found a usable object.", func(d cache.DiskStats) int64 { return d.Hits }),
+		counter("edge_cache_disk_misses_total", "Disk tier lookups that found nothing usable.", func(d cache.DiskStats) int64 { return d.Misses }),
+		counter("edge_cache_disk_writes_total", "Objects written to the disk tier.", func(d cache.DiskStats) int64 { return d.Puts }),
+		counter("edge_cache_disk_rejected_total", "Objects the disk tier's admission policy refused.", func(d cache.DiskStats) int64 { return d.Rejected }),
+		counter("edge_cache_disk_evictions_total", "Objects the disk tier removed to make room.", func(d cache.DiskStats) int64 { return d.Evictions }),
+		counter("edge_cache_disk_expired_total", "Objects the disk tier removed past their deadline.", func(d cache.DiskStats) int64 { return d.Expired }),
+		counter("edge_cache_disk_invalidated_total", "Objects the disk tier removed because an invalidation covers them.", func(d cache.DiskStats) int64 { return d.Invalidated }),
+		counter("edge_cache_disk_corrupt_total", "Disk files found corrupt or truncated, and removed.", func(d cache.DiskStats) int64 { return d.Corrupt }),
+		counter("edge_cache_disk_vanished_total", "Indexed disk files found removed by hand.", func(d cache.DiskStats) int64 { return d.Vanished }),
+		counter("edge_cache_disk_errors_total", "Disk tier I/O errors (each degrades to memory only for its object).", func(d cache.DiskStats) int64 { return d.Errors }),
+		counter("edge_cache_disk_spilled_total", "Entries evicted from memory and written to disk.", func(d cache.DiskStats) int64 { return d.Spilled }),
+		counter("edge_cache_disk_spill_dropped_total", "Entries evicted from memory not written to disk because it fell behind.", func(d cache.DiskStats) int64 { return d.SpillDrops }),
+		counter("edge_cache_disk_promoted_total", "Disk objects the memory tier admitted.", func(d cache.DiskStats) int64 { return d.Promoted }),
+	}
 }

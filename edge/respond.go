@@ -26,6 +26,10 @@ func (s *Server) writeEntry(ctx *fasthttp.RequestCtx, x *exchange, e *cache.Entr
 		s.writeConditional(ctx, x, e) {
 		return
 	}
+	if e.OnDisk() {
+		setFileBody(resp, x, e, 0, e.BodyLen())
+		return
+	}
 	resp.SetBodyRaw(e.Body)
 }
 
@@ -72,7 +76,7 @@ func conditions(rh *fasthttp.RequestHeader, x *exchange) httpcond.Conditions {
 // ignored (the caller then sends the whole object with 200).
 func (s *Server) writeRange(ctx *fasthttp.RequestCtx, x *exchange, e *cache.Entry, v []byte) bool {
 	var arr [8]httpcond.Range
-	size := int64(len(e.Body))
+	size := e.BodyLen()
 	rs, res := httpcond.ParseRanges(arr[:0], v, size)
 	resp := &ctx.Response
 	switch {
@@ -90,8 +94,17 @@ func (s *Server) writeRange(ctx *fasthttp.RequestCtx, x *exchange, e *cache.Entr
 		x.buf = httpcond.AppendContentRange(x.buf[:0], r, size)
 		resp.Header.SetCanonical(hContentRange, x.buf)
 		x.rangeStart, x.rangeEnd = r.Start, r.End
-		resp.SetBodyRaw(e.Body[r.Start : r.End+1])
+		if e.OnDisk() {
+			setFileBody(resp, x, e, r.Start, r.End-r.Start+1)
+		} else {
+			resp.SetBodyRaw(e.Body[r.Start : r.End+1])
+		}
 		return true
+	}
+	if e.OnDisk() {
+		// RFC 9110 §14.2 lets a server ignore a Range: a multipart answer would be assembled
+		// in memory, and an object on disk is sent from its file whole instead.
+		return false
 	}
 	// multipart/byteranges (RFC 9110 §14.6). The part Content-Type is read before the
 	// response's Content-Type is replaced, since it aliases the header's storage.

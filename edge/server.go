@@ -63,6 +63,10 @@ type Server struct {
 	// fnOrigins are the origins functions described with cf.updateRequestOrigin.
 	fnOrigins functionOrigins
 	maxObj    int64
+	// diskMax is the largest body the disk tier keeps; promoting lets one disk object at a
+	// time be read into memory in the background (disk.go).
+	diskMax   int64
+	promoting chan struct{}
 	pop       []byte
 	popStr    string
 	access    AccessLog
@@ -108,6 +112,8 @@ func New(cfg Config) (*Server, error) {
 		now:           cfg.Now,
 		store:         cfg.Store,
 		maxObj:        int64(c.Cache.MaxObjectSize),
+		diskMax:       int64(c.Cache.DiskMaxObjectSize),
+		promoting:     make(chan struct{}, 1),
 		pop:           []byte(c.Server.Pop),
 		popStr:        c.Server.Pop,
 		viewerCountry: c.Server.ViewerCountry,
@@ -127,6 +133,9 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("edge: cache: %w", err)
 		}
 		s.store, s.ownStore = st, true
+	}
+	if !s.store.HasDisk() {
+		s.diskMax = 0
 	}
 	if cfg.Metrics != nil {
 		m, err := newMetrics(cfg.Metrics, s)

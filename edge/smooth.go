@@ -129,11 +129,11 @@ func (src *smoothSource) ReadRange(ctx context.Context, path string, off, n int6
 	}
 	s := src.server
 	key := append(append(append([]byte(nil), src.dist.keyPrefix(src.beh)...), "\x01smooth-source\x00"...), path...)
-	if e := s.store.Get(key); e != nil && e.Fresh(s.now()) {
+	if e := s.stored(key); e != nil && e.Fresh(s.now()) {
 		return e.Body, int64(len(e.Body)), string(e.ETag), nil
 	}
 	f, _, err := s.flights.Do(string(key), func() (*fill, error) {
-		if e := s.store.Get(key); e != nil && e.Fresh(s.now()) {
+		if e := s.stored(key); e != nil && e.Fresh(s.now()) {
 			return &fill{entry: e}, nil // stored by the flight that just ended
 		}
 		body, _, etag, h, err := src.fetch(ctx, path, 0, -1)

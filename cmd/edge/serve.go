@@ -19,6 +19,7 @@ import (
 	"github.com/cfedge/edge/cache"
 	"github.com/cfedge/edge/config"
 	"github.com/cfedge/edge/control"
+	"github.com/cfedge/edge/disk"
 	"github.com/cfedge/edge/edge"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -43,6 +44,7 @@ type node struct {
 	load func() (*config.Config, error)
 
 	store *cache.Store
+	disk  *disk.Store       // nil without cache.disk_path
 	alog  *accesslog.Writer // nil without logging.access_log
 	srv   *edge.Server
 	api   *control.Server
@@ -150,7 +152,15 @@ func (n *node) build() error {
 	if err := n.openAccessLog(); err != nil {
 		return fmt.Errorf("access log: %w", err)
 	}
-	store, err := cache.New(cache.Config{MaxBytes: int64(n.cfg.Cache.Memory), Now: now})
+	if cc := n.cfg.Cache; cc.DiskPath != "" {
+		d, err := disk.Open(disk.Config{Dir: cc.DiskPath, MaxBytes: int64(cc.DiskSize),
+			MaxObjectSize: int64(cc.DiskMaxObjectSize), Logger: n.log, Now: now})
+		if err != nil {
+			return fmt.Errorf("cache.disk_path: %w", err)
+		}
+		n.disk = d
+	}
+	store, err := cache.New(cache.Config{MaxBytes: int64(n.cfg.Cache.Memory), Now: now, Disk: n.disk})
 	if err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
@@ -300,6 +310,11 @@ func (n *node) close() {
 		n.srv.Close()
 	}
 	n.store.Close() // nil-safe
+	if n.disk != nil {
+		if err := n.disk.Close(); err != nil {
+			n.log.Warn("disk tier: close", "err", err)
+		}
+	}
 	if n.alog != nil {
 		_ = n.alog.Close()
 	}
