@@ -61,7 +61,7 @@ func (s *Server) diskLookup(x *exchange) (stale *cache.Entry, answered bool) {
 		}
 		return e, false
 	}
-	if de.Status != fasthttp.StatusOK || size <= diskLoadMax {
+	if de.Status != fasthttp.StatusOK || size <= min(diskLoadMax, s.maxObj) {
 		if size > s.maxObj {
 			de.Release()
 			return nil, false

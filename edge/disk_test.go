@@ -20,6 +20,7 @@ import (
 	"github.com/cfedge/edge/accesslog"
 	"github.com/cfedge/edge/cache"
 	"github.com/cfedge/edge/disk"
+	"github.com/cfedge/edge/internal/testkit"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -159,7 +160,8 @@ func TestDiskLargeObjectCollapsed(t *testing.T) {
 		t.Fatalf("disk writes %d, want 1 (stats %+v)", st.Puts, st)
 	}
 
-	// Hits from the file.
+	// Hits from the file, with no file left open whatever the answer.
+	fds := openFiles(t)
 	r, b := e.do(t, "GET", "/big.bin", map[string]string{"Range": "bytes=1000-1999"})
 	if r.StatusCode != 206 || b != string(body[1000:2000]) || r.Header.Get("Content-Range") != "bytes 1000-1999/1048576" {
 		t.Fatalf("range: %d %q, %d bytes", r.StatusCode, r.Header.Get("Content-Range"), len(b))
@@ -183,6 +185,14 @@ func TestDiskLargeObjectCollapsed(t *testing.T) {
 	r, _ = e.do(t, "GET", "/big.bin", map[string]string{"Range": "bytes=2000000-"})
 	if r.StatusCode != 416 {
 		t.Fatalf("unsatisfiable range: %d", r.StatusCode)
+	}
+	for range 20 {
+		e.do(t, "HEAD", "/big.bin", nil)
+		e.do(t, "GET", "/big.bin", map[string]string{"If-None-Match": `"big-1"`})
+	}
+	viewer.CloseIdleConnections()
+	if now := openFiles(t); now > fds+2 {
+		t.Fatalf("%d files open after disk hits, %d before: a disk file leaked", now, fds)
 	}
 
 	// Twenty whole hits allocate far less than one body: nothing is read into Go memory.
@@ -226,6 +236,16 @@ func TestDiskLargeObjectCollapsed(t *testing.T) {
 	if details["Hit/DiskHit"] < 20 || details["Miss/Miss"] != 1 {
 		t.Fatalf("access log result types %v: want disk hits logged as Hit/DiskHit", details)
 	}
+}
+
+// openFiles counts the process's open file descriptors.
+func openFiles(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
 }
 
 // metricValue is the value of a registered metric without labels.
@@ -395,5 +415,73 @@ func TestDiskDamageNeverServed(t *testing.T) {
 	}
 	if st := e2.store.DiskStats(); st.Errors == 0 {
 		t.Fatalf("no disk error counted with the folder gone: %+v", st)
+	}
+}
+
+// TestSmoothFromDiskTier: the Smooth demo through an edge whose memory tier holds almost
+// nothing (1 MiB, objects up to 16 KiB): every fragment is right byte for byte, the second
+// pass is all hits with no origin request, and after a restart on the same disk GStreamer plays
+// the presentation to the end without the origin being asked for anything.
+func TestSmoothFromDiskTier(t *testing.T) {
+	media, _ := filepath.Abs("../testdata/media")
+	demo := filepath.Join(media, "demo")
+	o := newTestOrigin(t)
+	o.serveDir(media)
+	dir := t.TempDir()
+	cfg := mustReplace(t, smoothConfig, "memory = \"64MiB\"\nmax_object_size = \"8MiB\"\n",
+		fmt.Sprintf("memory = \"1MiB\"\nmax_object_size = \"16KiB\"\ndisk_path = %q\ndisk_size = \"64MiB\"\n", dir))
+	e := startDiskEdge(t, cfg, dir, o.port(), nil)
+	files := map[string]struct{ name, stream string }{
+		"150000": {"demo_180.ismv", "video"},
+		"400000": {"demo_360.ismv", "video"},
+		"64000":  {"demo_audio.isma", "audio"},
+	}
+	type frag struct {
+		url  string
+		want []byte
+	}
+	var frags []frag
+	for bitrate, f := range files {
+		data, err := os.ReadFile(filepath.Join(demo, f.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fragmentRanges(t, data)
+		for i, ts := range chunkTimes(t, filepath.Join(demo, "demo.ismc"), f.stream) {
+			frags = append(frags, frag{fmt.Sprintf("/demo/demo.ism/QualityLevels(%s)/Fragments(%s=%d)", bitrate, f.stream, ts), want[i]})
+		}
+	}
+	for pass := range 2 {
+		before := o.requests()
+		for _, f := range frags {
+			r, b := e.get(t, f.url)
+			if r.StatusCode != 200 || b != string(f.want) {
+				t.Fatalf("pass %d %s: %d, %d bytes, want %d", pass, f.url, r.StatusCode, len(b), len(f.want))
+			}
+			if pass == 1 && xcache(r) != "Hit from cloudfront" {
+				t.Fatalf("pass 2 %s: %q", f.url, xcache(r))
+			}
+		}
+		if pass == 1 && o.requests() != before {
+			t.Fatalf("the second pass asked the origin %d times", o.requests()-before)
+		}
+	}
+	if st := e.store.DiskStats(); st.Objects < int64(len(frags)) {
+		t.Fatalf("the disk holds %d objects for %d fragments", st.Objects, len(frags))
+	}
+	e.get(t, "/demo/demo.ism/Manifest")
+	e.store.Flush()
+	e.stop(t)
+
+	e2 := startDiskEdge(t, cfg, dir, o.port(), nil)
+	ln := watchListener(t)
+	go e2.srv.Serve(ln)
+	before := o.requests()
+	lastVideo, _ := testkit.GstPlay(t, "http://"+ln.Addr().String()+"/demo/demo.ism/Manifest")
+	if lastVideo < 9*time.Second {
+		t.Errorf("played to %v of 10 s from the disk tier", lastVideo)
+	}
+	if n := o.requests() - before; n != 0 {
+		t.Errorf("playing after the restart asked the origin %d times, want 0", n)
 	}
 }
