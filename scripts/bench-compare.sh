@@ -96,11 +96,18 @@ target_origin_id = "bench"
 EOF
 }
 edge_config 1GiB >"$WORK/edge.toml"
+# The disk-tier edge: a memory tier too small for a 1 MiB object, so every hit is a disk hit
+# (its file sent with sendfile), on the same filesystem as nginx's disk cache below.
+edge_config 4MiB | sed "s|^max_object_size = .*|max_object_size = \"64KiB\"\ndisk_path = \"$WORK/disk/edge\"\ndisk_size = \"2GiB\"|" >"$WORK/edge-disk.toml"
+grep -q disk_path "$WORK/edge-disk.toml" || die "edge-disk.toml has no disk_path"
 start edge env ${EDGE_GOMAXPROCS:+GOMAXPROCS=$EDGE_GOMAXPROCS} "$EDGE" serve -config "$WORK/edge.toml" -listen 127.0.0.1:0 -api-listen 127.0.0.1:0
 EDGE_ADDR=$(addr_from edge '.*serving viewers on http://\([0-9.:]*\)/.*')
+start edge-disk env ${EDGE_GOMAXPROCS:+GOMAXPROCS=$EDGE_GOMAXPROCS} "$EDGE" serve -config "$WORK/edge-disk.toml" -listen 127.0.0.1:0 -api-listen 127.0.0.1:0
+EDGE_DISK_ADDR=$(addr_from edge-disk '.*serving viewers on http://\([0-9.:]*\)/.*')
 
 NPORT=$(free_port)
-mkdir -p "$WORK/nginx"
+NDPORT=$(free_port)
+mkdir -p "$WORK/nginx" "$WORK/disk/nginx"
 cat >"$WORK/nginx.conf" <<EOF
 worker_processes $(nproc);
 pid $WORK/nginx.pid;
@@ -123,6 +130,7 @@ http {
 	uwsgi_temp_path $WORK/nginx/uwsgi;
 	scgi_temp_path $WORK/nginx/scgi;
 	proxy_cache_path $SHM levels=1:2 keys_zone=edge:64m max_size=2g inactive=1h use_temp_path=off;
+	proxy_cache_path $WORK/disk/nginx levels=1:2 keys_zone=disk:16m max_size=2g inactive=1h use_temp_path=off;
 	upstream origin { server 127.0.0.1:$OPORT; keepalive 64; }
 	server {
 		listen 127.0.0.1:$NPORT backlog=4096;
@@ -131,6 +139,17 @@ http {
 			proxy_http_version 1.1;
 			proxy_set_header Connection "";
 			proxy_cache edge;
+			proxy_cache_valid 200 1h;
+			proxy_cache_lock on;
+		}
+	}
+	server {
+		listen 127.0.0.1:$NDPORT backlog=4096;
+		location / {
+			proxy_pass http://origin;
+			proxy_http_version 1.1;
+			proxy_set_header Connection "";
+			proxy_cache disk;
 			proxy_cache_valid 200 1h;
 			proxy_cache_lock on;
 		}
@@ -183,6 +202,25 @@ for spec in "1KiB:$C_SMALL" "1MiB:$C_LARGE"; do
 	done
 done
 
+# --- the disk tier: 1 MiB hits from files, against nginx's proxy_cache on the same filesystem
+# and against the edge's own memory hits -------------------------------------------------------
+log "disk tier: 1 MiB hits"
+declare -A DURL=([edge-disk]="http://$EDGE_DISK_ADDR" [nginx-disk]="http://127.0.0.1:$NDPORT" [edge-memory]="http://$EDGE_ADDR")
+mkdir -p "$WORK/res-disk"
+for t in edge-disk nginx-disk; do
+	ready "${DURL[$t]}"
+	"$EDGE" bench -url "${DURL[$t]}" -size 1MiB -c 8 -n 2000 -d 2s -json >/dev/null || die "warm-up of $t failed"
+done
+for r in $(seq "$ROUNDS"); do
+	for t in edge-disk nginx-disk edge-memory; do
+		out="$WORK/res-disk/$t.$r.json"
+		"$EDGE" bench -url "${DURL[$t]}" -size 1MiB -c "$C_LARGE" -d "$DUR" -n 100000000 \
+			-json -label "1MiB from disk -c$C_LARGE/$t" >"$out" || log "  ($t reported errors)"
+		log "$(printf '1MiB disk round %d %-11s %s req/s' "$r" "$t" "$(jq -r '.requests_per_s|floor' "$out" 2>/dev/null || echo '?')")"
+	done
+done
+DISK_FILES=$(cd "$WORK/disk/edge" && find . -mindepth 3 -type f ! -path './tmp/*' | wc -l)
+
 # --- cold herds: 1,000 concurrent requests for one uncached object ------------------------
 log "cold herds"
 for t in edge nginx varnish; do
@@ -211,6 +249,11 @@ echo "Machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/c
 echo "Load: edge bench, $DUR per run, $ROUNDS rounds (A B C D …), client and servers sharing the same cores."
 echo
 "$EDGE" bench table -subject edge -peers nginx,varnish -ceiling ceiling "$WORK"/res/*.json
+echo "The disk tier (edge with a 4 MiB memory tier and max_object_size 64 KiB, so every 1 MiB hit is read from"
+echo "its file, $DISK_FILES object file(s) in its folder; nginx proxy_cache on the same filesystem; edge-memory is the"
+echo "edge above, answering from memory):"
+echo
+"$EDGE" bench table -subject edge-disk -peers nginx-disk -ceiling edge-memory "$WORK"/res-disk/*.json
 echo "### cold herd (1,000 concurrent requests for one uncached object, 3 herds)"
 echo
 echo "| target | origin requests per herd | p50 ms | max ms |"
