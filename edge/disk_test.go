@@ -49,7 +49,8 @@ func startDiskEdge(t *testing.T, cfg, dir string, originPort int, adjust func(*C
 	t.Helper()
 	de := &diskEdge{}
 	de.testEdge = startEdgeWith(t, cfg, originPort, func(c *Config) {
-		d, err := disk.Open(disk.Config{Dir: dir, MaxBytes: 64 << 20, MaxObjectSize: 8 << 20, Now: c.Now})
+		cc := c.Config.Cache
+		d, err := disk.Open(disk.Config{Dir: dir, MaxBytes: int64(cc.DiskSize), MaxObjectSize: int64(cc.DiskMaxObjectSize), Now: c.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -483,5 +484,44 @@ func TestSmoothFromDiskTier(t *testing.T) {
 	}
 	if n := o.requests() - before; n != 0 {
 		t.Errorf("playing after the restart asked the origin %d times, want 0", n)
+	}
+}
+
+// TestDiskFullStaysUnderBudget: a disk tier of 2 MiB filled with 60 objects of 100 KiB keeps
+// its files under the budget (evicting), and every viewer is served whole all along.
+func TestDiskFullStaysUnderBudget(t *testing.T) {
+	o := newTestOrigin(t)
+	bodies := map[string][]byte{}
+	for i := range 60 {
+		p := fmt.Sprintf("/o/%d", i)
+		bodies[p] = bigBody(100<<10 + i)
+		o.static(p, 200, map[string]string{"Cache-Control": "max-age=3600"}, string(bodies[p]))
+	}
+	dir := t.TempDir()
+	cfg := mustReplace(t, diskConfig(dir), `disk_size = "64MiB"`, `disk_size = "2MiB"`)
+	cfg = mustReplace(t, cfg, `disk_max_object_size = "8MiB"`, `disk_max_object_size = "1MiB"`)
+	e := startDiskEdge(t, cfg, dir, o.port(), nil)
+	for round := range 2 {
+		for i := range 60 {
+			p := fmt.Sprintf("/o/%d", i)
+			r, b := e.get(t, p)
+			if r.StatusCode != 200 || b != string(bodies[p]) {
+				t.Fatalf("round %d %s: %d, %d bytes", round, p, r.StatusCode, len(b))
+			}
+		}
+	}
+	e.store.Flush()
+	var used int64
+	for _, f := range objectFiles(t, dir) {
+		if fi, err := os.Stat(f); err == nil {
+			used += (fi.Size() + 4095) &^ 4095
+		}
+	}
+	st := e.store.DiskStats()
+	if used > 2<<20 || st.Bytes > 2<<20 {
+		t.Fatalf("the disk tier holds %d bytes of files (counted %d) over its 2 MiB budget", used, st.Bytes)
+	}
+	if st.Evictions+st.Rejected == 0 {
+		t.Fatalf("a full disk tier neither evicted nor refused anything: %+v", st)
 	}
 }
