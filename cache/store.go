@@ -295,7 +295,7 @@ func (s *Store) InvalidateExcept(dist string, paths []string, except func(path s
 	}
 	if s.tier != nil {
 		// The disk journals the records; a call with no paths gives it the predicate again
-		// (after a restart its guarded records otherwise cover everything).
+		// (after a restart, what its guarded records cover waits for it, unserved).
 		s.tier.d.InvalidateExcept(dist, paths, except, at)
 	}
 	if len(paths) == 0 {

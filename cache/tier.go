@@ -270,6 +270,14 @@ func (s *Store) PutDisk(e *Entry, body io.Reader, size int64) error {
 // HasDisk reports whether the Store has a disk tier.
 func (s *Store) HasDisk() bool { return s != nil && s.tier != nil }
 
+// DiskMaxObjectSize is the largest body the disk tier keeps, 0 without one.
+func (s *Store) DiskMaxObjectSize() int64 {
+	if !s.HasDisk() {
+		return 0
+	}
+	return s.tier.d.MaxObjectSize()
+}
+
 // ErrNoDisk is returned by PutDisk when the Store has no disk tier.
 var ErrNoDisk = errors.New("cache: no disk tier")
 

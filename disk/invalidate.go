@@ -64,18 +64,39 @@ func newRegistry() *registry {
 	}
 }
 
-// invalidated reports whether a record covers an object of dist at path stored at stored.
-func (r *registry) invalidated(dist, path string, stored time.Time) bool {
+// verdict is what the records say of an object.
+type verdict uint8
+
+const (
+	live    verdict = iota // no record covers it
+	covered                // a record covers it
+	// pending: only guarded records whose predicate this process has not been given yet (after
+	// a restart) cover it: it may be exempt. It is not served, and not removed, until it is.
+	pending
+)
+
+// judge says whether a record covers an object of dist at path stored at stored.
+func (r *registry) judge(dist, path string, stored time.Time) verdict {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if d := r.plain[dist]; d != nil && d.covers(path, stored) {
-		return true
+		return covered
 	}
 	if d := r.guarded[dist]; d != nil && d.covers(path, stored) {
-		ex := r.except[dist]
-		return ex == nil || !ex(path)
+		switch ex := r.except[dist]; {
+		case ex == nil:
+			return pending
+		case !ex(path):
+			return covered
+		}
 	}
-	return false
+	return live
+}
+
+// invalidated reports whether a record covers, or may cover, an object of dist at path stored
+// at stored.
+func (r *registry) invalidated(dist, path string, stored time.Time) bool {
+	return r.judge(dist, path, stored) != live
 }
 
 func (d *records) covers(path string, stored time.Time) bool {

@@ -124,7 +124,7 @@ func (s *Store) scanFile(h uint64) {
 		return
 	}
 	f.Close()
-	if c := s.dead(&m, s.now()); c != nil {
+	if c := s.dead(&m, s.now()); c != nil && c != &s.pending {
 		s.removeUnindexed(h, fi, c)
 		return
 	}

@@ -208,8 +208,11 @@ type Store struct {
 	bytes, objects                          atomic.Int64
 	hits, misses, puts, rejected, evictions atomic.Int64
 	expired, invalidated, vanished, corrupt atomic.Int64
-	errs, loadedN                           atomic.Int64
-	lastWarn, suppressed                    atomic.Int64
+	// pending counts lookups refused because only guarded records with no predicate yet cover
+	// the object (see dead); such objects are kept.
+	pending              atomic.Int64
+	errs, loadedN        atomic.Int64
+	lastWarn, suppressed atomic.Int64
 }
 
 // deleter removes, on its own goroutine, the items ristretto evicts or rejects: ristretto calls
@@ -438,7 +441,11 @@ func (s *Store) Get(key []byte) (*Object, error) {
 	}
 	if c := s.dead(&m, now); c != nil {
 		f.Close()
-		s.drop(it, c)
+		if c == &s.pending {
+			c.Add(1)
+		} else {
+			s.drop(it, c)
+		}
 		return s.miss()
 	}
 	if !it.verified.Load() {
@@ -473,7 +480,11 @@ func (s *Store) getUnindexed(key []byte, h uint64) (*Object, error) {
 	}
 	if c := s.dead(&m, s.now()); c != nil {
 		f.Close()
-		s.removeUnindexed(h, fi, c)
+		if c == &s.pending {
+			c.Add(1)
+		} else {
+			s.removeUnindexed(h, fi, c)
+		}
 		return s.miss()
 	}
 	if err := s.verifyBody(f, &hd); err != nil {
@@ -510,7 +521,11 @@ func (s *Store) adopt(f *os.File, h uint64, hd *header, m Meta, fi fileID, cur *
 	}
 	if c := s.dead(&m, s.now()); c != nil {
 		f.Close()
-		dropFile(c)
+		if c == &s.pending {
+			c.Add(1)
+		} else {
+			dropFile(c)
+		}
 		return s.miss()
 	}
 	if err := s.verifyBody(f, hd); err != nil {
@@ -553,13 +568,17 @@ func (s *Store) hit(f *os.File, hd *header, m Meta) (*Object, error) {
 }
 
 // dead returns the counter of the reason m must not be served at now (past its deadline, or
-// invalidated), or nil when it may be.
+// invalidated), or nil when it may be. It returns &s.pending, a reason to not serve m but to
+// keep it, when only guarded records whose predicate is not known yet cover it.
 func (s *Store) dead(m *Meta, now time.Time) *atomic.Int64 {
 	if !now.Before(s.deadline(m.Stored, m.Deadline)) {
 		return &s.expired
 	}
-	if s.reg.invalidated(m.Dist, m.Path, m.Stored) {
+	switch s.reg.judge(m.Dist, m.Path, m.Stored) {
+	case covered:
 		return &s.invalidated
+	case pending:
+		return &s.pending
 	}
 	return nil
 }
@@ -1020,6 +1039,9 @@ func (s *Store) writeTemp(hd *header, rec []byte, body io.Reader, size int64) (n
 	return f.Name(), n, nil
 }
 
+// MaxObjectSize is the largest body Put accepts (Config.MaxObjectSize).
+func (s *Store) MaxObjectSize() int64 { return s.maxObject }
+
 // Has reports whether the index holds an object under key (written or being written; it may
 // be past its deadline). It does no I/O.
 func (s *Store) Has(key []byte) bool {
@@ -1069,9 +1091,10 @@ func (s *Store) Invalidate(dist string, paths []string, at time.Time) {
 // except return true is not covered by them (control.SmoothAwareInvalidator: wildcards that
 // leave Smooth Streaming media cached). except is called on lookups, must be safe for
 // concurrent use, and the latest given applies to all the distribution's guarded records. A
-// function cannot be journaled: after a restart, guarded records cover everything (as plain
-// records would) until InvalidateExcept is called for the distribution again; a call with no
-// paths only sets the predicate. A nil except is Invalidate.
+// function cannot be journaled: after a restart, an object that guarded records cover is not
+// served, nor removed, until InvalidateExcept is called for the distribution again (a call
+// with no paths only sets the predicate); then the predicate decides. A nil except is
+// Invalidate.
 func (s *Store) InvalidateExcept(dist string, paths []string, except func(path string) bool, at time.Time) {
 	if except == nil {
 		s.Invalidate(dist, paths, at)

@@ -19,6 +19,7 @@ import (
 	"github.com/cfedge/edge/cache"
 	"github.com/cfedge/edge/config"
 	"github.com/cfedge/edge/control"
+	"github.com/cfedge/edge/disk"
 	"github.com/cfedge/edge/edge"
 )
 
@@ -139,12 +140,21 @@ type testEdge struct {
 // startEdge starts the edge and the API for cfg until the test ends.
 func startEdge(t *testing.T, cfg *config.Config) *testEdge {
 	t.Helper()
+	e, _ := startEdgeOn(t, cfg, nil)
+	return e
+}
+
+// startEdgeOn starts the edge and the API for cfg, with a disk tier when d is not nil; stop
+// shuts them down and closes the cache (the disk tier is the caller's), as the end of the test
+// would.
+func startEdgeOn(t *testing.T, cfg *config.Config, d *disk.Store) (e *testEdge, stop func()) {
+	t.Helper()
 	// One clock for the edge, its cache and the API, stopped at the start: within a test an
 	// entry is never stale, so only invalidations make the edge go back to the origin.
 	start := time.Now()
 	now := func() time.Time { return start }
 	log := slog.New(slog.DiscardHandler)
-	store, err := cache.New(cache.Config{MaxBytes: int64(cfg.Cache.Memory), Now: now})
+	store, err := cache.New(cache.Config{MaxBytes: int64(cfg.Cache.Memory), Now: now, Disk: d})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,19 +170,20 @@ func startEdge(t *testing.T, cfg *config.Config) *testEdge {
 	apiLn := listen(t)
 	go srv.Serve(viewerLn)
 	go api.Serve(apiLn)
-	t.Cleanup(func() {
+	stop = sync.OnceFunc(func() {
 		api.Shutdown(context.Background())
 		srv.Shutdown(context.Background())
 		srv.Close()
 		store.Close()
 	})
+	t.Cleanup(stop)
 	client := cloudfront.New(cloudfront.Options{
 		Region:           "us-east-1",
 		BaseEndpoint:     aws.String("http://" + apiLn.Addr().String()),
 		Credentials:      credentials.NewStaticCredentialsProvider(apiKey, apiSecret, ""),
 		RetryMaxAttempts: 1,
 	})
-	return &testEdge{addr: viewerLn.Addr().String(), host: cfg.Distributions[0].DomainName, api: client, dist: cfg.Distributions[0].ID}
+	return &testEdge{addr: viewerLn.Addr().String(), host: cfg.Distributions[0].DomainName, api: client, dist: cfg.Distributions[0].ID}, stop
 }
 
 func listen(t *testing.T) net.Listener {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/cfedge/edge/config"
+	"github.com/cfedge/edge/disk"
 	"github.com/cfedge/edge/internal/testkit"
 )
 
@@ -159,5 +160,65 @@ func writeFile(t *testing.T, name, body string) {
 	t.Helper()
 	if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestInvalidationsSurviveRestartOnDisk: with a disk tier, a wildcard invalidation made through
+// the API before a restart still applies after it to what was cached before it, and still
+// leaves the Smooth media it covers cached (the exemption is given again at start): the
+// manifest and a fragment are hits after the restart with no origin request.
+func TestInvalidationsSurviveRestartOnDisk(t *testing.T) {
+	media, err := filepath.Abs("../testdata/media")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	testkit.CopyDir(t, filepath.Join(media, "demo"), filepath.Join(root, "media", "v1"))
+	writeFile(t, filepath.Join(root, "media", "poster.txt"), "poster 1")
+	o := newTestOrigin(t)
+	o.serveDir(root)
+	cfg := baseConfig(t, o.port(), func(c *config.Config) {
+		d := &c.Distributions[0]
+		d.Aliases = append(d.Aliases, "127.0.0.1")
+		d.Behaviors = []config.Behavior{{PathPattern: "/media/*", TargetOriginID: "web", SmoothStreaming: true}}
+	})
+	dir := t.TempDir()
+	openDisk := func() *disk.Store {
+		d, err := disk.Open(disk.Config{Dir: dir, MaxBytes: 256 << 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		return d
+	}
+	d := openDisk()
+	e, stop := startEdgeOn(t, cfg, d)
+	manifest := "/media/v1/demo.ism/Manifest"
+	frag := "/media/v1/demo.ism/QualityLevels(150000)/Fragments(video=0)"
+	_, oldManifest := e.get(t, manifest)
+	_, oldFrag := e.get(t, frag)
+	e.get(t, "/media/poster.txt")
+	if err := e.invalidate(t, "/media/*"); err != nil {
+		t.Fatalf("wildcard over Smooth media: %v", err)
+	}
+	stop()
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(root, "media", "poster.txt"), "poster 2")
+	before := o.count("/media/v1/demo_180.ismv") + o.count("/media/v1/demo.ism") + o.count("/media/v1/demo.ismc")
+
+	e, _ = startEdgeOn(t, cfg, openDisk())
+	if r, b := e.get(t, manifest); b != oldManifest || xcache(r) != "Hit from cloudfront" {
+		t.Errorf("after the restart the Smooth manifest is %q (%d bytes), want a hit", xcache(r), len(b))
+	}
+	if r, b := e.get(t, frag); b != oldFrag || xcache(r) != "Hit from cloudfront" {
+		t.Errorf("after the restart the fragment is %q, want a hit", xcache(r))
+	}
+	if r, b := e.get(t, "/media/poster.txt"); b != "poster 2" || xcache(r) != "Miss from cloudfront" {
+		t.Errorf("after the restart the invalidated poster is %q %q, want a miss with the new content", xcache(r), b)
+	}
+	if after := o.count("/media/v1/demo_180.ismv") + o.count("/media/v1/demo.ism") + o.count("/media/v1/demo.ismc"); after != before {
+		t.Errorf("the Smooth media were read from the origin %d times after the restart", after-before)
 	}
 }

@@ -112,7 +112,6 @@ func New(cfg Config) (*Server, error) {
 		now:           cfg.Now,
 		store:         cfg.Store,
 		maxObj:        int64(c.Cache.MaxObjectSize),
-		diskMax:       int64(c.Cache.DiskMaxObjectSize),
 		promoting:     make(chan struct{}, 1),
 		pop:           []byte(c.Server.Pop),
 		popStr:        c.Server.Pop,
@@ -134,9 +133,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.store, s.ownStore = st, true
 	}
-	if !s.store.HasDisk() {
-		s.diskMax = 0
-	}
+	s.diskMax = s.store.DiskMaxObjectSize() // the disk tier's own limit (cache.disk_max_object_size)
 	if cfg.Metrics != nil {
 		m, err := newMetrics(cfg.Metrics, s)
 		if err != nil {
