@@ -67,7 +67,7 @@ func (s *Server) logRecord(ctx *fasthttp.RequestCtx, x *exchange, now time.Time)
 		TimeTaken:          took,
 		ForwardedFor:       rh.Peek("X-Forwarded-For"),
 		ResponseResultType: result,
-		ProtocolVersion:    rh.Protocol(),
+		ProtocolVersion:    protocolVersion(rh, x.proto),
 		ClientPort:         port,
 		TimeToFirstByte:    took,
 		DetailedResultType: detail,
@@ -77,4 +77,13 @@ func (s *Server) logRecord(ctx *fasthttp.RequestCtx, x *exchange, now time.Time)
 		RangeEnd:           x.rangeEnd,
 	}
 	s.access.Write(r)
+}
+
+// protocolVersion is the access log's cs-protocol-version: the request line's, or the
+// protocol the request came over when it was not HTTP/1.x.
+func protocolVersion(rh *fasthttp.RequestHeader, p viewerProto) []byte {
+	if n := p.logName(); n != nil {
+		return n
+	}
+	return rh.Protocol()
 }

@@ -83,6 +83,10 @@ func relayEarlyHints(ctx *fasthttp.RequestCtx, status int, h http.Header) {
 	if len(links) == 0 {
 		return
 	}
+	if sc, ok := ctx.Conn().(*streamConn); ok {
+		sc.earlyHints(links)
+		return
+	}
 	for _, l := range links {
 		ctx.Response.Header.Add("Link", l)
 	}

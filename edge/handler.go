@@ -86,6 +86,8 @@ type exchange struct {
 	// Content-Range of a single-range answer (-1 when none), the record and its scratch.
 	detail               string
 	rangeStart, rangeEnd int64
+	// proto is the protocol the viewer's request came over (h2.go).
+	proto viewerProto
 	// diskEntry is an entry answered from a disk file, which the exchange closes unless it
 	// was handed to the response (diskHanded).
 	diskEntry  *cache.Entry
@@ -102,6 +104,10 @@ func (x *exchange) reset(ctx *fasthttp.RequestCtx, now time.Time, sn *snapshot) 
 	x.dated, x.preflight, x.upstreamFBL, x.prepared, x.corsDone = false, false, 0, false, false
 	x.origin, x.originID, x.originHost = nil, "", ""
 	x.facts = scanHeaders(ctx.Request.Header.RawHeaders())
+	x.proto = protoH1
+	if sc, ok := ctx.Conn().(*streamConn); ok {
+		x.proto = sc.proto
+	}
 	x.newRequestID()
 	// Every header name the edge writes is already canonical: skip fasthttp's normalising copy.
 	ctx.Response.Header.DisableNormalizing()

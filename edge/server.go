@@ -75,6 +75,8 @@ type Server struct {
 	pool      sync.Pool
 	// refreshing holds the keys being refreshed in the background (stale-while-revalidate).
 	refreshing sync.Map
+	// h2 serves the TLS viewer connections that negotiate HTTP/2 (alpn.go, h2.go).
+	h2 *h2Viewers
 	// tlsPort is the HTTPS listener's port (0 when none), for redirect-to-https Locations.
 	tlsPort atomic.Int32
 }
@@ -87,6 +89,7 @@ type distribution struct {
 	groups      map[string][2]string
 	id          string
 	domain      string
+	httpVersion string // CloudFront's HttpVersion ("http2" when not set)
 	table       *behavior.Table
 	origins     map[string]origin.Fetcher
 	rootObj     string // "/index.html", or "" when none
@@ -174,6 +177,8 @@ func New(cfg Config) (*Server, error) {
 		DisablePreParseMultipartForm: true,
 		Logger:                       slogPrintf{s.log},
 	}
+	s.h2 = s.newH2Viewers(time.Duration(c.Server.ReadTimeout), time.Duration(c.Server.WriteTimeout),
+		time.Duration(c.Server.IdleTimeout), &sync.Pool{New: func() any { return new(streamCtx) }})
 	return s, nil
 }
 
@@ -203,8 +208,9 @@ const maxBufferedBody = 16 << 10
 // when none), whose unchanged origins are reused.
 func newDistribution(s *Server, c *config.Config, dc *config.Distribution, old *distribution) (*distribution, error) {
 	d := &distribution{
-		id:     dc.ID,
-		domain: dc.DomainName,
+		id:          dc.ID,
+		domain:      dc.DomainName,
+		httpVersion: dc.HTTPVersion,
 	}
 	if dc.DefaultRootObject != "" {
 		d.rootObj = "/" + dc.DefaultRootObject
@@ -341,7 +347,13 @@ func (d *distribution) buildResolvers(s *Server, maxObject int64) error {
 func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(guardedListener{ln}) }
 
 // Shutdown stops accepting connections and waits for in-flight requests to finish, or for ctx.
-func (s *Server) Shutdown(ctx context.Context) error { return s.srv.ShutdownWithContext(ctx) }
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.srv.ShutdownWithContext(ctx)
+	if herr := s.h2.base.Shutdown(ctx); err == nil {
+		err = herr
+	}
+	return err
+}
 
 // Close releases origins' idle connections and the cache (if New created it).
 func (s *Server) Close() {

@@ -32,8 +32,19 @@ func (s *Server) ServeTLS(ln net.Listener, certPEM, keyPEM []byte) error {
 	if err != nil {
 		return fmt.Errorf("edge: tls certificate: %w", err)
 	}
-	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	return s.srv.Serve(guardedListener{tls.NewListener(ln, cfg)})
+	base := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12,
+		NextProtos: []string{"h2", "http/1.1"}}
+	h1only := base.Clone()
+	h1only.NextProtos = []string{"http/1.1"}
+	cfg := base.Clone()
+	cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		if p := s.alpnFor(hello.ServerName); len(p) == 1 {
+			return h1only, nil
+		}
+		return nil, nil
+	}
+	tl := newTLSListener(ln, cfg, s.srv.ReadTimeout, s.h2.serve)
+	return s.srv.Serve(guardedListener{tl})
 }
 
 // ReadCertificate reads a PEM certificate chain and key from files, for ServeTLS.

@@ -1,0 +1,184 @@
+package edge
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/net/http2"
+)
+
+// The TLS listener: CloudFront's HttpVersion per distribution
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/APIReference/API_DistributionConfig.html,
+// HttpVersion: http1.1, http2 (the default), http3, http2and3). Each connection's handshake is
+// done here; ALPN offers "h2" then "http/1.1" unless the distribution named by the SNI is
+// http1.1 (which is offered "http/1.1" only). A connection that negotiated h2 is served by
+// golang.org/x/net/http2 through streamHandler; the others go to fasthttp, as before.
+
+// h2MaxConcurrentStreams is CloudFront's SETTINGS_MAX_CONCURRENT_STREAMS for viewers.
+const h2MaxConcurrentStreams = 128
+
+// h2Viewers is the HTTP/2 side of the TLS listener.
+type h2Viewers struct {
+	srv  *http2.Server
+	base *http.Server // timeouts, header limit, and graceful shutdown of the h2 connections
+	opts *http2.ServeConnOpts
+}
+
+func (s *Server) newH2Viewers(readTimeout, writeTimeout, idleTimeout time.Duration, pool *sync.Pool) *h2Viewers {
+	handler := streamHandler{s: s, proto: protoH2, pool: pool}
+	base := &http.Server{
+		Handler:      handler,
+		ReadTimeout:  readTimeout,
+		WriteTimeout: writeTimeout,
+		IdleTimeout:  idleTimeout,
+		// HPACK decodes at most this much of a header list: twice CloudFront's 20,480 bytes, so
+		// that a list between the two is refused by the edge's own rule (413, as over HTTP/1.1)
+		// and anything larger by the HTTP/2 server (431) without being held.
+		MaxHeaderBytes: 2 * maxRequestHeaderBytes,
+		ErrorLog:       nil,
+	}
+	srv := &http2.Server{
+		MaxConcurrentStreams: h2MaxConcurrentStreams,
+		// The protocol's initial SETTINGS_MAX_FRAME_SIZE (RFC 9113 §6.5.2), as nginx keeps it:
+		// a larger frame from a viewer is a FRAME_SIZE_ERROR.
+		MaxReadFrameSize: 16384,
+		IdleTimeout:      idleTimeout,
+		// A viewer that stops reading (or never opens its flow-control window) is cut off
+		// when nothing could be written for this long, as a stalled HTTP/1.1 viewer is by the
+		// write timeout.
+		WriteByteTimeout: writeTimeout,
+		ReadIdleTimeout:  idleTimeout,
+		PingTimeout:      15 * time.Second,
+	}
+	_ = http2.ConfigureServer(base, srv) // registers the h2 connections for base.Shutdown
+	return &h2Viewers{srv: srv, base: base, opts: &http2.ServeConnOpts{BaseConfig: base, Handler: handler}}
+}
+
+// serve serves one connection that negotiated h2, until it ends.
+func (v *h2Viewers) serve(c *tls.Conn) {
+	v.srv.ServeConn(c, v.opts)
+}
+
+// tlsListener does each connection's TLS handshake and routes it by the protocol negotiated:
+// h2 to the HTTP/2 server, everything else to Accept (fasthttp).
+type tlsListener struct {
+	ln      net.Listener
+	cfg     *tls.Config
+	timeout time.Duration
+	h2      func(*tls.Conn)
+	h1      chan net.Conn
+	done    chan struct{}
+	once    sync.Once
+	mu      sync.Mutex
+	err     error
+}
+
+func newTLSListener(ln net.Listener, cfg *tls.Config, handshakeTimeout time.Duration, h2 func(*tls.Conn)) *tlsListener {
+	if handshakeTimeout <= 0 {
+		handshakeTimeout = 10 * time.Second
+	}
+	l := &tlsListener{ln: ln, cfg: cfg, timeout: handshakeTimeout, h2: h2, h1: make(chan net.Conn), done: make(chan struct{})}
+	go l.run()
+	return l
+}
+
+func (l *tlsListener) run() {
+	var backoff time.Duration
+	for {
+		c, err := l.ln.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				select {
+				case <-time.After(backoff):
+					continue
+				case <-l.done:
+					return
+				}
+			}
+			l.mu.Lock()
+			l.err = err
+			l.mu.Unlock()
+			l.Close()
+			return
+		}
+		backoff = 0
+		go l.handshake(c)
+	}
+}
+
+// isTemporary reports an accept error worth retrying (too many open files, and the like).
+func isTemporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}
+
+func (l *tlsListener) handshake(c net.Conn) {
+	tc := tls.Server(c, l.cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
+	err := tc.HandshakeContext(ctx)
+	cancel()
+	if err != nil {
+		c.Close()
+		return
+	}
+	if tc.ConnectionState().NegotiatedProtocol == http2.NextProtoTLS {
+		l.h2(tc)
+		return
+	}
+	select {
+	case l.h1 <- tc:
+	case <-l.done:
+		tc.Close()
+	}
+}
+
+// Accept implements net.Listener: the next connection that is not HTTP/2.
+func (l *tlsListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.h1:
+		return c, nil
+	case <-l.done:
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.err != nil {
+			return nil, l.err
+		}
+		return nil, net.ErrClosed
+	}
+}
+
+// Close implements net.Listener.
+func (l *tlsListener) Close() error {
+	var err error
+	l.once.Do(func() {
+		close(l.done)
+		err = l.ln.Close()
+	})
+	return err
+}
+
+// Addr implements net.Listener.
+func (l *tlsListener) Addr() net.Addr { return l.ln.Addr() }
+
+// alpnFor returns the protocols offered to a viewer that named server in its SNI.
+func (s *Server) alpnFor(server string) []string {
+	sn := s.snap.Load()
+	d := sn.byHost[strings.ToLower(server)]
+	if d == nil && sn.wildcards {
+		if i := strings.IndexByte(server, '.'); i > 0 {
+			d = sn.byHost["*"+strings.ToLower(server[i:])]
+		}
+	}
+	if d != nil && d.httpVersion == "http1.1" {
+		return []string{"http/1.1"}
+	}
+	return []string{http2.NextProtoTLS, "http/1.1"}
+}

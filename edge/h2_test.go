@@ -1,0 +1,178 @@
+package edge
+
+import (
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/cfedge/edge/accesslog"
+	"golang.org/x/net/http2"
+)
+
+// tlsEdge serves e over TLS (a self-signed certificate) and returns an HTTP/2 client for it
+// and the listener's address.
+func tlsEdge(t *testing.T, e *testEdge) (*http.Client, string) {
+	t.Helper()
+	ln := watchListener(t)
+	go e.srv.ServeTLS(ln, nil, nil)
+	waitFor(t, ln.accepting, "the TLS listener to accept")
+	tr := &http2.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true, ServerName: e.host}}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}, ln.Addr().String()
+}
+
+// h2do sends one request over HTTP/2 with the distribution's Host.
+func h2do(t *testing.T, c *http.Client, addr, host, method, uri string, hdr map[string]string, body io.Reader) (*http.Response, string, error) {
+	t.Helper()
+	req, err := http.NewRequest(method, "https://"+addr+uri, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = host
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp, string(b), err
+}
+
+// TestHTTP2SamePipeline: over HTTP/2 a viewer gets what it gets over HTTP/1.1 — a miss then a
+// hit with Age, ranges, 304s, HEAD, a body passed to the origin, the 413 for a head over
+// 20,480 bytes, a disk hit from a file — and the access log says HTTP/2.0.
+func TestHTTP2SamePipeline(t *testing.T) {
+	o := newTestOrigin(t)
+	o.static("/a.txt", 200, map[string]string{"Cache-Control": "max-age=600", "ETag": `"a1"`, "Content-Type": "text/plain"}, "hello over h2")
+	o.handle("/echo", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "%s %d %s", r.Method, len(b), b[:min(len(b), 5)])
+	})
+	big := bigBody(300 << 10)
+	o.static("/big", 200, map[string]string{"Cache-Control": "max-age=600"}, string(big))
+	var out syncBuffer
+	alog, err := accesslog.New(accesslog.Config{W: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg := mustReplace(t, diskConfig(dir), "[distribution.default_behavior]\ntarget_origin_id = \"web\"\n",
+		"[distribution.default_behavior]\ntarget_origin_id = \"web\"\nallowed_methods = [\"GET\", \"HEAD\", \"OPTIONS\", \"PUT\", \"POST\", \"PATCH\", \"DELETE\"]\n")
+	e := startDiskEdge(t, cfg, dir, o.port(), func(c *Config) { c.AccessLog = alog })
+	c, addr := tlsEdge(t, e.testEdge)
+	get := func(uri string, hdr map[string]string) (*http.Response, string) {
+		t.Helper()
+		r, b, err := h2do(t, c, addr, e.host, "GET", uri, hdr, nil)
+		if err != nil {
+			t.Fatalf("GET %s: %v", uri, err)
+		}
+		if r.Proto != "HTTP/2.0" {
+			t.Fatalf("GET %s over %s, want HTTP/2.0", uri, r.Proto)
+		}
+		return r, b
+	}
+	r, b := get("/a.txt", nil)
+	if r.StatusCode != 200 || b != "hello over h2" || xcache(r) != "Miss from cloudfront" || r.Header.Get("Content-Type") != "text/plain" {
+		t.Fatalf("miss: %d %q %q %v", r.StatusCode, b, xcache(r), r.Header)
+	}
+	e.clock.Advance(5e9)
+	r, b = get("/a.txt", nil)
+	if xcache(r) != "Hit from cloudfront" || b != "hello over h2" || r.Header.Get("Age") != "5" || r.Header.Get("Via") == "" || len(r.Header.Get("X-Amz-Cf-Id")) != 56 {
+		t.Fatalf("hit: %q %q Age %q %v", xcache(r), b, r.Header.Get("Age"), r.Header)
+	}
+	if r, b = get("/a.txt", map[string]string{"Range": "bytes=6-7"}); r.StatusCode != 206 || b != "ov" {
+		t.Fatalf("range: %d %q", r.StatusCode, b)
+	}
+	if r, _ = get("/a.txt", map[string]string{"If-None-Match": `"a1"`}); r.StatusCode != 304 {
+		t.Fatalf("conditional: %d", r.StatusCode)
+	}
+	r, b, err = h2do(t, c, addr, e.host, "HEAD", "/a.txt", nil, nil)
+	if err != nil || r.StatusCode != 200 || b != "" || r.ContentLength != int64(len("hello over h2")) {
+		t.Fatalf("HEAD: %v %d %q %d", err, r.StatusCode, b, r.ContentLength)
+	}
+	r, b, err = h2do(t, c, addr, e.host, "POST", "/echo", nil, strings.NewReader(strings.Repeat("x", 100000)))
+	if err != nil || r.StatusCode != 200 || b != "POST 100000 xxxxx" {
+		t.Fatalf("POST: %v %q", err, b)
+	}
+	if r, b = get("/big", nil); xcache(r) != "Miss from cloudfront" || b != string(big) {
+		t.Fatalf("large miss: %q, %d bytes", xcache(r), len(b))
+	}
+	if r, b = get("/big", nil); xcache(r) != "Hit from cloudfront" || b != string(big) {
+		t.Fatalf("disk hit: %q, %d bytes", xcache(r), len(b))
+	}
+	r, _, err = h2do(t, c, addr, e.host, "GET", "/a.txt", map[string]string{"X-Big": strings.Repeat("b", 21000)}, nil)
+	if err != nil || r.StatusCode != 413 || xcache(r) != "Error from cloudfront" {
+		t.Fatalf("a head over 20,480 bytes: %v, want 413 Error", err)
+	}
+	alog.Close()
+	n := 0
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if strings.HasPrefix(l, "#") {
+			continue
+		}
+		f, err := accesslog.ParseLine(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f["cs-protocol-version"] != "HTTP/2.0" || f["cs-protocol"] != "https" {
+			t.Errorf("log line %q: protocol %s/%s, want https/HTTP/2.0", f["cs-uri-stem"], f["cs-protocol"], f["cs-protocol-version"])
+		}
+		n++
+	}
+	if n != 8 { // every request but the 413, which (as over HTTP/1.1) is not a request
+		t.Fatalf("%d access log lines, want 8", n)
+	}
+}
+
+// TestHTTP2ALPN: distributions get HTTP/2 unless their http_version is http1.1 (then ALPN
+// offers http/1.1 only), and curl --http2 speaks HTTP/2 to the edge.
+func TestHTTP2ALPN(t *testing.T) {
+	o := newTestOrigin(t)
+	o.static("/x", 200, map[string]string{"Cache-Control": "max-age=60"}, "x")
+	e := startEdge(t, baseConfig(""), o.port())
+	ln := watchListener(t)
+	go e.srv.ServeTLS(ln, nil, nil)
+	waitFor(t, ln.accepting, "the TLS listener to accept")
+	proto := func(server string) string {
+		c, err := tls.Dial("tcp", ln.Addr().String(), &tls.Config{InsecureSkipVerify: true, ServerName: server, NextProtos: []string{"h2", "http/1.1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.ConnectionState().NegotiatedProtocol
+	}
+	if p := proto(e.host); p != "h2" {
+		t.Fatalf("ALPN for a default distribution: %q, want h2", p)
+	}
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Fatalf("curl: %v", err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	out, err := exec.Command(curl, "-sk", "--http2", "--resolve", e.host+":"+port+":127.0.0.1",
+		"-o", "/dev/null", "-w", "%{http_version} %{http_code}", "https://"+e.host+":"+port+"/x").CombinedOutput()
+	if err != nil || string(out) != "2 200" {
+		t.Fatalf("curl --http2: %q, %v", out, err)
+	}
+
+	e2 := startEdge(t, mustReplace(t, baseConfig(""), `aliases = ["cdn.example.test"]`, "aliases = [\"cdn.example.test\"]\nhttp_version = \"http1.1\""), o.port())
+	ln2 := watchListener(t)
+	go e2.srv.ServeTLS(ln2, nil, nil)
+	waitFor(t, ln2.accepting, "the TLS listener to accept")
+	c, err := tls.Dial("tcp", ln2.Addr().String(), &tls.Config{InsecureSkipVerify: true, ServerName: "cdn.example.test", NextProtos: []string{"h2", "http/1.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if p := c.ConnectionState().NegotiatedProtocol; p != "http/1.1" {
+		t.Fatalf("ALPN for an http1.1 distribution: %q", p)
+	}
+}
