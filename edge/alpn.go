@@ -168,16 +168,34 @@ func (l *tlsListener) Close() error {
 // Addr implements net.Listener.
 func (l *tlsListener) Addr() net.Addr { return l.ln.Addr() }
 
-// alpnFor returns the protocols offered to a viewer that named server in its SNI.
-func (s *Server) alpnFor(server string) []string {
+// distForName is the distribution a TLS viewer named in its SNI, or nil.
+func (s *Server) distForName(server string) *distribution {
 	sn := s.snap.Load()
-	d := sn.byHost[strings.ToLower(server)]
+	name := strings.ToLower(server)
+	d := sn.byHost[name]
 	if d == nil && sn.wildcards {
-		if i := strings.IndexByte(server, '.'); i > 0 {
-			d = sn.byHost["*"+strings.ToLower(server[i:])]
+		if i := strings.IndexByte(name, '.'); i > 0 {
+			d = sn.byHost["*"+name[i:]]
 		}
 	}
-	if d != nil && d.httpVersion == "http1.1" {
+	return d
+}
+
+// h2Allowed reports whether d's HttpVersion lets viewers use HTTP/2: http2 (the default) and
+// http2and3 do; http1.1 does not, nor http3, which is "HTTP/3 only (does not include HTTP 2)"
+// (https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_cloudfront.HttpVersion.html).
+func (d *distribution) h2Allowed() bool {
+	return d == nil || d.httpVersion == "" || d.httpVersion == "http2" || d.httpVersion == "http2and3"
+}
+
+// h3Allowed reports whether d's HttpVersion lets viewers use HTTP/3 (http3, http2and3).
+func (d *distribution) h3Allowed() bool {
+	return d != nil && (d.httpVersion == "http3" || d.httpVersion == "http2and3")
+}
+
+// alpnFor returns the protocols offered over TCP to a viewer that named server in its SNI.
+func (s *Server) alpnFor(server string) []string {
+	if !s.distForName(server).h2Allowed() {
 		return []string{"http/1.1"}
 	}
 	return []string{http2.NextProtoTLS, "http/1.1"}

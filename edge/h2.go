@@ -175,6 +175,11 @@ func (h streamHandler) readRequest(sc *streamCtx, r *http.Request) error {
 		}
 	}
 	hasBody := r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0
+	if r.ContentLength < 0 && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		// HTTP/3 can't say "no body" before the stream's end: a GET or HEAD of unknown length
+		// is taken as bodiless (a viewer that sends one a body anyway is not read).
+		hasBody = false
+	}
 	switch {
 	case hasBody && r.ContentLength > 0:
 		b = append(b, "Content-Length: "...)

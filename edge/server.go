@@ -6,6 +6,7 @@ package edge
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,6 +22,7 @@ import (
 	"github.com/cfedge/edge/origin"
 	"github.com/cfedge/edge/smooth"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/quic-go/quic-go/http3"
 	"github.com/valyala/fasthttp"
 )
 
@@ -75,8 +77,16 @@ type Server struct {
 	pool      sync.Pool
 	// refreshing holds the keys being refreshed in the background (stale-while-revalidate).
 	refreshing sync.Map
-	// h2 serves the TLS viewer connections that negotiate HTTP/2 (alpn.go, h2.go).
-	h2 *h2Viewers
+	// h2 serves the TLS viewer connections that negotiate HTTP/2 (alpn.go, h2.go); h3 the
+	// HTTP/3 ones (h3.go), advertised with altSvc; streams pools both's request state.
+	h2      *h2Viewers
+	mu3     sync.Mutex
+	h3      *http3.Server
+	altSvc  atomic.Pointer[[]byte]
+	streams sync.Pool
+	// certMu guards cert, the certificate ServeTLS and ServeQUIC share (certificate).
+	certMu sync.Mutex
+	cert   *tls.Certificate
 	// tlsPort is the HTTPS listener's port (0 when none), for redirect-to-https Locations.
 	tlsPort atomic.Int32
 }
@@ -177,8 +187,9 @@ func New(cfg Config) (*Server, error) {
 		DisablePreParseMultipartForm: true,
 		Logger:                       slogPrintf{s.log},
 	}
+	s.streams.New = func() any { return new(streamCtx) }
 	s.h2 = s.newH2Viewers(time.Duration(c.Server.ReadTimeout), time.Duration(c.Server.WriteTimeout),
-		time.Duration(c.Server.IdleTimeout), &sync.Pool{New: func() any { return new(streamCtx) }})
+		time.Duration(c.Server.IdleTimeout), &s.streams)
 	return s, nil
 }
 
@@ -350,6 +361,9 @@ func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(guardedListen
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.srv.ShutdownWithContext(ctx)
 	if herr := s.h2.base.Shutdown(ctx); err == nil {
+		err = herr
+	}
+	if herr := s.shutdownH3(ctx); err == nil {
 		err = herr
 	}
 	return err

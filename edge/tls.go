@@ -19,18 +19,12 @@ import (
 // and key given, or, when both are nil, a self-signed certificate for every distribution's
 // domain name and aliases (and localhost, 127.0.0.1, ::1), made now.
 func (s *Server) ServeTLS(ln net.Listener, certPEM, keyPEM []byte) error {
-	if certPEM == nil && keyPEM == nil {
-		var err error
-		if certPEM, keyPEM, err = s.selfSigned(time.Now()); err != nil {
-			return err
-		}
-	}
 	if a, ok := ln.Addr().(*net.TCPAddr); ok {
 		s.tlsPort.Store(int32(a.Port))
 	}
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	cert, err := s.certificate(certPEM, keyPEM)
 	if err != nil {
-		return fmt.Errorf("edge: tls certificate: %w", err)
+		return err
 	}
 	base := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12,
 		NextProtos: []string{"h2", "http/1.1"}}
@@ -45,6 +39,28 @@ func (s *Server) ServeTLS(ln net.Listener, certPEM, keyPEM []byte) error {
 	}
 	tl := newTLSListener(ln, cfg, s.srv.ReadTimeout, s.h2.serve)
 	return s.srv.Serve(guardedListener{tl})
+}
+
+// certificate parses the PEM certificate and key, or makes the self-signed certificate when
+// both are nil; the TLS and QUIC listeners share it.
+func (s *Server) certificate(certPEM, keyPEM []byte) (tls.Certificate, error) {
+	s.certMu.Lock()
+	defer s.certMu.Unlock()
+	if s.cert != nil {
+		return *s.cert, nil
+	}
+	if certPEM == nil && keyPEM == nil {
+		var err error
+		if certPEM, keyPEM, err = s.selfSigned(time.Now()); err != nil {
+			return tls.Certificate{}, err
+		}
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("edge: tls certificate: %w", err)
+	}
+	s.cert = &cert
+	return cert, nil
 }
 
 // ReadCertificate reads a PEM certificate chain and key from files, for ServeTLS.

@@ -50,6 +50,7 @@ type node struct {
 	api   *control.Server
 
 	ln, apiLn, tlsLn net.Listener // tlsLn is nil without server.tls_listen
+	quicPC           net.PacketConn // HTTP/3: UDP on tlsLn's port number (nil when it could not be had)
 	certPEM, keyPEM  []byte       // nil for a self-signed certificate
 }
 
@@ -241,14 +242,24 @@ func (n *node) listenTLS() error {
 		which = "a self-signed certificate"
 	}
 	fmt.Fprintf(n.stdout, "edge: serving viewers on https://%s/ (%s)\n", n.tlsLn.Addr(), which)
+	// HTTP/3 for the distributions that allow it, on the same port number over UDP.
+	if pc, err := net.ListenPacket("udp", n.tlsLn.Addr().String()); err != nil {
+		n.log.Warn("HTTP/3 is off: the UDP port of the TLS listener could not be opened", "addr", n.tlsLn.Addr().String(), "err", err)
+	} else {
+		n.quicPC = pc
+		fmt.Fprintf(n.stdout, "edge: serving HTTP/3 viewers on udp %s\n", pc.LocalAddr())
+	}
 	return nil
 }
 
 // serve starts serving every listener; the channel receives each server's Serve result.
 func (n *node) serve() <-chan error {
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	if n.tlsLn != nil {
 		go func() { errc <- n.srv.ServeTLS(n.tlsLn, n.certPEM, n.keyPEM) }()
+	}
+	if n.quicPC != nil {
+		go func() { errc <- n.srv.ServeQUIC(n.quicPC, n.certPEM, n.keyPEM) }()
 	}
 	go func() { errc <- n.srv.Serve(n.ln) }()
 	go func() { errc <- n.api.Serve(n.apiLn) }()
@@ -305,6 +316,9 @@ func (n *node) close() {
 		if ln != nil {
 			_ = ln.Close() // already closed by Serve/Shutdown on a normal exit
 		}
+	}
+	if n.quicPC != nil {
+		_ = n.quicPC.Close()
 	}
 	if n.srv != nil {
 		n.srv.Close()
