@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/cfedge/edge/accesslog"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"golang.org/x/net/http2"
 )
 
@@ -66,7 +68,8 @@ func TestHTTP2SamePipeline(t *testing.T) {
 	dir := t.TempDir()
 	cfg := mustReplace(t, diskConfig(dir), "[distribution.default_behavior]\ntarget_origin_id = \"web\"\n",
 		"[distribution.default_behavior]\ntarget_origin_id = \"web\"\nallowed_methods = [\"GET\", \"HEAD\", \"OPTIONS\", \"PUT\", \"POST\", \"PATCH\", \"DELETE\"]\n")
-	e := startDiskEdge(t, cfg, dir, o.port(), func(c *Config) { c.AccessLog = alog })
+	reg := prometheus.NewRegistry()
+	e := startDiskEdge(t, cfg, dir, o.port(), func(c *Config) { c.AccessLog, c.Metrics = alog, reg })
 	c, addr := tlsEdge(t, e.testEdge)
 	get := func(uri string, hdr map[string]string) (*http.Response, string) {
 		t.Helper()
@@ -129,6 +132,10 @@ func TestHTTP2SamePipeline(t *testing.T) {
 	}
 	if n != 8 { // every request but the 413, which (as over HTTP/1.1) is not a request
 		t.Fatalf("%d access log lines, want 8", n)
+	}
+	dm := e.srv.snap.Load().dists[0].metrics
+	if h2, h1 := testutil.ToFloat64(dm.results[protoH2][resultHit]), testutil.ToFloat64(dm.results[protoH1][resultHit]); h2 < 3 || h1 != 0 {
+		t.Fatalf("edge_requests_total{result=Hit}: %v over HTTP/2.0, %v over HTTP/1.1; want them under protocol HTTP/2.0", h2, h1)
 	}
 }
 

@@ -188,7 +188,7 @@ func (s *Server) finish(x *exchange) {
 		x.cut, x.hasCut = nil, false
 	}
 	if d := x.dist; d != nil && d.metrics != nil {
-		d.metrics.count(x.xcache, int(bodyLen(&ctx.Response)), time.Since(ctx.Time()))
+		d.metrics.count(x.proto, x.xcache, int(bodyLen(&ctx.Response)), time.Since(ctx.Time()))
 	}
 	if s.access != nil {
 		s.logRecord(ctx, x, s.now())

@@ -1,9 +1,9 @@
 package edge
 
 import (
-	"github.com/cfedge/edge/cache"
 	"time"
 
+	"github.com/cfedge/edge/cache"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -39,9 +39,12 @@ func resultOf(xc []byte) int {
 	return resultError
 }
 
+// protoNames are the metrics' protocol label values, by viewerProto.
+var protoNames = [...]string{protoH1: "HTTP/1.1", protoH2: "HTTP/2.0", protoH3: "HTTP/3.0"}
+
 // distMetrics are one distribution's counters, resolved once so that counting allocates nothing.
 type distMetrics struct {
-	results  [numResults]prometheus.Counter
+	results  [len(protoNames)][numResults]prometheus.Counter
 	bytes    prometheus.Counter
 	duration prometheus.Observer
 }
@@ -57,8 +60,8 @@ func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "edge_requests_total",
-			Help: "Viewer requests answered, by distribution and X-Cache result.",
-		}, []string{"distribution", "result"}),
+			Help: "Viewer requests answered, by distribution, X-Cache result and protocol (HTTP/1.1, HTTP/2.0, HTTP/3.0).",
+		}, []string{"distribution", "result", "protocol"}),
 		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "edge_response_body_bytes_total",
 			Help: "Response body bytes sent to viewers from memory (streamed bodies are not counted).",
@@ -93,15 +96,17 @@ func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
 // forDist resolves a distribution's counters.
 func (m *metrics) forDist(id string) *distMetrics {
 	dm := &distMetrics{bytes: m.bytes.WithLabelValues(id), duration: m.duration.WithLabelValues(id)}
-	for i, name := range resultNames {
-		dm.results[i] = m.requests.WithLabelValues(id, name)
+	for p, proto := range protoNames {
+		for i, name := range resultNames {
+			dm.results[p][i] = m.requests.WithLabelValues(id, name, proto)
+		}
 	}
 	return dm
 }
 
 // count records one answered request.
-func (dm *distMetrics) count(xc []byte, bodyBytes int, took time.Duration) {
-	dm.results[resultOf(xc)].Inc()
+func (dm *distMetrics) count(p viewerProto, xc []byte, bodyBytes int, took time.Duration) {
+	dm.results[p][resultOf(xc)].Inc()
 	dm.bytes.Add(float64(bodyBytes))
 	dm.duration.Observe(took.Seconds())
 }

@@ -87,7 +87,7 @@ func TestAccessLogAndMetrics(t *testing.T) {
 		t.Errorf("User-Agent logged as %q", lines[0]["cs(User-Agent)"])
 	}
 	for result, n := range map[string]float64{"Miss": 1, "Hit": 1, "Error": 1, "RefreshHit": 0} {
-		got := testutil.ToFloat64(e.srv.snap.Load().dists[0].metrics.results[resultIndex(result)])
+		got := testutil.ToFloat64(e.srv.snap.Load().dists[0].metrics.results[protoH1][resultIndex(result)])
 		if got != n {
 			t.Errorf("edge_requests_total{result=%q} = %v, want %v", result, got, n)
 		}
