@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -137,6 +138,9 @@ func (h streamHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.s.handleParseError(ctx, err)
 	} else {
 		h.s.Handle(ctx)
+		if ctx.Request.IsBodyStream() {
+			settleBody(w, r)
+		}
 	}
 	h.writeResponse(w, r, ctx, c)
 }
@@ -206,6 +210,25 @@ func (h streamHandler) readRequest(sc *streamCtx, r *http.Request) error {
 		sc.ctx.Request.SetBodyStream(r.Body, int(r.ContentLength))
 	}
 	return nil
+}
+
+// Bounds of settleBody.
+const (
+	settleBytes = 64 << 10
+	settleTime  = 100 * time.Millisecond
+)
+
+// settleBody reads what is left of a request body the answer did not need (the origin answered
+// before reading it all, or the edge refused the request), up to 64 KiB or 100 ms, before the
+// answer is sent: a body that contradicts its Content-Length is then found malformed and the
+// stream reset with PROTOCOL_ERROR (RFC 9113 §8.1.1) instead of being answered. A body still
+// arriving after that is left to the HTTP/2 server, which discards it.
+func settleBody(w http.ResponseWriter, r *http.Request) {
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(settleTime))
+	_, err := io.CopyN(io.Discard, r.Body, settleBytes)
+	if err != nil && err != io.EOF && !errors.Is(err, os.ErrDeadlineExceeded) {
+		panic(http.ErrAbortHandler) // malformed, or the viewer went away: nothing to answer
+	}
 }
 
 // writeResponse writes the answer fasthttp holds as r's response.

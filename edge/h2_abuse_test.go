@@ -26,10 +26,10 @@ type rawH2 struct {
 	acked chan struct{}
 	gone  chan struct{}
 	c     *tls.Conn
-	fr  *http2.Framer
-	enc *hpack.Encoder
-	buf bytes.Buffer
-	bw  *bufio.Writer
+	fr    *http2.Framer
+	enc   *hpack.Encoder
+	buf   bytes.Buffer
+	bw    *bufio.Writer
 }
 
 func dialRawH2(t *testing.T, addr, host string) *rawH2 {

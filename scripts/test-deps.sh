@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `make test` needs beyond Go, when it is missing: GStreamer (the Smooth Streaming
-# client the tests play the demo with), the aws CLI (the invalidation end-to-end script), and
+# client the tests play the demo with), the aws CLI (the invalidation end-to-end script), h2spec
+# (HTTP/2 conformance, pinned, `go install`ed into ~/.cache/edge/bin), and
 # Chromium with Node.js (the browser CORS test, e2e/browser_test.go), from Debian's packages;
 # puppeteer-core (pinned) from npm into ~/.cache/edge/node; and builds the pinned S3 test server
 # (versitygw) into ~/.cache/edge/bin. Idempotent: with everything present it only checks.
@@ -42,6 +43,16 @@ if [ "$have" != "$PUPPETEER_CORE_VERSION" ]; then
 	mkdir -p "$node_dir"
 	npm install --prefix "$node_dir" --no-audit --no-fund --save-exact --loglevel=error \
 		"puppeteer-core@$PUPPETEER_CORE_VERSION" >&2
+fi
+
+# h2spec, pinned (edge/h2spec_test.go runs it against the TLS listener; EDGE_H2SPEC overrides).
+H2SPEC_VERSION=v2.2.1+incompatible
+bin_dir="$HOME/.cache/edge/bin"
+if [ ! -x "$bin_dir/h2spec" ] || [ "$(cat "$bin_dir/h2spec.version" 2>/dev/null)" != "$H2SPEC_VERSION" ]; then
+	echo "test-deps: installing h2spec@$H2SPEC_VERSION into $bin_dir" >&2
+	mkdir -p "$bin_dir"
+	GOBIN="$bin_dir" go install "github.com/summerwind/h2spec/cmd/h2spec@$H2SPEC_VERSION"
+	echo "$H2SPEC_VERSION" >"$bin_dir/h2spec.version"
 fi
 
 bash scripts/build-s3server.sh >/dev/null
