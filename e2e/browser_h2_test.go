@@ -1,0 +1,109 @@
+package e2e_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cfedge/edge/cache"
+	"github.com/cfedge/edge/config"
+	"github.com/cfedge/edge/edge"
+	"github.com/cfedge/edge/internal/testkit"
+)
+
+// TestBrowserHTTP2: headless Chromium loads a page and its assets (a stylesheet, a script, an
+// image) from the edge's TLS listener, and its Resource Timing says every one of them came
+// over HTTP/2 (nextHopProtocol "h2").
+func TestBrowserHTTP2(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node not found: install nodejs and npm (scripts/test-deps.sh does)")
+	}
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("%s: %v: install Debian's chromium (scripts/test-deps.sh does)", chromiumPath, err)
+	}
+	modules := filepath.Join(nodeDir(t), "node_modules")
+	if _, err := os.Stat(filepath.Join(modules, "puppeteer-core", "package.json")); err != nil {
+		t.Fatalf("puppeteer-core not installed in %s: run scripts/test-deps.sh", modules)
+	}
+	script, err := filepath.Abs("browser/h2.cjs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := newTestOrigin(t)
+	o.static("/index.html", 200, map[string]string{"Content-Type": "text/html", "Cache-Control": "max-age=60"},
+		`<!DOCTYPE html><html><head><link rel="stylesheet" href="/style.css"><script src="/app.js"></script></head>`+
+			`<body><p id="p">edge over h2</p><img src="/pixel.svg" alt=""></body></html>`)
+	o.static("/style.css", 200, map[string]string{"Content-Type": "text/css", "Cache-Control": "max-age=60"}, "p { color: teal }")
+	o.static("/app.js", 200, map[string]string{"Content-Type": "text/javascript", "Cache-Control": "max-age=60"}, "window.loaded = true;")
+	o.static("/pixel.svg", 200, map[string]string{"Content-Type": "image/svg+xml", "Cache-Control": "max-age=60"},
+		`<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>`)
+	cfg := baseConfig(t, o.port(), func(c *config.Config) {
+		c.Distributions[0].Aliases = []string{"127.0.0.1"}
+	})
+	store, err := cache.New(cache.Config{MaxBytes: int64(cfg.Cache.Memory)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := edge.New(edge.Config{Config: cfg, Logger: slog.New(slog.DiscardHandler), Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := listen(t)
+	go srv.ServeTLS(ln, nil, nil)
+	t.Cleanup(func() {
+		srv.Shutdown(context.Background())
+		srv.Close()
+		store.Close()
+	})
+
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, script, chromiumPath, "https://"+ln.Addr().String()+"/index.html")
+	cmd.Env = append(os.Environ(), "NODE_PATH="+modules, "TMPDIR="+t.TempDir())
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("node %s: %v\nstderr:\n%s\nstdout:\n%s", filepath.Base(script), err, testkit.Tail(stderr.String(), 40), stdout.String())
+	}
+	var out struct {
+		Browser string `json:"browser"`
+		Entries []struct {
+			Name            string `json:"name"`
+			NextHopProtocol string `json:"nextHopProtocol"`
+		} `json:"entries"`
+		Errors []string `json:"errors"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+		t.Fatalf("node output: %v\n%s", err, stdout.String())
+	}
+	if len(out.Errors) > 0 {
+		t.Errorf("browser errors: %v", out.Errors)
+	}
+	want := []string{"/index.html", "/style.css", "/app.js", "/pixel.svg"}
+	seen := 0
+	for _, e := range out.Entries {
+		for _, w := range want {
+			if strings.HasSuffix(e.Name, w) {
+				seen++
+				if e.NextHopProtocol != "h2" {
+					t.Errorf("%s came over %q, want h2", e.Name, e.NextHopProtocol)
+				}
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Fatalf("%s saw %d of the %d objects: %+v", out.Browser, seen, len(want), out.Entries)
+	}
+	t.Logf("%s: %d objects, all over h2", out.Browser, seen)
+}
