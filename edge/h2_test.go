@@ -6,7 +6,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -181,5 +183,57 @@ func TestHTTP2ALPN(t *testing.T) {
 	defer c.Close()
 	if p := c.ConnectionState().NegotiatedProtocol; p != "http/1.1" {
 		t.Fatalf("ALPN for an http1.1 distribution: %q", p)
+	}
+}
+
+// TestHTTP2Curl: Debian's curl over HTTP/2 gets a miss, a hit, a range and Smooth fragments
+// byte for byte from the TLS listener.
+func TestHTTP2Curl(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Fatalf("curl: %v", err)
+	}
+	media, _ := filepath.Abs("../testdata/media")
+	demo := filepath.Join(media, "demo")
+	o := newTestOrigin(t)
+	o.serveDir(media)
+	e := startEdge(t, smoothConfig, o.port())
+	_, addr := tlsEdge(t, e)
+	_, port, _ := net.SplitHostPort(addr)
+	get := func(path string, extra ...string) (string, []byte) {
+		t.Helper()
+		f := filepath.Join(t.TempDir(), "body")
+		args := append([]string{"-sk", "--http2", "-o", f, "-D", "-", "-w", "%{http_version}",
+			"--resolve", "127.0.0.1:" + port + ":127.0.0.1"}, extra...)
+		out, err := exec.Command(curl, append(args, "https://127.0.0.1:"+port+path)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("curl %s: %v\n%s", path, err, out)
+		}
+		if !strings.HasSuffix(string(out), "\n2") {
+			t.Fatalf("curl %s: not over HTTP/2:\n%s", path, out)
+		}
+		b, _ := os.ReadFile(f)
+		return string(out), b
+	}
+	ism, _ := os.ReadFile(filepath.Join(demo, "demo.ism"))
+	if h, b := get("/demo/demo.ism"); !strings.Contains(h, "x-cache: Miss from cloudfront") || string(b) != string(ism) {
+		t.Fatalf("miss:\n%s", h)
+	}
+	if h, b := get("/demo/demo.ism"); !strings.Contains(h, "x-cache: Hit from cloudfront") || string(b) != string(ism) {
+		t.Fatalf("hit:\n%s", h)
+	}
+	if h, b := get("/demo/demo.ism", "-r", "10-19"); !strings.HasPrefix(h, "HTTP/2 206") || string(b) != string(ism[10:20]) {
+		t.Fatalf("range:\n%s", h)
+	}
+	data, err := os.ReadFile(filepath.Join(demo, "demo_180.ismv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fragmentRanges(t, data)
+	for i, ts := range chunkTimes(t, filepath.Join(demo, "demo.ismc"), "video")[:3] {
+		h, b := get(fmt.Sprintf("/demo/demo.ism/QualityLevels(150000)/Fragments(video=%d)", ts))
+		if !strings.HasPrefix(h, "HTTP/2 200") || string(b) != string(want[i]) {
+			t.Fatalf("fragment %d: %d bytes, want %d\n%s", i, len(b), len(want[i]), h)
+		}
 	}
 }
