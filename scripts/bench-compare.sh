@@ -38,8 +38,18 @@ if ! command -v nginx >/dev/null || ! command -v varnishd >/dev/null || ! comman
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light varnish jq >/dev/null
 fi
 
+if ! command -v h2load >/dev/null; then
+	[ "$(id -u)" = 0 ] || die "h2load is missing and we are not root to apt-get nghttp2-client"
+	log "installing nghttp2-client (h2load)"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client >/dev/null
+fi
+
 SHM=$(mktemp -d /dev/shm/edge-bench-nginx.XXXXXX) # nginx proxy_cache on tmpfs
-mkdir -p "$WORK/res"
+mkdir -p "$WORK/res" "$WORK/tls"
+# One certificate (ECDSA P-256) for the edge's and nginx's TLS listeners.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=127.0.0.1" \
+	-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -keyout "$WORK/tls/key.pem" -out "$WORK/tls/cert.pem" 2>/dev/null ||
+	die "openssl could not make the benchmark certificate"
 extra_cleanup() { rm -rf "$SHM"; }
 
 # free_port: a port on 127.0.0.1 that nothing listens on now.
@@ -95,18 +105,21 @@ query_string = true
 target_origin_id = "bench"
 EOF
 }
-edge_config 1GiB >"$WORK/edge.toml"
+edge_config 1GiB | sed "s|^listen = \"127.0.0.1:0\"|listen = \"127.0.0.1:0\"\ntls_listen = \"127.0.0.1:0\"\ntls_cert_file = \"$WORK/tls/cert.pem\"\ntls_key_file = \"$WORK/tls/key.pem\"|" >"$WORK/edge.toml"
+grep -q tls_listen "$WORK/edge.toml" || die "edge.toml has no tls_listen"
 # The disk-tier edge: a memory tier too small for a 1 MiB object, so every hit is a disk hit
 # (its file sent with sendfile), on the same filesystem as nginx's disk cache below.
 edge_config 4MiB | sed "s|^max_object_size = .*|max_object_size = \"64KiB\"\ndisk_path = \"$WORK/disk/edge\"\ndisk_size = \"2GiB\"|" >"$WORK/edge-disk.toml"
 grep -q disk_path "$WORK/edge-disk.toml" || die "edge-disk.toml has no disk_path"
 start edge env ${EDGE_GOMAXPROCS:+GOMAXPROCS=$EDGE_GOMAXPROCS} "$EDGE" serve -config "$WORK/edge.toml" -listen 127.0.0.1:0 -api-listen 127.0.0.1:0
 EDGE_ADDR=$(addr_from edge '.*serving viewers on http://\([0-9.:]*\)/.*')
+EDGE_TLS_ADDR=$(addr_from edge '.*serving viewers on https://\([0-9.:]*\)/.*')
 start edge-disk env ${EDGE_GOMAXPROCS:+GOMAXPROCS=$EDGE_GOMAXPROCS} "$EDGE" serve -config "$WORK/edge-disk.toml" -listen 127.0.0.1:0 -api-listen 127.0.0.1:0
 EDGE_DISK_ADDR=$(addr_from edge-disk '.*serving viewers on http://\([0-9.:]*\)/.*')
 
 NPORT=$(free_port)
 NDPORT=$(free_port)
+NHPORT=$(free_port)
 mkdir -p "$WORK/nginx" "$WORK/disk/nginx"
 cat >"$WORK/nginx.conf" <<EOF
 worker_processes $(nproc);
@@ -134,6 +147,19 @@ http {
 	upstream origin { server 127.0.0.1:$OPORT; keepalive 64; }
 	server {
 		listen 127.0.0.1:$NPORT backlog=4096;
+		location / {
+			proxy_pass http://origin;
+			proxy_http_version 1.1;
+			proxy_set_header Connection "";
+			proxy_cache edge;
+			proxy_cache_valid 200 1h;
+			proxy_cache_lock on;
+		}
+	}
+	server {
+		listen 127.0.0.1:$NHPORT ssl http2 backlog=4096;
+		ssl_certificate $WORK/tls/cert.pem;
+		ssl_certificate_key $WORK/tls/key.pem;
 		location / {
 			proxy_pass http://origin;
 			proxy_http_version 1.1;
@@ -221,6 +247,29 @@ for r in $(seq "$ROUNDS"); do
 done
 DISK_FILES=$(cd "$WORK/disk/edge" && find . -mindepth 3 -type f ! -path './tmp/*' | wc -l)
 
+# --- HTTP/2 and HTTP/1.1 over TLS, with h2load (nghttp2), against nginx's "listen ssl http2" ----
+log "TLS: HTTP/2 and HTTP/1.1 with h2load"
+mkdir -p "$WORK/res-h2"
+declare -A HURL=([edge]="https://$EDGE_TLS_ADDR" [nginx]="https://127.0.0.1:$NHPORT")
+H2CASES=("1KiB h2 -c64 -m10|/bytes/1024|-c 64 -m 10" "1MiB h2 -c16 -m1|/bytes/1048576|-c 16 -m 1" "1KiB HTTP/1.1 TLS -c64|/bytes/1024|--h1 -c 64")
+for t in edge nginx; do # warm: fill the caches, open the TLS session caches
+	for c in "${H2CASES[@]}"; do
+		IFS='|' read -r _ path opts <<<"$c"
+		h2load $opts -n 200 "${HURL[$t]}$path" >/dev/null 2>&1 || die "warm-up of $t over TLS failed"
+	done
+done
+h2secs=${DUR%s}
+for i in "${!H2CASES[@]}"; do
+	IFS='|' read -r name path opts <<<"${H2CASES[$i]}"
+	for r in $(seq "$ROUNDS"); do
+		for t in edge nginx; do
+			out="$WORK/res-h2/$i.$t.$r.txt"
+			h2load $opts -D "$h2secs" --warm-up-time=1 "${HURL[$t]}$path" >"$out" 2>&1 || log "  ($t h2load reported errors)"
+			log "$(printf '%-22s round %d %-6s %s req/s' "$name" "$r" "$t" "$(sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p' "$out")")"
+		done
+	done
+done
+
 # --- cold herds: 1,000 concurrent requests for one uncached object ------------------------
 log "cold herds"
 for t in edge nginx varnish; do
@@ -266,6 +315,19 @@ echo "its file, $DISK_FILES object file(s) in its folder; nginx proxy_cache on t
 echo "edge above, answering from memory):"
 echo
 "$EDGE" bench table -subject edge-disk -peers nginx-disk -ceiling edge-memory "$WORK"/res-disk/*.json
+echo "### TLS: HTTP/2 and HTTP/1.1 (h2load, $DUR per run after 1 s of warm-up, $ROUNDS rounds; nginx \`listen ssl http2\`, same certificate and origin)"
+echo
+echo "| case | edge req/s (median) | nginx req/s (median) | edge / nginx | edge failed | nginx failed |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+for i in "${!H2CASES[@]}"; do
+	IFS='|' read -r name _ _ <<<"${H2CASES[$i]}"
+	med() { for f in "$WORK"/res-h2/"$i.$1".*.txt; do sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p' "$f"; done | sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : 0)}'; }
+	failed() { for f in "$WORK"/res-h2/"$i.$1".*.txt; do sed -n 's/^requests: .* \([0-9]*\) failed.*/\1/p' "$f"; done | awk '{s+=$1} END {print s+0}'; }
+	e=$(med edge)
+	n=$(med nginx)
+	echo "| $name | ${e%.*} | ${n%.*} | $(awk -v e="$e" -v n="$n" 'BEGIN {printf (n > 0 ? "**%.2fx**" : "-"), e / n}') | $(failed edge) | $(failed nginx) |"
+done
+echo
 echo "### cold herd (1,000 concurrent requests for one uncached object, 3 herds)"
 echo
 echo "| target | origin requests per herd | p50 ms | max ms |"
