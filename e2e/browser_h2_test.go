@@ -107,3 +107,74 @@ func TestBrowserHTTP2(t *testing.T) {
 	}
 	t.Logf("%s: %d objects, all over h2", out.Browser, seen)
 }
+
+// TestBrowserSmoothOverHTTP2: headless Chromium plays the Smooth demo with dash.js from the demo
+// page (testdata/www/player.html), all over HTTP/2 from the TLS listener, to its end with no
+// error, every Manifest and fragment request over h2.
+func TestBrowserSmoothOverHTTP2(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node not found: install nodejs and npm (scripts/test-deps.sh does)")
+	}
+	modules := filepath.Join(nodeDir(t), "node_modules")
+	if _, err := os.Stat(filepath.Join(modules, "puppeteer-core", "package.json")); err != nil {
+		t.Fatalf("puppeteer-core not installed in %s: run scripts/test-deps.sh", modules)
+	}
+	script, err := filepath.Abs("browser/play.cjs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	www, _ := filepath.Abs("../testdata/www")
+	media, _ := filepath.Abs("../testdata/media")
+	cfg := baseConfig(t, 1, func(c *config.Config) {
+		d := &c.Distributions[0]
+		d.Aliases = []string{"127.0.0.1"}
+		d.Origins = []config.Origin{{ID: "www", Kind: config.KindDir, Path: www}, {ID: "media", Kind: config.KindDir, Path: media}}
+		d.DefaultBehavior = config.Behavior{TargetOriginID: "www"}
+		d.Behaviors = []config.Behavior{{PathPattern: "/demo/*", TargetOriginID: "media", SmoothStreaming: true}}
+	})
+	store, err := cache.New(cache.Config{MaxBytes: int64(cfg.Cache.Memory)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := edge.New(edge.Config{Config: cfg, Logger: slog.New(slog.DiscardHandler), Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := listen(t)
+	go srv.ServeTLS(ln, nil, nil)
+	t.Cleanup(func() {
+		srv.Shutdown(context.Background())
+		srv.Close()
+		store.Close()
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, script, chromiumPath, "https://"+ln.Addr().String()+"/player.html")
+	cmd.Env = append(os.Environ(), "NODE_PATH="+modules, "TMPDIR="+t.TempDir())
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("node %s: %v\nstderr:\n%s\nstdout:\n%s", filepath.Base(script), err, testkit.Tail(stderr.String(), 40), stdout.String())
+	}
+	var out struct {
+		Browser     string         `json:"browser"`
+		Ended       bool           `json:"ended"`
+		CurrentTime float64        `json:"currentTime"`
+		Duration    float64        `json:"duration"`
+		Errors      []string       `json:"errors"`
+		Protocols   map[string]int `json:"protocols"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+		t.Fatalf("node output: %v\n%s", err, stdout.String())
+	}
+	if len(out.Errors) > 0 || !out.Ended || out.Duration < 9 || out.CurrentTime < out.Duration-0.5 {
+		t.Fatalf("%s: ended %v at %.1f of %.1f s, errors %v", out.Browser, out.Ended, out.CurrentTime, out.Duration, out.Errors)
+	}
+	if out.Protocols["h2"] < 5 || len(out.Protocols) != 1 {
+		t.Fatalf("Manifest and fragment requests by protocol: %v, want all h2", out.Protocols)
+	}
+	t.Logf("%s played %.1f s of Smooth over h2 (%d requests)", out.Browser, out.CurrentTime, out.Protocols["h2"])
+}
