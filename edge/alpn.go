@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -41,7 +42,9 @@ func (s *Server) newH2Viewers(readTimeout, writeTimeout, idleTimeout time.Durati
 		// that a list between the two is refused by the edge's own rule (413, as over HTTP/1.1)
 		// and anything larger by the HTTP/2 server (431) without being held.
 		MaxHeaderBytes: 2 * maxRequestHeaderBytes,
-		ErrorLog:       nil,
+		// The HTTP/2 server's own notes (a viewer's protocol error, a flood it refused) are
+		// about one viewer each: debug level, not the process's standard error.
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	srv := &http2.Server{
 		MaxConcurrentStreams: h2MaxConcurrentStreams,
