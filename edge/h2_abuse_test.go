@@ -23,8 +23,10 @@ import (
 
 // rawH2 is a hand-driven HTTP/2 client connection (the attacker's).
 type rawH2 struct {
-	// acked receives the server's PING acknowledgements; gone is closed when it hangs up.
-	acked chan struct{}
+	// acked receives the server's PING acknowledgements; gone is closed when it hangs up;
+	// settings receives the server's first SETTINGS frame.
+	acked    chan struct{}
+	settings chan *http2.SettingsFrame
 	gone  chan struct{}
 	c     *tls.Conn
 	fr    *http2.Framer
@@ -42,7 +44,8 @@ func dialRawH2(t *testing.T, addr, host string) *rawH2 {
 	if p := c.ConnectionState().NegotiatedProtocol; p != "h2" {
 		t.Fatalf("ALPN %q", p)
 	}
-	r := &rawH2{c: c, bw: bufio.NewWriterSize(c, 64<<10), acked: make(chan struct{}, 16), gone: make(chan struct{})}
+	r := &rawH2{c: c, bw: bufio.NewWriterSize(c, 64<<10), acked: make(chan struct{}, 16), gone: make(chan struct{}),
+		settings: make(chan *http2.SettingsFrame, 1)}
 	r.fr = http2.NewFramer(r.bw, c)
 	r.enc = hpack.NewEncoder(&r.buf)
 	if _, err := r.bw.WriteString(http2.ClientPreface); err != nil {
@@ -62,6 +65,12 @@ func dialRawH2(t *testing.T, addr, host string) *rawH2 {
 			}
 			if p, ok := f.(*http2.PingFrame); ok && p.IsAck() {
 				r.acked <- struct{}{}
+			}
+			if sf, ok := f.(*http2.SettingsFrame); ok && !sf.IsAck() {
+				select {
+				case r.settings <- sf:
+				default:
+				}
 			}
 		}
 	}()
@@ -165,6 +174,26 @@ func abuseCheck(t *testing.T, name string, attack func(addr, host string)) {
 		}
 		t.Logf("%d normal requests, p95 %v, slowest %v", len(lat), p95, worst)
 	})
+}
+
+// TestHTTP2Settings: the edge announces CloudFront's 128 concurrent streams and the protocol's
+// 16 KiB frames.
+func TestHTTP2Settings(t *testing.T) {
+	e := startEdge(t, baseConfig(""), 1)
+	_, addr := tlsEdge(t, e)
+	r := dialRawH2(t, addr, e.host)
+	var sf *http2.SettingsFrame
+	select {
+	case sf = <-r.settings:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no SETTINGS from the edge")
+	}
+	if v, ok := sf.Value(http2.SettingMaxConcurrentStreams); !ok || v != 128 {
+		t.Errorf("SETTINGS_MAX_CONCURRENT_STREAMS %d (%v), want 128", v, ok)
+	}
+	if v, ok := sf.Value(http2.SettingMaxFrameSize); ok && v != 16384 {
+		t.Errorf("SETTINGS_MAX_FRAME_SIZE %d, want 16384", v)
+	}
 }
 
 // TestHTTP2Abuse: a rapid-reset flood of 10,000 streams (CVE-2023-44487), a CONTINUATION flood
