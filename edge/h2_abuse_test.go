@@ -27,12 +27,12 @@ type rawH2 struct {
 	// settings receives the server's first SETTINGS frame.
 	acked    chan struct{}
 	settings chan map[http2.SettingID]uint32
-	gone  chan struct{}
-	c     *tls.Conn
-	fr    *http2.Framer
-	enc   *hpack.Encoder
-	buf   bytes.Buffer
-	bw    *bufio.Writer
+	gone     chan struct{}
+	c        *tls.Conn
+	fr       *http2.Framer
+	enc      *hpack.Encoder
+	buf      bytes.Buffer
+	bw       *bufio.Writer
 }
 
 func dialRawH2(t *testing.T, addr, host string) *rawH2 {

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/dop251/goja/parser"
 	"github.com/evanw/esbuild/pkg/api"
 )
 
@@ -128,8 +129,10 @@ type Function struct {
 func (f *Function) Name() string { return f.name }
 
 // Runtime is the function's runtime, Runtime10 or Runtime20.
-func (f *Function) Runtime() string {
-	if f.v2 {
+func (f *Function) Runtime() string { return runtimeName(f.v2) }
+
+func runtimeName(v2 bool) string {
+	if v2 {
 		return Runtime20
 	}
 	return Runtime10
@@ -152,8 +155,10 @@ func prelude() (*goja.Program, error) {
 
 // Compile checks, transforms and compiles code. It fails with ErrCodeTooLarge over
 // MaxCodeSize, with a *CompileError (ErrSyntax) for a syntax error, for const, let, async or
-// import under cloudfront-js-1.0, for a module CloudFront does not offer, or for the cloudfront
-// module under 1.0.
+// import under cloudfront-js-1.0, for a module CloudFront does not offer, for the cloudfront
+// module under 1.0, for a BigInt literal (neither runtime has BigInt), or for a regular
+// expression literal over the limits of regexp.go (MaxRegexpSource, MaxRegexpDepth,
+// MaxRegexpInsts).
 func Compile(name string, code []byte, opts Options) (*Function, error) {
 	f := &Function{name: name, opts: opts, budget: opts.Compute}
 	switch opts.Runtime {
@@ -183,7 +188,16 @@ func Compile(name string, code []byte, opts Options) (*Function, error) {
 	f.usesGlobal = args || strings.Contains(js, "globalThis")
 	wrapped := "(function (require, module, exports, globalThis) {\"use strict\";\n" + js +
 		"\n;return typeof handler === \"function\" ? handler : (module.exports && module.exports.handler);\n})"
-	f.prog, err = goja.Compile(name, wrapped, true)
+	// Parsed, checked, then compiled: goja.Compile in two steps. No source map is read (goja
+	// would read one from the path a comment names).
+	tree, err := goja.Parse(name, wrapped, parser.WithDisableSourceMaps)
+	if err != nil {
+		return nil, &CompileError{Name: name, Msg: err.Error()}
+	}
+	if err := checkProgram(name, string(code), f.Runtime(), tree); err != nil {
+		return nil, err
+	}
+	f.prog, err = goja.CompileAST(tree, true)
 	if err != nil {
 		return nil, &CompileError{Name: name, Msg: err.Error()}
 	}
@@ -242,10 +256,16 @@ func transform(name, code string, v2 bool) (string, error) {
 		LogLevel:    api.LogLevelSilent,
 		Write:       false,
 		Plugins:     []api.Plugin{plugin},
+		// esbuild would lower a BigInt literal, which the target (ES2017) lacks, to a call of
+		// BigInt, with a warning; the runtime has no BigInt, so it is an error here.
+		LogOverride: map[string]api.LogLevel{"bigint": api.LogLevelError},
 	})
 	if len(r.Errors) > 0 {
 		m := r.Errors[0]
 		ce := &CompileError{Name: name, Msg: m.Text}
+		if m.ID == "bigint" {
+			ce.Msg = bigIntMessage(runtimeName(v2))
+		}
 		if m.Location != nil {
 			ce.Line = m.Location.Line
 			ce.Column = m.Location.Column + 1

@@ -22,12 +22,14 @@ import (
 const MaxMemory = 2 << 20
 
 // RegexpMatchTimeout bounds one match of a regular expression that goja runs with regexp2, the
-// backtracking engine it uses for what Go's regexp cannot do (backreferences, lookaround).
-// Catastrophic backtracking (/^(?=a)(a+)+$/ on 'a'.repeat(30)+'b') takes minutes in native
-// code, which the compute budget cannot interrupt. A match that times out is reported by goja
-// as no match; by then a run's budget has long passed (the timeout is many budgets), so the run
-// is interrupted at its next instruction and fails with ErrTimeout. A function whose budget is
-// longer than this sees a regexp2 match that needs longer fail as no match.
+// backtracking engine it uses for what Go's regexp cannot do (backreferences, lookaround), and
+// for a global or sticky match from a lastIndex past 0 (matches by Go's regexp are bounded by
+// MaxRegexpWork, regexp.go). Catastrophic backtracking (/^(?=a)(a+)+$/ on 'a'.repeat(30)+'b')
+// takes minutes in native code, which the compute budget cannot interrupt. A match that times
+// out is reported by goja as no match; by then a run's budget has long passed (the timeout is
+// many budgets), so the run is interrupted at its next instruction and fails with ErrTimeout.
+// A function whose budget is longer than this sees a regexp2 match that needs longer fail as
+// no match.
 //
 // regexp2 reads the default when a pattern is compiled and checks it on a clock that ticks
 // every regexpClockPeriod while matches with a timeout are running.

@@ -95,6 +95,13 @@ func (s *vmState) goHelpers() *goja.Object {
 		return strings.ToValidUTF8(string(p), "\uFFFD")
 	})
 	_ = g.Set("unescape", func(str string) string { return qsUnescape(str) })
+	_ = g.Set("rxCost", s.regexpCost)
+	_ = g.Set("rxForget", s.regexpForget)
+	_ = g.Set("exec", s.matchGuard("RegExp.prototype.exec", &s.rx.exec))
+	_ = g.Set("test", s.matchGuard("RegExp.prototype.test", &s.rx.test))
+	_ = g.Set("rxSplit", s.regexpSplit)
+	_ = g.Set("rxMatch", s.regexpMatch)
+	_ = g.Set("rxReplace", s.regexpReplace)
 	_ = g.Set("atob", func(call goja.FunctionCall) goja.Value {
 		if len(call.Arguments) == 0 {
 			s.typeError("atob requires 1 argument")

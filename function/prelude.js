@@ -32,12 +32,11 @@
 	var MAX_BYTES = 2097152;
 	var MAX_LEN = MAX_BYTES / 16;
 	var MAX_STR = MAX_BYTES / 2;
-	// Global regular expression operations are left to goja, which collects the positions of
-	// every match and group before using them, when there can be at most MAX_LEN of those
-	// (subject length times groups); larger ones run here, a match at a time. MAX_PATTERN bounds
-	// the instructions a pattern compiles to (Go's regexp takes some 500 bytes per instruction).
+	// Global regular expression operations are left to Go (regexp_run.go), which collects the
+	// results of every match before using them, when there can be at most MAX_LEN of those
+	// (subject length times groups); larger ones run here, a match at a time. (What compiling
+	// and matching a pattern cost is bounded below, with the regular expressions.)
 	var FAST_CELLS = MAX_LEN;
-	var MAX_PATTERN = 4096;
 	// A property of an ordinary object takes some 500 bytes in goja (an array element 16): a
 	// builtin that would make MAX_PROPS properties on an object that is not an array (an
 	// array-like this, an object from a species constructor) is refused at this many.
@@ -62,8 +61,8 @@
 
 	// The errors thrown here (console.log tells them from errors of the function's own code).
 	var ours = new RealWeakSet();
-	var tooBig = function (what) {
-		var e = new RealRangeError(what + ": over the function memory limit of 2 MiB");
+	var fail = function (what, why) {
+		var e = new RealRangeError(what + ": " + why);
 		ours.add(e);
 		// goja formats an error's stack when it is first read, reading name through the frozen
 		// accessor; do it now, in JavaScript, rather than when Go reads it after the run, which
@@ -71,6 +70,7 @@
 		void e.stack;
 		throw e;
 	};
+	var tooBig = function (what) { fail(what, "over the function memory limit of 2 MiB"); };
 	var isObject = function (v) { return v !== null && (typeof v === "object" || typeof v === "function"); };
 	var define = function (o, k, v) { defineProperty(o, k, { value: v, writable: true, enumerable: false, configurable: true }); };
 	// named gives f the length of the built-in it replaces (f is a method: not a constructor).
@@ -277,8 +277,7 @@
 	}
 	var TA_REAL = Object.create(null), TA_DIGITS = Object.create(null);
 	[["Int8Array", 4], ["Uint8Array", 3], ["Uint8ClampedArray", 3], ["Int16Array", 6], ["Uint16Array", 5],
-		["Int32Array", 11], ["Uint32Array", 10], ["Float32Array", 25], ["Float64Array", 25],
-		["BigInt64Array", 20], ["BigUint64Array", 20]].forEach(function (t) {
+		["Int32Array", 11], ["Uint32Array", 10], ["Float32Array", 25], ["Float64Array", 25]].forEach(function (t) {
 		var name = t[0], Real = G[name];
 		if (typeof Real !== "function") return;
 		TA_REAL[name] = Real;
@@ -693,14 +692,17 @@
 		return mapGet(registered, sym);
 	} }).keyFor, 1));
 
-	// -- BigInt.asIntN, asUintN: the number of bits. --
-	["asIntN", "asUintN"].forEach(function (name) {
-		var orig = BigInt[name];
-		define(BigInt, name, named(({ [name](bits, bigint) {
-			var b = +bits;
-			if (b > MAX_BYTES * 8) tooBig("BigInt." + name);
-			return invoke(orig, BigInt, b, bigint);
-		} })[name], 2));
+	// -- No BigInt: neither runtime has it
+	// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/functions-javascript-runtime-20.html),
+	// and its arithmetic runs natively on numbers as large as the code asks for (1n << 1000000000n
+	// took 1.9 s and 241 MB). A BigInt literal does not compile (function.go); nothing else makes
+	// one once the BigInt function, the BigInt typed arrays and DataView's BigInt accessors are
+	// gone. --
+	delete G.BigInt;
+	delete G.BigInt64Array;
+	delete G.BigUint64Array;
+	["getBigInt64", "getBigUint64", "setBigInt64", "setBigUint64"].forEach(function (k) {
+		delete DataView.prototype[k];
 	});
 
 	// -- Strings --
@@ -765,77 +767,70 @@
 	} }).raw, 1));
 
 	// -- Regular expressions --
-	// patternCost is about the number of instructions Go's regexp compiles a pattern into: a
-	// repeat {n,m} copies what it repeats up to 1,000 times (past that goja uses regexp2, which
-	// does not copy).
-	var patternCost = function (src) {
-		if (src.length > 2 * MAX_PATTERN) return src.length;
-		var stack = [0], last = 0, i = 0, n = src.length;
-		while (i < n) {
-			var c = src.charCodeAt(i);
-			if (c === 92) { // \
-				i += 2;
-				last = 1;
-			} else if (c === 91) { // [
-				for (i++; i < n && src.charCodeAt(i) !== 93; i++) {
-					if (src.charCodeAt(i) === 92) i++;
-				}
-				i++;
-				last = 1;
-			} else if (c === 40) { // (
-				stack[stack.length] = 0;
-				i++;
-				continue;
-			} else if (c === 41) { // )
-				last = (stack.length > 1 ? stack.pop() : 0) + 1;
-				i++;
-			} else if (c === 123) { // {
-				var m = /^\{(\d+)(,(\d*))?\}/.exec(src.slice(i, i + 24));
-				if (m !== null) {
-					var k = m[2] === undefined ? +m[1] : m[3] === "" ? +m[1] + 1 : +m[3];
-					if (k > 1000) k = 1;
-					stack[stack.length - 1] += last * (k - 1);
-					last *= k;
-					i += m[0].length;
-					continue;
-				}
-				i++;
-				last = 1;
-			} else {
-				i++;
-				last = 1;
-			}
-			stack[stack.length - 1] += last;
+	// Compiling and matching run natively, where the budget cannot interrupt them (regexp.go).
+	// go.rxCost(source, flags) is what matching the pattern costs a character of the subject
+	// (0 when goja runs it with regexp2, whose matches RegexpMatchTimeout bounds; -1 when goja
+	// refuses the pattern), or, for a pattern over the limits of compiling, why (a string).
+	// A pattern is checked before goja compiles it: by the constructor, compile, and the String
+	// methods that make a RegExp of a string. Every match goes through exec or test, which
+	// go.exec and go.test guard (regexp_run.go): they refuse a match that could cost more than
+	// MaxRegexpWork. Replacing exec turns off goja's fast paths, which matched without calling
+	// it; its slow paths call exec for each match from a native loop, which the budget cannot
+	// stop either. So Symbol.match, replace, split and matchAll run here, a match at a time,
+	// (goja's search, which matches once, is left), and, for a RegExp as made, in Go, as goja's
+	// fast paths ran, when Go can bound the work (regexp_run.go).
+	var rxCostGo = go.rxCost, rxForgetGo = go.rxForget;
+	var rxSplitGo = go.rxSplit, rxMatchGo = go.rxMatch, rxReplaceGo = go.rxReplace;
+	var FLAG_CHARS = "gimsuy";
+	var flagGetters = ["global", "ignoreCase", "multiline", "dotAll", "unicode", "sticky"].map(function (n) {
+		return caller(gOPD(RP, n).get);
+	});
+	// isRx: v is a RegExp (RegExp.prototype, whose source reads "(?:)", is not).
+	var isRx = function (v) { return isObject(v) && v !== RP && rxSource(v) !== null; };
+	// rxFlags: the flags a RegExp was compiled with (properties of its own cannot change them).
+	var rxFlags = function (rx) {
+		var f = "";
+		for (var i = 0; i < 6; i++) {
+			if (flagGetters[i](rx)) f += FLAG_CHARS.charAt(i);
 		}
-		var sum = 0;
-		for (var j = 0; j < stack.length; j++) sum += stack[j];
-		return sum;
+		return f;
 	};
-	var checkPattern = function (src, what) {
-		if (patternCost(src) > MAX_PATTERN) tooBig(what);
+	// checkPattern checks a pattern goja is about to compile, and returns it.
+	var checkPattern = function (src, flags, what) {
+		var c = rxCostGo(src, flags);
+		if (typeof c === "string") fail(what, c);
 		return src;
 	};
+	var EXEC = named(go.exec, 1), TEST = named(go.test, 1);
+	defineProperty(EXEC, "name", { value: "exec", configurable: true });
+	defineProperty(TEST, "name", { value: "test", configurable: true });
+	define(RP, "exec", EXEC);
+	define(RP, "test", TEST);
+	var callExec = caller(EXEC);
 	var isRegExp = function (v) {
 		if (!isObject(v)) return false;
 		var m = v[SYM_MATCH];
 		return m !== undefined ? !!m : rxSource(v) !== null;
 	};
 	// rxArgs checks the pattern that RegExp(pattern, flags) compiles, and returns the arguments
-	// with the pattern read once.
+	// for goja: strings, so that goja compiles what was checked, without reading the arguments
+	// again (a RegExp is compiled again from its source, where goja would copy it).
 	var rxArgs = function (args) {
-		var p = args[0];
-		if (rxSource(p) !== null) return args; // a RegExp, whose pattern was checked
+		var p = args[0], f = args[1], src, flags;
 		if (isRegExp(p)) {
-			var src = str(p.source);
-			return [checkPattern(src, "RegExp"), args[1] === undefined ? str(p.flags) : args[1]];
+			var real = isRx(p);
+			src = real ? rxSource(p) : str(p.source);
+			flags = f !== undefined ? str(f) : real ? rxFlags(p) : str(p.flags);
+		} else {
+			src = p === undefined ? "" : str(p);
+			flags = f === undefined ? "" : str(f);
 		}
-		if (p === undefined) return args;
-		return [checkPattern(str(p), "RegExp"), args[1]];
+		return [checkPattern(src, flags, "RegExp"), flags];
 	};
 	var RegExpG = wrapped(RealRegExp, {
 		apply: function (t, self, args) {
 			var p = args[0];
-			if (args[1] === undefined && rxSource(p) !== null && isRegExp(p) && p.constructor === RegExpG) return p;
+			if (args[1] === undefined && isRx(p) && isRegExp(p) && p.constructor === RegExpG) return p;
 			return apply(t, self, rxArgs(args));
 		},
 		construct: function (t, args, nt) {
@@ -847,8 +842,19 @@
 	var realCompile = RP.compile;
 	if (typeof realCompile === "function") {
 		define(RP, "compile", named(({ compile(pattern, flags) {
-			if (rxSource(pattern) !== null || pattern === undefined) return apply(realCompile, this, arguments);
-			return apply(realCompile, this, [checkPattern(str(pattern), "RegExp.prototype.compile"), flags]);
+			if (!isRx(this)) return apply(realCompile, this, arguments);
+			var args;
+			if (isRx(pattern)) { // goja copies its pattern (and refuses flags)
+				args = [pattern, flags];
+			} else {
+				var fl = flags === undefined ? "" : str(flags);
+				args = [checkPattern(pattern === undefined ? "" : str(pattern), fl, "RegExp.prototype.compile"), fl];
+			}
+			try {
+				return apply(realCompile, this, args);
+			} finally {
+				rxForgetGo(this);
+			}
 		} }).compile, 2));
 	}
 	var parens = function (src) {
@@ -856,14 +862,19 @@
 		for (var i = src.indexOf("("); i >= 0; i = src.indexOf("(", i + 1)) n++;
 		return n;
 	};
-	// nativeOK: goja may run a global operation of rx on s (it collects every match first).
+	// nativeOK: Go may run a global operation of rx on s (it collects every match first).
 	var nativeOK = function (rx, s) {
 		var src = rxSource(rx);
-		return src !== null && (s.length + 1) * (parens(src) + 1) <= FAST_CELLS;
+		return src !== null && rx.exec === EXEC && (s.length + 1) * (parens(src) + 1) <= FAST_CELLS;
 	};
+	// rxExec is RegExpExec: rx's exec, or the built-in one (bounded) when that is not a function.
 	var rxExec = function (rx, s) {
 		var exec = rx.exec;
-		if (typeof exec !== "function") throw new RealTypeError("exec is not a function");
+		if (exec === EXEC) return callExec(rx, s);
+		if (typeof exec !== "function") {
+			if (isRx(rx)) return callExec(rx, s);
+			throw new RealTypeError("exec is not a function");
+		}
 		var r = invoke(exec, rx, s);
 		if (r !== null && !isObject(r)) throw new RealTypeError("RegExp exec method returned something other than an Object or null");
 		return r;
@@ -971,8 +982,9 @@
 		return fn !== null ? countedFn(fn, c, groups) : templateFn(tpl, s, c);
 	};
 	// RegExp.prototype[Symbol.replace], as goja's generic version does it.
-	var rxReplaceJS = function (rx, s, fn, tpl, c) {
-		var flags = str(rx.flags), global = flags.indexOf("g") >= 0, unicode = flags.indexOf("u") >= 0;
+	var rxReplaceJS = function (rx, s, fn, tpl, c, flags) {
+		if (flags === undefined) flags = str(rx.flags);
+		var global = flags.indexOf("g") >= 0, unicode = flags.indexOf("u") >= 0;
 		var results = [], r;
 		if (global) {
 			rx.lastIndex = 0;
@@ -1020,16 +1032,26 @@
 		var s = str(string), fn = typeof replaceValueArg === "function" ? replaceValueArg : null;
 		var tpl = fn === null ? str(replaceValueArg) : null;
 		var what = "RegExp.prototype[Symbol.replace]", src = rxSource(rx), groups = src === null ? 0 : parens(src);
-		if (src === null || (s.length + 1) * (groups + 1) > FAST_CELLS) return rxReplaceJS(rx, s, fn, tpl, { total: s.length, what: what });
-		return invoke(realRxReplace, rx, s, replaceValue(s, fn, tpl, s.length + 1, src, groups, what));
+		var fast = src !== null && rx.exec === EXEC && (s.length + 1) * (groups + 1) <= FAST_CELLS;
+		var flags = str(rx.flags), count = flags.indexOf("g") >= 0 ? s.length + 1 : 1;
+		// The replace runs here or in Go, never in goja's, whose loop calls exec natively for
+		// each match (where the budget cannot stop it), reading flags again (which could then
+		// say global for a RegExp whose exec then always finds the same match).
+		if (fast && (fn !== null || replaceValue(s, null, tpl, count, src, groups, what) === tpl)) {
+			var r = rxReplaceGo(rx, s, fn !== null ? fn : tpl);
+			if (r !== undefined) return r;
+		}
+		return rxReplaceJS(rx, s, fn, tpl, { total: s.length, what: what }, flags);
 	} })[SYM_REPLACE], 2));
 	define(RP, SYM_MATCH, named(({ [SYM_MATCH](string) {
 		var rx = this;
 		if (!isObject(rx)) return invoke(realRxMatch, rx, string);
-		var s = str(string);
-		if (nativeOK(rx, s)) return invoke(realRxMatch, rx, s);
-		var flags = str(rx.flags);
+		var s = str(string), flags = str(rx.flags);
 		if (flags.indexOf("g") < 0) return rxExec(rx, s);
+		if (nativeOK(rx, s)) { // else here, a match at a time (not in goja's native loop)
+			var m = rxMatchGo(rx, s);
+			if (m !== undefined) return m;
+		}
 		var unicode = flags.indexOf("u") >= 0, a = [], r;
 		rx.lastIndex = 0;
 		while ((r = rxExec(rx, s)) !== null) {
@@ -1094,30 +1116,60 @@
 		A[A.length] = s.slice(p);
 		return A;
 	};
+	// split runs here: goja's, which would try the splitter at every position, would call exec
+	// at each. For a RegExp as made, Go finds the matches, as goja did (regexp_run.go), when it
+	// can bound the work; so also for match and replace.
 	define(RP, SYM_SPLIT, named(({ [SYM_SPLIT](string, limit) {
 		var rx = this;
 		if (!isObject(rx)) return invoke(realRxSplit, rx, string, limit);
 		var s = str(string), lim = limit === undefined ? 4294967295 : limit >>> 0;
-		if (nativeOK(rx, s)) return invoke(realRxSplit, rx, s, lim);
+		if (nativeOK(rx, s)) {
+			var a = rxSplitGo(rx, s, lim);
+			if (a !== undefined) return a;
+		}
 		return rxSplitJS(rx, s, lim);
 	} })[SYM_SPLIT], 2));
+	// matchAll runs here, with iterators of goja's RegExp String Iterator prototype whose state
+	// is kept here: goja's iterator runs the built-in exec natively when a matcher's exec is
+	// not a function.
 	var RegExpStringIteratorProto = getPrototypeOf(apply(RP[SYM_MATCHALL], /a/g, ["a"]));
-	var realRxIterNext = RegExpStringIteratorProto.next;
-	var callRxIterNext = caller(realRxIterNext);
-	define(RegExpStringIteratorProto, "next", named(({ next() { return callRxIterNext(this); } }).next, 0));
+	var iterators = new RealWeakMap(), objectCreate = Object.create;
+	define(RP, SYM_MATCHALL, named(({ [SYM_MATCHALL](string) {
+		var R = this;
+		if (!isObject(R)) throw new RealTypeError("RegExp.prototype[Symbol.matchAll] called on a non-object");
+		var s = str(string), C = speciesConstructor(R, RegExpG), flags = str(R.flags);
+		var matcher = new C(R, flags);
+		matcher.lastIndex = toLen(+R.lastIndex);
+		var it = objectCreate(RegExpStringIteratorProto);
+		iterators.set(it, { m: matcher, s: s, g: flags.indexOf("g") >= 0, u: flags.indexOf("u") >= 0, done: false });
+		return it;
+	} })[SYM_MATCHALL], 1));
+	define(RegExpStringIteratorProto, "next", named(({ next() {
+		var st = isObject(this) ? iterators.get(this) : undefined;
+		if (st === undefined) throw new RealTypeError("Method RegExp String Iterator.prototype.next called on incompatible receiver");
+		if (st.done) return { value: undefined, done: true };
+		var match = rxExec(st.m, st.s);
+		if (match === null || !st.g) {
+			st.done = true;
+			if (match === null) return { value: undefined, done: true };
+			return { value: match, done: false };
+		}
+		if (str(match[0]).length === 0) st.m.lastIndex = advance(st.s, toLen(+st.m.lastIndex), st.u);
+		return { value: match, done: false };
+	} }).next, 0));
 
 	// String methods that take a pattern: what a RegExp gets is handled above; a string
 	// searched for is counted here.
 	var realReplace = SP.replace, realReplaceAll = SP.replaceAll, realSplit = SP.split;
 	var realMatch = SP.match, realMatchAll = SP.matchAll, realSearch = SP.search;
-	var pattern = function (regexp, what) { return regexp === undefined ? regexp : checkPattern(str(regexp), what); };
+	var pattern = function (regexp, flags, what) { return regexp === undefined ? regexp : checkPattern(str(regexp), flags, what); };
 	define(SP, "match", named(({ match(regexp) {
 		if (this == null) return invoke(realMatch, this, regexp);
 		if (isObject(regexp)) {
 			var m = regexp[SYM_MATCH];
 			if (m != null) return invoke(m, regexp, this);
 		}
-		return invoke(realMatch, this, pattern(regexp, "String.prototype.match"));
+		return invoke(realMatch, this, pattern(regexp, "", "String.prototype.match"));
 	} }).match, 1));
 	define(SP, "search", named(({ search(regexp) {
 		if (this == null) return invoke(realSearch, this, regexp);
@@ -1125,7 +1177,7 @@
 			var m = regexp[SYM_SEARCH];
 			if (m != null) return invoke(m, regexp, this);
 		}
-		return invoke(realSearch, this, pattern(regexp, "String.prototype.search"));
+		return invoke(realSearch, this, pattern(regexp, "", "String.prototype.search"));
 	} }).search, 1));
 	var globalOnly = function (regexp, what) {
 		if (isRegExp(regexp)) {
@@ -1141,7 +1193,7 @@
 			var m = regexp[SYM_MATCHALL];
 			if (m != null) return invoke(m, regexp, this);
 		}
-		return invoke(realMatchAll, this, pattern(regexp, "String.prototype.matchAll"));
+		return invoke(realMatchAll, this, pattern(regexp, "g", "String.prototype.matchAll"));
 	} }).matchAll, 1));
 	define(SP, "replace", named(({ replace(searchValue, replaceValueArg) {
 		if (this == null) return invoke(realReplace, this, searchValue, replaceValueArg);
@@ -1206,10 +1258,10 @@
 
 	// -- JSON.stringify: a replacer function counts what goja writes. --
 	var NUM_VALUEOF = Number.prototype.valueOf, BOOL_VALUEOF = Boolean.prototype.valueOf;
-	var BIGINT_VALUEOF = BigInt.prototype.valueOf, OBJ_PROTO = Object.prototype;
+	var OBJ_PROTO = Object.prototype;
 	var realStringify = JSON.stringify;
 	var boxed = function (v) {
-		return brand(NUM_VALUEOF, v) || brand(STR_VALUEOF, v) || brand(BOOL_VALUEOF, v) || brand(BIGINT_VALUEOF, v);
+		return brand(NUM_VALUEOF, v) || brand(STR_VALUEOF, v) || brand(BOOL_VALUEOF, v);
 	};
 	var propertyList = function (replacer) {
 		var r = lenOf(replacer, MAX_LEN, "JSON.stringify"), n = lastLen, list = [], seen = new Set();
@@ -1269,8 +1321,6 @@
 				jOrigs[d] = orig;
 				d++;
 			}
-		} else if (t === "bigint") {
-			cost += ("" + value).length;
 		} else if (d > 0 && jArrays[d - 1]) {
 			cost += 4; // undefined, a function or a symbol: null in an array, else left out
 		} else {
@@ -1296,7 +1346,7 @@
 				cost = value.length + 2;
 			}
 		} else {
-			cost = t === "bigint" ? ("" + value).length : 5; // 5: a boolean, or null for undefined in an array
+			cost = 5; // a boolean, or null for undefined in an array
 		}
 		cost += isArray(this) ? 1 : (typeof key === "string" ? key.length : 0) + 4;
 		if ((jTotal += cost) > MAX_STR) tooBig("JSON.stringify");
@@ -1597,7 +1647,6 @@
 		case "string": return v;
 		case "boolean": return v ? "true" : "false";
 		case "number": return isFinite(v) ? String(v) : "";
-		case "bigint": return String(v);
 		default: return "";
 		}
 	};
@@ -1721,5 +1770,5 @@
 	[ArrayIteratorProto, RegExpStringIteratorProto, getPrototypeOf(apply(realStrIter, "", NONE)),
 		getPrototypeOf(new Map().entries()), getPrototypeOf(new Set().values()),
 		getPrototypeOf(function* () {}), getPrototypeOf(async function () {})].forEach(harden);
-	return { require: require, Buffer: Buffer, parse: JSON.parse, proto: Object.prototype };
+	return { require: require, Buffer: Buffer, parse: JSON.parse, proto: Object.prototype, regexpProto: RP, fail: fail };
 })

@@ -45,6 +45,14 @@ type vmState struct {
 	ev                  *Event        // the run's event
 	er                  *eventRecords // its records
 	recs                *eventRecords // the records, kept from run to run
+
+	rxCache      map[string]*rxEntry  // the patterns the runtime knows (regexp_run.go)
+	rxCacheBytes int                  // the bytes of their sources and translations
+	rxCompiled   int                  // the instructions of those compiled
+	rxProto      *goja.Object         // RegExp.prototype
+	rx           rxBuiltins           // goja's own
+	rxFail       goja.Callable        // prelude.js's fail, which throws its RangeError
+	rxCosts      map[*goja.Object]int // costOf's answers, for the run
 }
 
 var errInterrupted = errors.New("interrupted")
@@ -64,6 +72,9 @@ func (f *Function) newState() (*vmState, error) {
 		return nil, err
 	}
 	pf, _ := goja.AssertFunction(pv)
+	if err := s.takeRegexpBuiltins(); err != nil {
+		return nil, err
+	}
 	mods := vm.NewObject()
 	console := vm.NewObject()
 	_ = console.Set("log", s.consoleLog)
@@ -80,6 +91,8 @@ func (f *Function) newState() (*vmState, error) {
 	s.require = o.Get("require")
 	s.buffer = o.Get("Buffer")
 	s.parse, _ = goja.AssertFunction(o.Get("parse"))
+	s.rxProto, _ = o.Get("regexpProto").(*goja.Object)
+	s.rxFail, _ = goja.AssertFunction(o.Get("fail"))
 	s.global = vm.GlobalObject()
 	fv, err := vm.RunProgram(f.prog)
 	if err != nil {
@@ -112,6 +125,7 @@ func (s *vmState) end() {
 	s.kvs = nil
 	s.reading = false
 	s.ev, s.er = nil, nil
+	clear(s.rxCosts)
 }
 
 // run returns clean=false when the runtime must not be reused.

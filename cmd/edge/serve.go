@@ -49,9 +49,9 @@ type node struct {
 	srv   *edge.Server
 	api   *control.Server
 
-	ln, apiLn, tlsLn net.Listener // tlsLn is nil without server.tls_listen
+	ln, apiLn, tlsLn net.Listener   // tlsLn is nil without server.tls_listen
 	quicPC           net.PacketConn // HTTP/3: UDP on tlsLn's port number (nil when it could not be had)
-	certPEM, keyPEM  []byte       // nil for a self-signed certificate
+	certPEM, keyPEM  []byte         // nil for a self-signed certificate
 }
 
 // cmdServe runs "edge serve": it loads the config, builds the cache, the edge and the API,
