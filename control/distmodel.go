@@ -139,7 +139,7 @@ func (r refs) origin(o *xmlOrigin) (config.Origin, *apiError) {
 				clip(o.ID, 64), clip(c.OriginProtocolPolicy, 40))
 		}
 	case s3 != nil:
-		if bucket, region, ok := s3BucketDomain(o.DomainName); ok {
+		if bucket, region, ok := config.S3BucketDomain(o.DomainName); ok {
 			// A bucket: an s3 origin (anonymous reads unless an origin access control signs).
 			co.Kind, co.DomainName, co.Bucket, co.Region = config.KindS3, "", bucket, region
 		} else {
@@ -301,34 +301,4 @@ func copyInt64(p *int64) *int64 {
 	}
 	v := *p
 	return &v
-}
-
-// s3BucketDomain reads a bucket's REST endpoint domain, BUCKET.s3.REGION.amazonaws.com or the
-// legacy global BUCKET.s3.amazonaws.com (us-east-1).
-// https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html
-func s3BucketDomain(domain string) (bucket, region string, ok bool) {
-	rest, found := strings.CutSuffix(strings.ToLower(domain), ".amazonaws.com")
-	if !found {
-		return "", "", false
-	}
-	if b, ok := strings.CutSuffix(rest, ".s3"); ok && b != "" {
-		return b, "us-east-1", true
-	}
-	i := strings.LastIndex(rest, ".s3.")
-	if i <= 0 {
-		return "", "", false
-	}
-	region = rest[i+len(".s3."):]
-	if region == "" || strings.Contains(region, ".") {
-		return "", "", false
-	}
-	return rest[:i], region, true
-}
-
-// s3Domain is the REST endpoint domain of a bucket (s3BucketDomain reads it back).
-func s3Domain(bucket, region string) string {
-	if region == "" {
-		region = "us-east-1"
-	}
-	return bucket + ".s3." + region + ".amazonaws.com"
 }

@@ -100,8 +100,8 @@ func buildOrigin(o *config.Origin) xmlOrigin {
 	case config.KindS3:
 		// The bucket's AWS domain, also for a custom endpoint (a local S3): it is what
 		// CloudFront would show, and what edge import reads back as this bucket
-		// (s3BucketDomain). The endpoint is the file's business.
-		x.DomainName = s3Domain(o.Bucket, o.Region)
+		// (config.S3BucketDomain). The endpoint is the file's business.
+		x.DomainName = config.S3Domain(o.Bucket, o.Region)
 		x.S3OriginConfig = &xmlS3Config{}
 	default:
 		if o.Kind == config.KindDir {

@@ -23,7 +23,7 @@ import (
 // belongs to the OAC operations themselves and is not among theirs).
 //
 // For an origin access control of type s3, the origin's DomainName must be a bucket's REST
-// endpoint (s3BucketDomain; InvalidDomainNameForOriginAccessControl otherwise). The S3 origins
+// endpoint (config.S3BucketDomain; InvalidDomainNameForOriginAccessControl otherwise). The S3 origins
 // of API distributions are s3 origins of the configuration the edge serves (originAccess): with
 // access sigv4 when their origin access control's signing behavior is always or no-override
 // (signed with the credentials of the environment, AWS_ACCESS_KEY_ID and
@@ -358,7 +358,7 @@ func (r refs) originAccess(o *xmlOrigin, co config.Origin) (config.Origin, *apiE
 		}
 	}
 	if ac != nil && ac.conf.OriginType == "s3" {
-		bucket, region, ok := s3BucketDomain(o.DomainName)
+		bucket, region, ok := config.S3BucketDomain(o.DomainName)
 		if !ok {
 			return config.Origin{}, errorf(http.StatusBadRequest, CodeInvalidDomainNameForOriginAccessControl,
 				"Origin %q: the origin access control %s is for Amazon S3, but %q is not the REST endpoint of a bucket "+

@@ -40,7 +40,7 @@ func TestBrowserHTTP2(t *testing.T) {
 	}
 	o := newTestOrigin(t)
 	o.static("/index.html", 200, map[string]string{"Content-Type": "text/html", "Cache-Control": "max-age=60"},
-		`<!DOCTYPE html><html><head><link rel="stylesheet" href="/style.css"><script src="/app.js"></script></head>`+
+		`<!DOCTYPE html><html><head><link rel="icon" href="data:,"><link rel="stylesheet" href="/style.css"><script src="/app.js"></script></head>`+
 			`<body><p id="p">edge over h2</p><img src="/pixel.svg" alt=""></body></html>`)
 	o.static("/style.css", 200, map[string]string{"Content-Type": "text/css", "Cache-Control": "max-age=60"}, "p { color: teal }")
 	o.static("/app.js", 200, map[string]string{"Content-Type": "text/javascript", "Cache-Control": "max-age=60"}, "window.loaded = true;")

@@ -453,6 +453,7 @@ func TestSmoothFromDiskTier(t *testing.T) {
 			t.Fatalf("the second pass asked the origin %d times", o.requests()-before)
 		}
 	}
+	e.store.Flush() // the fragments memory took are written through in the background
 	if st := e.store.DiskStats(); st.Objects < int64(len(frags)) {
 		t.Fatalf("the disk holds %d objects for %d fragments", st.Objects, len(frags))
 	}

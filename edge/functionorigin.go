@@ -57,8 +57,11 @@ func (fo *functionOrigins) close() {
 
 // updatedOrigin is the behavior's origin changed as cf.updateRequestOrigin describes
 // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/helper-functions-origin-modification.html):
-// fields left out are inherited. Only custom (http) origins can be changed here; in an origin
-// group, the primary is changed and the request goes to it alone.
+// fields left out are inherited. Custom (http) and S3 origins can be changed; an S3 origin's
+// domainName is another bucket's REST endpoint (BUCKET.s3.REGION.amazonaws.com), reached
+// through the origin's own endpoint and credentials, and the fields that are for custom origins
+// only (hostHeader, sni, customOriginConfig) fail it, as they fail CloudFront's validation. In
+// an origin group, the primary is changed and the request goes to it alone.
 func (s *Server) updatedOrigin(x *exchange, ch *function.OriginChange) (origin.Fetcher, string, error) {
 	d := x.dist
 	id := x.beh.TargetOriginID
@@ -66,10 +69,21 @@ func (s *Server) updatedOrigin(x *exchange, ch *function.OriginChange) (origin.F
 		id = members[0]
 	}
 	conf, ok := d.originConfs[id]
-	if !ok || conf.Kind != "http" {
-		return nil, "", fmt.Errorf("%w: cf.updateRequestOrigin: origin %q is not a custom origin", function.ErrExecution, id)
+	if !ok || conf.Kind != config.KindHTTP && conf.Kind != config.KindS3 {
+		return nil, "", fmt.Errorf("%w: cf.updateRequestOrigin: origin %q is neither a custom nor an S3 origin", function.ErrExecution, id)
 	}
-	if ch.DomainName != "" {
+	if conf.Kind == config.KindS3 {
+		if ch.CustomOrigin != nil || ch.HostHeader != "" || ch.SNI != "" {
+			return nil, "", fmt.Errorf("%w: cf.updateRequestOrigin: customOriginConfig, hostHeader and sni are for custom origins; %q is an S3 origin", function.ErrExecution, id)
+		}
+		if ch.DomainName != "" {
+			bucket, region, ok := config.S3BucketDomain(ch.DomainName)
+			if !ok {
+				return nil, "", fmt.Errorf("%w: cf.updateRequestOrigin: %q is not an S3 bucket domain (BUCKET.s3.REGION.amazonaws.com)", function.ErrExecution, ch.DomainName)
+			}
+			conf.Bucket, conf.Region = bucket, region
+		}
+	} else if ch.DomainName != "" {
 		conf.DomainName = ch.DomainName
 	}
 	if ch.OriginPath != "" {

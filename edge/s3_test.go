@@ -284,3 +284,42 @@ func TestS3LargeObjectStreams(t *testing.T) {
 	}
 	t.Logf("heap peak %.1f MiB", float64(peak)/(1<<20))
 }
+
+// TestFunctionUpdatesS3Origin: cf.updateRequestOrigin with another bucket's domain sends a
+// viewer-request function's request to that bucket (on the origin's endpoint, with its keys);
+// a domain that is not a bucket's, or a field for custom origins only, is a function error.
+func TestFunctionUpdatesS3Origin(t *testing.T) {
+	srv := s3server.Start(t)
+	srv.CreateBucket("media")
+	srv.CreateBucket("media-v2")
+	srv.Put("media", "o.txt", []byte("from media"))
+	srv.Put("media-v2", "o.txt", []byte("from media-v2"))
+	fn := "[[function]]\nname = \"pick\"\ncode = \"\"\"\nimport cf from 'cloudfront';\nfunction handler(event) {\n" +
+		"  var q = event.request.querystring;\n" +
+		"  if (q.b && q.b.value === 'v2') { cf.updateRequestOrigin({domainName: 'media-v2.s3.us-east-1.amazonaws.com'}); }\n" +
+		"  if (q.b && q.b.value === 'bad') { cf.updateRequestOrigin({domainName: 'example.com'}); }\n" +
+		"  if (q.b && q.b.value === 'sni') { cf.updateRequestOrigin({sni: 'x.example.com'}); }\n" +
+		"  return event.request;\n}\n\"\"\"\n"
+	cfg := fn + s3EdgeConfig(srv, `memory = "64MiB"`, `
+[[distribution.behavior]]
+path_pattern = "/o.txt"
+target_origin_id = "media"
+cache_policy = "CachingDisabled"
+[[distribution.behavior.function_association]]
+event_type = "viewer-request"
+function = "pick"
+`)
+	e := startEdge(t, cfg, 0)
+	e.host = "ds3test00000001.cloudfront.net"
+	if r, b := e.get(t, "/o.txt"); r.StatusCode != 200 || b != "from media" {
+		t.Fatalf("the behavior's bucket: %d %q", r.StatusCode, b)
+	}
+	if r, b := e.get(t, "/o.txt?b=v2"); r.StatusCode != 200 || b != "from media-v2" {
+		t.Fatalf("updated to media-v2: %d %q", r.StatusCode, b)
+	}
+	for _, q := range []string{"bad", "sni"} {
+		if r, _ := e.get(t, "/o.txt?b="+q); r.StatusCode != 503 || xcache(r) != "FunctionExecutionError from cloudfront" {
+			t.Errorf("?b=%s: %d %q, want 503 FunctionExecutionError", q, r.StatusCode, xcache(r))
+		}
+	}
+}
