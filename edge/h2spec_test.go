@@ -69,7 +69,7 @@ func TestH2Spec(t *testing.T) {
 	_, addr := tlsEdge(t, e)
 	host, port, _ := net.SplitHostPort(addr)
 	report := filepath.Join(t.TempDir(), "h2spec.xml")
-	cmd := exec.Command(bin, "-h", host, "-p", port, "-t", "-k", "-S", "--timeout", "2", "-P", "/a.txt", "-j", report)
+	cmd := exec.Command(bin, "-h", host, "-p", port, "-t", "-k", "-S", "--timeout", "3", "-P", "/a.txt", "-j", report)
 	out, _ := cmd.CombinedOutput() // exits non-zero when anything fails: the report says what
 	data, err := os.ReadFile(report)
 	if err != nil {
