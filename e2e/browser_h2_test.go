@@ -1,43 +1,22 @@
 package e2e_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/cfedge/edge/cache"
 	"github.com/cfedge/edge/config"
 	"github.com/cfedge/edge/edge"
-	"github.com/cfedge/edge/internal/testkit"
 )
 
 // TestBrowserHTTP2: headless Chromium loads a page and its assets (a stylesheet, a script, an
 // image) from the edge's TLS listener, and its Resource Timing says every one of them came
 // over HTTP/2 (nextHopProtocol "h2").
 func TestBrowserHTTP2(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node not found: install nodejs and npm (scripts/test-deps.sh does)")
-	}
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("%s: %v: install Debian's chromium (scripts/test-deps.sh does)", chromiumPath, err)
-	}
-	modules := filepath.Join(nodeDir(t), "node_modules")
-	if _, err := os.Stat(filepath.Join(modules, "puppeteer-core", "package.json")); err != nil {
-		t.Fatalf("puppeteer-core not installed in %s: run scripts/test-deps.sh", modules)
-	}
-	script, err := filepath.Abs("browser/h2.cjs")
-	if err != nil {
-		t.Fatal(err)
-	}
 	o := newTestOrigin(t)
 	o.static("/index.html", 200, map[string]string{"Content-Type": "text/html", "Cache-Control": "max-age=60"},
 		`<!DOCTYPE html><html><head><link rel="icon" href="data:,"><link rel="stylesheet" href="/style.css"><script src="/app.js"></script></head>`+
@@ -49,33 +28,7 @@ func TestBrowserHTTP2(t *testing.T) {
 	cfg := baseConfig(t, o.port(), func(c *config.Config) {
 		c.Distributions[0].Aliases = []string{"127.0.0.1"}
 	})
-	store, err := cache.New(cache.Config{MaxBytes: int64(cfg.Cache.Memory)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := edge.New(edge.Config{Config: cfg, Logger: slog.New(slog.DiscardHandler), Store: store})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln := listen(t)
-	go srv.ServeTLS(ln, nil, nil)
-	t.Cleanup(func() {
-		srv.Shutdown(context.Background())
-		srv.Close()
-		store.Close()
-	})
-
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, script, chromiumPath, "https://"+ln.Addr().String()+"/index.html")
-	cmd.Env = append(os.Environ(), "NODE_PATH="+modules, "TMPDIR="+t.TempDir())
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = 10 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("node %s: %v\nstderr:\n%s\nstdout:\n%s", filepath.Base(script), err, testkit.Tail(stderr.String(), 40), stdout.String())
-	}
+	stdout, _ := runBrowserScript(t, "h2.cjs", "https://"+startTLSEdge(t, cfg)+"/index.html")
 	var out struct {
 		Browser string `json:"browser"`
 		Entries []struct {
@@ -84,8 +37,8 @@ func TestBrowserHTTP2(t *testing.T) {
 		} `json:"entries"`
 		Errors []string `json:"errors"`
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		t.Fatalf("node output: %v\n%s", err, stdout.String())
+	if err := json.Unmarshal(stdout, &out); err != nil {
+		t.Fatalf("node output: %v\n%s", err, stdout)
 	}
 	if len(out.Errors) > 0 {
 		t.Errorf("browser errors: %v", out.Errors)
@@ -112,18 +65,6 @@ func TestBrowserHTTP2(t *testing.T) {
 // page (testdata/www/player.html), all over HTTP/2 from the TLS listener, to its end with no
 // error, every Manifest and fragment request over h2.
 func TestBrowserSmoothOverHTTP2(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node not found: install nodejs and npm (scripts/test-deps.sh does)")
-	}
-	modules := filepath.Join(nodeDir(t), "node_modules")
-	if _, err := os.Stat(filepath.Join(modules, "puppeteer-core", "package.json")); err != nil {
-		t.Fatalf("puppeteer-core not installed in %s: run scripts/test-deps.sh", modules)
-	}
-	script, err := filepath.Abs("browser/play.cjs")
-	if err != nil {
-		t.Fatal(err)
-	}
 	www, _ := filepath.Abs("../testdata/www")
 	media, _ := filepath.Abs("../testdata/media")
 	cfg := baseConfig(t, 1, func(c *config.Config) {
@@ -133,6 +74,31 @@ func TestBrowserSmoothOverHTTP2(t *testing.T) {
 		d.DefaultBehavior = config.Behavior{TargetOriginID: "www"}
 		d.Behaviors = []config.Behavior{{PathPattern: "/demo/*", TargetOriginID: "media", SmoothStreaming: true}}
 	})
+	stdout, _ := runBrowserScript(t, "play.cjs", "https://"+startTLSEdge(t, cfg)+"/player.html")
+	var out struct {
+		Browser     string         `json:"browser"`
+		Ended       bool           `json:"ended"`
+		CurrentTime float64        `json:"currentTime"`
+		Duration    float64        `json:"duration"`
+		Errors      []string       `json:"errors"`
+		Protocols   map[string]int `json:"protocols"`
+	}
+	if err := json.Unmarshal(stdout, &out); err != nil {
+		t.Fatalf("node output: %v\n%s", err, stdout)
+	}
+	if len(out.Errors) > 0 || !out.Ended || out.Duration < 9 || out.CurrentTime < out.Duration-0.5 {
+		t.Fatalf("%s: ended %v at %.1f of %.1f s, errors %v", out.Browser, out.Ended, out.CurrentTime, out.Duration, out.Errors)
+	}
+	if out.Protocols["h2"] < 5 || len(out.Protocols) != 1 {
+		t.Fatalf("Manifest and fragment requests by protocol: %v, want all h2", out.Protocols)
+	}
+	t.Logf("%s played %.1f s of Smooth over h2 (%d requests)", out.Browser, out.CurrentTime, out.Protocols["h2"])
+}
+
+// startTLSEdge starts an edge for cfg on a TLS listener on 127.0.0.1 (a self-signed certificate)
+// until the test ends, and returns its address.
+func startTLSEdge(t *testing.T, cfg *config.Config) string {
+	t.Helper()
 	store, err := cache.New(cache.Config{MaxBytes: int64(cfg.Cache.Memory)})
 	if err != nil {
 		t.Fatal(err)
@@ -148,33 +114,5 @@ func TestBrowserSmoothOverHTTP2(t *testing.T) {
 		srv.Close()
 		store.Close()
 	})
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, script, chromiumPath, "https://"+ln.Addr().String()+"/player.html")
-	cmd.Env = append(os.Environ(), "NODE_PATH="+modules, "TMPDIR="+t.TempDir())
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = 10 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("node %s: %v\nstderr:\n%s\nstdout:\n%s", filepath.Base(script), err, testkit.Tail(stderr.String(), 40), stdout.String())
-	}
-	var out struct {
-		Browser     string         `json:"browser"`
-		Ended       bool           `json:"ended"`
-		CurrentTime float64        `json:"currentTime"`
-		Duration    float64        `json:"duration"`
-		Errors      []string       `json:"errors"`
-		Protocols   map[string]int `json:"protocols"`
-	}
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		t.Fatalf("node output: %v\n%s", err, stdout.String())
-	}
-	if len(out.Errors) > 0 || !out.Ended || out.Duration < 9 || out.CurrentTime < out.Duration-0.5 {
-		t.Fatalf("%s: ended %v at %.1f of %.1f s, errors %v", out.Browser, out.Ended, out.CurrentTime, out.Duration, out.Errors)
-	}
-	if out.Protocols["h2"] < 5 || len(out.Protocols) != 1 {
-		t.Fatalf("Manifest and fragment requests by protocol: %v, want all h2", out.Protocols)
-	}
-	t.Logf("%s played %.1f s of Smooth over h2 (%d requests)", out.Browser, out.CurrentTime, out.Protocols["h2"])
+	return ln.Addr().String()
 }

@@ -49,21 +49,6 @@ const browserJSON = `{"service":"edge","cors":true}`
 // simple fetches succeed; under /plain/* (the same behavior without a policy) the browser
 // blocks every one of them (fetch rejects with a TypeError), although the edge answered.
 func TestBrowserCORS(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node not found: install nodejs and npm (scripts/test-deps.sh does)")
-	}
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("%s: %v: install Debian's chromium (scripts/test-deps.sh does)", chromiumPath, err)
-	}
-	modules := filepath.Join(nodeDir(t), "node_modules")
-	if _, err := os.Stat(filepath.Join(modules, "puppeteer-core", "package.json")); err != nil {
-		t.Fatalf("puppeteer-core not installed in %s: run scripts/test-deps.sh", modules)
-	}
-	script, err := filepath.Abs("browser/cors.cjs")
-	if err != nil {
-		t.Fatal(err)
-	}
 	page, err := os.ReadFile("testdata/browser/cors.html")
 	if err != nil {
 		t.Fatal(err)
@@ -88,19 +73,8 @@ func TestBrowserCORS(t *testing.T) {
 		t.Fatalf("page and edge share the origin %s", edgeOrigin)
 	}
 
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, script, chromiumPath, pageURL, edgeOrigin, "/cors", "/plain")
-	// TMPDIR holds the browser's throwaway profile; SIGTERM lets puppeteer close the browser.
-	cmd.Env = append(os.Environ(), "NODE_PATH="+modules, "TMPDIR="+t.TempDir())
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = 10 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("node %s: %v\nstderr:\n%s\nstdout:\n%s", filepath.Base(script), err, testkit.Tail(stderr.String(), 40), stdout.String())
-	}
+	stdout, stderr := runBrowserScript(t, "cors.cjs", pageURL, edgeOrigin, "/cors", "/plain")
 	var out struct {
 		Browser string `json:"browser"`
 		Results []struct {
@@ -114,19 +88,19 @@ func TestBrowserCORS(t *testing.T) {
 		} `json:"results"`
 		Responses []map[string]any `json:"responses"`
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		t.Fatalf("node output: %v\n%s\nstderr:\n%s", err, stdout.String(), testkit.Tail(stderr.String(), 40))
+	if err := json.Unmarshal(stdout, &out); err != nil {
+		t.Fatalf("node output: %v\n%s", err, stdout)
 	}
 	t.Logf("%s: %d fetches in %v", out.Browser, len(out.Results), time.Since(start).Round(time.Millisecond))
 	if len(out.Results) != 8 {
-		t.Fatalf("%d results, want 8: %s", len(out.Results), stdout.String())
+		t.Fatalf("%d results, want 8: %s", len(out.Results), stdout)
 	}
 	// diag tells what each side saw, once for a subtest that failed.
 	diag := func(t *testing.T) {
 		if t.Failed() {
 			b, _ := json.Marshal(out.Responses)
 			t.Logf("edge log: %v\norigin saw: %v\nbrowser saw: %s\nnode stderr:\n%s",
-				log.lines(), o.requests(), b, testkit.Tail(stderr.String(), 20))
+				log.lines(), o.requests(), b, testkit.Tail(string(stderr), 20))
 		}
 	}
 
@@ -180,6 +154,41 @@ func TestBrowserCORS(t *testing.T) {
 			}
 		}
 	})
+}
+
+// runBrowserScript runs one of e2e/browser's puppeteer scripts under node with Debian's Chromium
+// and args, bounded to two minutes, and returns what it printed on stdout (its JSON report) and
+// on stderr (the page's console); a script that fails fails the test with its stderr.
+func runBrowserScript(t *testing.T, script string, args ...string) (stdout, stderr []byte) {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node not found: install nodejs and npm (scripts/test-deps.sh does)")
+	}
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("%s: %v: install Debian's chromium (scripts/test-deps.sh does)", chromiumPath, err)
+	}
+	modules := filepath.Join(nodeDir(t), "node_modules")
+	if _, err := os.Stat(filepath.Join(modules, "puppeteer-core", "package.json")); err != nil {
+		t.Fatalf("puppeteer-core not installed in %s: run scripts/test-deps.sh", modules)
+	}
+	path, err := filepath.Abs(filepath.Join("browser", script))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, append([]string{path, chromiumPath}, args...)...)
+	// TMPDIR holds the browser's throwaway profile; SIGTERM lets puppeteer close the browser.
+	cmd.Env = append(os.Environ(), "NODE_PATH="+modules, "TMPDIR="+t.TempDir())
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
+	var out, errs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errs
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("node %s: %v\nstderr:\n%s\nstdout:\n%s", script, err, testkit.Tail(errs.String(), 40), out.String())
+	}
+	return out.Bytes(), errs.Bytes()
 }
 
 // startBrowserEdge starts an edge for cfg on 127.0.0.1 with an access log until the test ends,

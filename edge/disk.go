@@ -198,16 +198,7 @@ func (s *Server) spool(j *fetchJob, resp *origin.Response, prefix []byte, sent, 
 	if !ok || ttl <= 0 {
 		return nil
 	}
-	e := &cache.Entry{
-		Key:          j.key,
-		Dist:         d.id,
-		Path:         j.path,
-		Status:       resp.Status,
-		Header:       replayHeaders(resp.Header, b),
-		Stored:       now,
-		ETag:         []byte(resp.Header.Get("Etag")),
-		LastModified: []byte(resp.Header.Get("Last-Modified")),
-	}
+	e := j.entry(resp, now)
 	setAgeAndDate(e, resp.Header, sent, now)
 	setStaleWindows(e, resp.Header)
 	e.Expires = e.Stored.Add(ttl - e.InitialAge)

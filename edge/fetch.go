@@ -197,17 +197,8 @@ func (s *Server) fetchFill(j *fetchJob) (f *fill) {
 		return &fill{outcome: streamed, stream: resp, prefix: body, xcache: xMiss}
 	}
 	resp.Body.Close()
-	e := &cache.Entry{
-		Key:          j.key,
-		Dist:         d.id,
-		Path:         j.path,
-		Status:       resp.Status,
-		Header:       replayHeaders(resp.Header, b),
-		Body:         body,
-		Stored:       now,
-		ETag:         []byte(resp.Header.Get("Etag")),
-		LastModified: []byte(resp.Header.Get("Last-Modified")),
-	}
+	e := j.entry(resp, now)
+	e.Body = body
 	setAgeAndDate(e, resp.Header, sent, now)
 	if rerr != nil {
 		s.log.Warn("origin body ended early", "dist", d.id, "path", j.path, "got", len(body), "want", resp.ContentLength, "err", rerr)
@@ -223,6 +214,21 @@ func (s *Server) fetchFill(j *fetchJob) (f *fill) {
 		xc = xError
 	}
 	return s.keep(e, b, ttl, ok, xc)
+}
+
+// entry is the cache entry of an origin response to j, without its body: the fields replayed
+// and its validators, stored at now.
+func (j *fetchJob) entry(resp *origin.Response, now time.Time) *cache.Entry {
+	return &cache.Entry{
+		Key:          j.key,
+		Dist:         j.dist.id,
+		Path:         j.path,
+		Status:       resp.Status,
+		Header:       replayHeaders(resp.Header, j.beh),
+		Stored:       now,
+		ETag:         []byte(resp.Header.Get("Etag")),
+		LastModified: []byte(resp.Header.Get("Last-Modified")),
+	}
 }
 
 // keep ends every fill that produced an entry: an entry the TTL rules let the edge keep (ok, and a
