@@ -144,9 +144,23 @@ const (
 	KindDir  = "dir"
 )
 
+// OriginShield is an origin's shield tier
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/APIReference/API_OriginShield.html): the
+// edge at Address ("HOST:PORT", its plain-HTTP listener) runs the same distribution and asks the
+// origin for this edge.
+type OriginShield struct {
+	Enabled bool   `toml:"enabled"`
+	Address string `toml:"address,omitempty"`
+	// Region is CloudFront's OriginShieldRegion, kept for the API; this edge uses Address.
+	Region string `toml:"origin_shield_region,omitempty"`
+}
+
 // Origin is one origin of a distribution.
 type Origin struct {
 	ID string `toml:"id,omitempty"`
+	// OriginShield sends this origin's requests through another edge that caches in front of
+	// it (CloudFront's OriginShield, with Address in place of the region). Nil: none.
+	OriginShield *OriginShield `toml:"origin_shield,omitempty"`
 	// Kind is "http" (custom origin), "s3" or "dir" (a local folder).
 	Kind string `toml:"kind,omitempty"`
 	// DomainName is the origin host for http origins (may carry no port; see HTTPPort).

@@ -401,6 +401,11 @@ func (o *Origin) validate(e *errs, p string) {
 	if o.OriginPath != "" && (!strings.HasPrefix(o.OriginPath, "/") || strings.HasSuffix(o.OriginPath, "/")) {
 		e.add(p+".origin_path", "must start with \"/\" and not end with \"/\", got %q", o.OriginPath)
 	}
+	if sh := o.OriginShield; sh != nil && sh.Enabled {
+		if host, port, err := net.SplitHostPort(sh.Address); err != nil || host == "" || port == "" {
+			e.add(p+".origin_shield.address", "must be the shield edge's HOST:PORT, got %q", sh.Address)
+		}
+	}
 	if o.ConnectionAttempts != 0 && (o.ConnectionAttempts < 1 || o.ConnectionAttempts > 3) {
 		e.add(p+".connection_attempts", "must be 1 to 3, got %d", o.ConnectionAttempts)
 	}

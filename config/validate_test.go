@@ -170,6 +170,7 @@ func TestValidateOrigins(t *testing.T) {
 		{"protocol policy", func(c *Config) { web(c).OriginProtocolPolicy = "https" }, "distribution[0].origin[0].origin_protocol_policy", "match-viewer"},
 		{"origin_path no slash", func(c *Config) { web(c).OriginPath = "prod" }, "distribution[0].origin[0].origin_path", "must start"},
 		{"origin_path trailing slash", func(c *Config) { web(c).OriginPath = "/prod/" }, "distribution[0].origin[0].origin_path", "not end"},
+		{"origin_shield without address", func(c *Config) { web(c).OriginShield = &OriginShield{Enabled: true} }, "distribution[0].origin[0].origin_shield.address", "HOST:PORT"},
 		{"connection_attempts", func(c *Config) { web(c).ConnectionAttempts = 4 }, "distribution[0].origin[0].connection_attempts", "1 to 3"},
 		{"connection_timeout", func(c *Config) { web(c).ConnectionTimeout = Duration(11 * time.Second) }, "distribution[0].origin[0].connection_timeout", "1s to 10s"},
 		{"origin_read_timeout", func(c *Config) { web(c).OriginReadTimeout = Duration(61 * time.Second) }, "distribution[0].origin[0].origin_read_timeout", "1s to 60s"},

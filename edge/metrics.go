@@ -51,9 +51,12 @@ type distMetrics struct {
 
 // metrics are the edge's Prometheus collectors.
 type metrics struct {
-	requests *prometheus.CounterVec
-	bytes    *prometheus.CounterVec
-	duration *prometheus.HistogramVec
+	// shieldFallbacks counts requests that went to the origin because its shield could not be
+	// reached.
+	shieldFallbacks *prometheus.CounterVec
+	requests        *prometheus.CounterVec
+	bytes           *prometheus.CounterVec
+	duration        *prometheus.HistogramVec
 }
 
 func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
@@ -72,7 +75,11 @@ func newMetrics(reg prometheus.Registerer, s *Server) (*metrics, error) {
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"distribution"}),
 	}
-	collectors := []prometheus.Collector{m.requests, m.bytes, m.duration,
+	m.shieldFallbacks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "edge_origin_shield_fallbacks_total",
+		Help: "Requests sent to the origin because its shield edge could not be reached.",
+	}, []string{"distribution", "origin"})
+	collectors := []prometheus.Collector{m.requests, m.bytes, m.duration, m.shieldFallbacks,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "edge_cache_bytes", Help: "Bytes held by the cache."},
 			func() float64 { return float64(s.store.Stats().Bytes) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "edge_cache_max_bytes", Help: "The cache's byte budget."},
@@ -144,5 +151,14 @@ func diskCollectors(st *cache.Store) []prometheus.Collector {
 		counter("edge_cache_disk_spilled_total", "Entries evicted from memory and written to disk.", func(d cache.DiskStats) int64 { return d.Spilled }),
 		counter("edge_cache_disk_spill_dropped_total", "Entries evicted from memory not written to disk because it fell behind.", func(d cache.DiskStats) int64 { return d.SpillDrops }),
 		counter("edge_cache_disk_promoted_total", "Disk objects the memory tier admitted.", func(d cache.DiskStats) int64 { return d.Promoted }),
+	}
+}
+
+// shieldFallback returns the callback counting distribution dist's shield fallbacks.
+func (s *Server) shieldFallback(dist string) func(originID string) {
+	return func(originID string) {
+		if s.metrics != nil {
+			s.metrics.shieldFallbacks.WithLabelValues(dist, originID).Inc()
+		}
 	}
 }

@@ -67,6 +67,8 @@ func (s *Server) originRequest(x *exchange, pass bool) *origin.Request {
 		Query:       string(b.Forward.AppendQuery(nil, ctx.URI().QueryString())),
 		Header:      make(http.Header),
 		ViewerHTTPS: ctx.IsTLS(),
+		// A lower-tier edge's request: this edge is its shield, and asks the origin.
+		LowerTier: len(rh.Peek(origin.ShieldHopHeader)) > 0,
 	}
 	// Headers the viewer named in Connection are gone already (dropConnectionHeaders): what is
 	// forwarded is what the cache key read.
@@ -75,6 +77,7 @@ func (s *Server) originRequest(x *exchange, pass bool) *origin.Request {
 			req.Header.Add(string(k), string(v))
 		}
 	}
+	req.Header.Del(origin.ShieldHopHeader) // between tiers only, never to an origin
 	// The CloudFront-* headers the policies name, as setCloudFrontHeaders generated them.
 	for _, name := range b.Forward.CloudFrontHeaders() {
 		if v := rh.Peek(name); len(v) > 0 {

@@ -228,7 +228,9 @@ func newDistribution(s *Server, c *config.Config, dc *config.Distribution, old *
 	}
 	d.setErrorResponses(dc)
 	for _, step := range []func() error{
-		func() error { return d.buildOrigins(dc, origin.Options{Logger: s.log}, old) },
+		func() error {
+			return d.buildOrigins(dc, origin.Options{Logger: s.log, OnShieldFallback: s.shieldFallback(d.id)}, old)
+		},
 		func() error { return d.buildTable(c, dc) },
 		func() error { return d.buildVerifiers(c, dc) },
 		func() error { return d.buildResolvers(s, int64(c.Cache.MaxObjectSize)) },
@@ -262,13 +264,20 @@ func (d *distribution) buildOrigins(dc *config.Distribution, opts origin.Options
 	d.groups = make(map[string][2]string)
 	for _, oc := range dc.Origins {
 		d.originConfs[oc.ID] = oc
-		if f := reuseOrigin(old, oc); f != nil {
+		shielded := oc.OriginShield != nil && oc.OriginShield.Enabled
+		if f := reuseOrigin(old, oc); f != nil && (!shielded || old.domain == d.domain) {
 			d.origins[oc.ID] = f
 			continue
 		}
 		f, err := origin.New(oc, opts)
 		if err != nil {
 			return fmt.Errorf("origin %s: %w", oc.ID, err)
+		}
+		if shielded {
+			// The shield edge serves the same distribution: it is asked by its domain.
+			if f, err = origin.NewShielded(oc, shieldHost(dc), f, opts); err != nil {
+				return err
+			}
 		}
 		d.origins[oc.ID] = f
 	}
@@ -285,6 +294,15 @@ func (d *distribution) buildOrigins(dc *config.Distribution, opts origin.Options
 		d.groups[g.ID] = [2]string{g.Members[0], g.Members[1]}
 	}
 	return nil
+}
+
+// shieldHost is the Host a distribution's shield edge is asked with: its domain name, else its
+// first alias.
+func shieldHost(dc *config.Distribution) string {
+	if dc.DomainName != "" || len(dc.Aliases) == 0 {
+		return dc.DomainName
+	}
+	return dc.Aliases[0]
 }
 
 // buildTable compiles the behavior table (the same way the control API does) and checks that

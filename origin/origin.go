@@ -41,6 +41,9 @@ type Request struct {
 	Host string
 	// ViewerHTTPS tells an origin_protocol_policy of "match-viewer" to use https.
 	ViewerHTTPS bool
+	// LowerTier is set when the request came from a lower-tier edge (this edge is its shield):
+	// a shielded origin then asks the origin itself.
+	LowerTier bool
 	// Body is the request body (POST, PUT, …); nil for none. It is not sent with GET or HEAD.
 	// Body and BodyStream are exclusive: Fetch refuses a request with both.
 	Body []byte
@@ -185,6 +188,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (Date headers of dir origins). If nil, time.Now.
 	Now func() time.Time
+	// OnShieldFallback, if set, is called when a shielded origin's shield can't be reached and
+	// the request goes to the origin (shield.go).
+	OnShieldFallback func(originID string)
 }
 
 func (o Options) logger() *slog.Logger {
