@@ -167,7 +167,12 @@ func (s *Server) fetchFill(j *fetchJob) (f *fill) {
 	start := time.Now()
 	resp, err := j.origin.Fetch(context.Background(), j.req)
 	fbl := max(time.Since(start), time.Microsecond) // the origin's first-byte latency
-	defer func() { f.fbl = fbl }()
+	defer func() {
+		f.fbl = fbl
+		if f != nil && resp != nil && f.detail == "" {
+			f.detail = shieldDetail(resp)
+		}
+	}()
 	now := s.now()
 	if err != nil {
 		if staleUsable(j.stale, now) {
@@ -214,6 +219,19 @@ func (s *Server) fetchFill(j *fetchJob) (f *fill) {
 		xc = xError
 	}
 	return s.keep(e, b, ttl, ok, xc)
+}
+
+// shieldDetail is the access log's x-edge-detailed-result-type for a fill a shield edge
+// answered (ShieldHit: from its cache; ShieldMiss: it asked the origin), "" otherwise. X-Cache
+// stays CloudFront's (a miss at this edge).
+func shieldDetail(resp *origin.Response) string {
+	switch {
+	case resp.ShieldHit:
+		return "ShieldHit"
+	case resp.ShieldMiss:
+		return "ShieldMiss"
+	}
+	return ""
 }
 
 // entry is the cache entry of an origin response to j, without its body: the fields replayed

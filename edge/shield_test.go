@@ -5,11 +5,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/cfedge/edge/accesslog"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -37,7 +40,17 @@ func TestOriginShield(t *testing.T) {
 	})
 	o.static("/aged", 200, map[string]string{"Cache-Control": "max-age=600"}, "aged")
 	shield := startEdge(t, baseConfig(""), o.port())
-	lower := []*testEdge{startEdge(t, shieldedConfig(t, shield.addr), o.port()), startEdge(t, shieldedConfig(t, shield.addr), o.port())}
+	outs := make([]*syncBuffer, 2)
+	logs := make([]*accesslog.Writer, 2)
+	lower := make([]*testEdge, 2)
+	for i := range lower {
+		outs[i] = &syncBuffer{}
+		var err error
+		if logs[i], err = accesslog.New(accesslog.Config{W: outs[i]}); err != nil {
+			t.Fatal(err)
+		}
+		lower[i] = startEdgeWith(t, shieldedConfig(t, shield.addr), o.port(), func(c *Config) { c.AccessLog = logs[i] })
+	}
 
 	// Collapsing across tiers.
 	var wg sync.WaitGroup
@@ -86,6 +99,35 @@ func TestOriginShield(t *testing.T) {
 	}
 	if n := o.count("/aged"); n != 1 {
 		t.Fatalf("the origin saw %d requests for /aged, want 1 (the shield's)", n)
+	}
+	// The lower edges' access logs say which tier answered their misses: of the two fills of
+	// /cold, the shield asked the origin for one and answered the other from its flight.
+	var cold []string
+	aged := ""
+	for i, l := range logs {
+		l.Close()
+		for _, line := range strings.Split(strings.TrimSpace(outs[i].String()), "\n") {
+			if strings.HasPrefix(line, "#") {
+				continue
+			}
+			f, err := accesslog.ParseLine(line)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f["x-edge-result-type"] != "Miss" {
+				continue
+			}
+			switch f["cs-uri-stem"] {
+			case "/cold":
+				cold = append(cold, f["x-edge-detailed-result-type"])
+			case "/aged":
+				aged = f["x-edge-detailed-result-type"]
+			}
+		}
+	}
+	slices.Sort(cold)
+	if !slices.Equal(cold, []string{"ShieldHit", "ShieldMiss"}) || aged != "ShieldHit" {
+		t.Fatalf("lower edges logged /cold misses as %v (want one ShieldHit, one ShieldMiss) and /aged as %q (want ShieldHit)", cold, aged)
 	}
 
 	// A shield that can't be reached.

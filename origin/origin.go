@@ -99,6 +99,9 @@ type Response struct {
 	ContentLength int64
 	// Chunked reports that the origin used Transfer-Encoding: chunked.
 	Chunked bool
+	// ShieldHit reports the answer of a shield edge (shield.go), true when the shield answered
+	// from its cache, as its X-Cache says; ShieldMiss when the shield asked the origin.
+	ShieldHit, ShieldMiss bool
 	// Body streams the response body.
 	Body io.ReadCloser
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/cfedge/edge/config"
 )
@@ -75,6 +76,11 @@ func (s *Shielded) Fetch(ctx context.Context, req *Request) (*Response, error) {
 	sreq.Host = s.host
 	resp, err := s.shield.Fetch(ctx, &sreq)
 	if err == nil {
+		if strings.HasPrefix(resp.Header.Get("X-Cache"), "Hit") || strings.HasPrefix(resp.Header.Get("X-Cache"), "RefreshHit") {
+			resp.ShieldHit = true
+		} else {
+			resp.ShieldMiss = true
+		}
 		return resp, nil
 	}
 	var oe *Error
