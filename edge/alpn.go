@@ -184,21 +184,21 @@ func (s *Server) distForName(server string) *distribution {
 	return d
 }
 
-// h2Allowed reports whether d's HttpVersion lets viewers use HTTP/2: http2 (the default) and
+// h2Allowed reports whether an HttpVersion lets viewers use HTTP/2: http2 (the default) and
 // http2and3 do; http1.1 does not, nor http3, which is "HTTP/3 only (does not include HTTP 2)"
 // (https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_cloudfront.HttpVersion.html).
-func (d *distribution) h2Allowed() bool {
-	return d == nil || d.httpVersion == "" || d.httpVersion == "http2" || d.httpVersion == "http2and3"
+func h2Allowed(httpVersion string) bool {
+	return httpVersion == "" || httpVersion == "http2" || httpVersion == "http2and3"
 }
 
-// h3Allowed reports whether d's HttpVersion lets viewers use HTTP/3 (http3, http2and3).
-func (d *distribution) h3Allowed() bool {
-	return d != nil && (d.httpVersion == "http3" || d.httpVersion == "http2and3")
+// h3Allowed reports whether an HttpVersion lets viewers use HTTP/3 (http3, http2and3).
+func h3Allowed(httpVersion string) bool {
+	return httpVersion == "http3" || httpVersion == "http2and3"
 }
 
 // alpnFor returns the protocols offered over TCP to a viewer that named server in its SNI.
 func (s *Server) alpnFor(server string) []string {
-	if !s.distForName(server).h2Allowed() {
+	if d := s.distForName(server); d != nil && !d.h2 {
 		return []string{"http/1.1"}
 	}
 	return []string{http2.NextProtoTLS, "http/1.1"}

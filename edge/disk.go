@@ -49,40 +49,41 @@ func (s *Server) diskLookup(x *exchange) (stale *cache.Entry, answered bool) {
 		return nil, false
 	}
 	size := de.BodyLen()
-	if !de.Fresh(x.now) {
-		if size > s.maxObj {
-			de.Release() // fetched again whole
-			return nil, false
+	fresh := de.Fresh(x.now)
+	if fresh && de.Status == fasthttp.StatusOK && size > min(diskLoadMax, s.maxObj) {
+		if size <= s.maxObj {
+			s.promoteLater(x.key, x.beh)
 		}
-		e, err := s.store.LoadBody(de)
-		if err != nil {
-			s.log.Warn("disk tier: read failed", "path", string(x.path), "err", err)
-			return nil, false
-		}
-		return e, false
-	}
-	if de.Status != fasthttp.StatusOK || size <= min(diskLoadMax, s.maxObj) {
-		if size > s.maxObj {
-			de.Release()
-			return nil, false
-		}
-		e, err := s.store.LoadBody(de)
-		if err != nil {
-			s.log.Warn("disk tier: read failed", "path", string(x.path), "err", err)
-			return nil, false
-		}
-		s.prepareHead(e, x.beh)
-		s.store.Promote(e)
-		x.xcache, x.detail = hitResult(e), detailDiskHit
-		s.answer(x, e)
+		x.xcache, x.detail = hitResult(de), detailDiskHit
+		s.answerFile(x, de)
 		return nil, true
 	}
-	if size <= s.maxObj {
-		s.promoteLater(x.key, x.beh)
+	// Small, not a 200, or stale: held in memory (a stale one larger than memory holds is
+	// fetched again whole).
+	e := s.loadDisk(x, de)
+	if e == nil || !fresh {
+		return e, false
 	}
-	x.xcache, x.detail = hitResult(de), detailDiskHit
-	s.answerFile(x, de)
+	s.prepareHead(e, x.beh)
+	s.store.Promote(e)
+	x.xcache, x.detail = hitResult(e), detailDiskHit
+	s.answer(x, e)
 	return nil, true
+}
+
+// loadDisk reads a disk entry's body into memory, or returns nil (the file released) when it
+// is larger than the memory tier holds or can't be read.
+func (s *Server) loadDisk(x *exchange, de *cache.Entry) *cache.Entry {
+	if de.BodyLen() > s.maxObj {
+		de.Release()
+		return nil
+	}
+	e, err := s.store.LoadBody(de)
+	if err != nil {
+		s.log.Warn("disk tier: read failed", "path", string(x.path), "err", err)
+		return nil
+	}
+	return e
 }
 
 // stored returns the entry held under key for the edge's own reads (Smooth server manifests,
@@ -115,9 +116,10 @@ func (s *Server) answerFile(x *exchange, de *cache.Entry) {
 	s.answer(x, de)
 }
 
-// answerFromDisk answers x from the disk tier after a fill that put its object there: false
-// when the object is not there (evicted at once, or a disk error).
-func (s *Server) answerFromDisk(x *exchange, xc []byte) bool {
+// answerFromDisk answers x from the disk tier after a fill that put its object there, with
+// X-Cache xc and the access log's detail (detailDiskHit for a viewer that did not cause the
+// fill): false when the object is not there (evicted at once, or a disk error).
+func (s *Server) answerFromDisk(x *exchange, xc []byte, detail string) bool {
 	de := s.store.GetDisk(x.key)
 	if de == nil {
 		return false
@@ -126,10 +128,7 @@ func (s *Server) answerFromDisk(x *exchange, xc []byte) bool {
 		de.Release()
 		return false
 	}
-	x.xcache = xc
-	if xc[0] == 'H' {
-		x.detail = detailDiskHit
-	}
+	x.xcache, x.detail = xc, detail
 	s.answerFile(x, de)
 	return true
 }

@@ -123,14 +123,14 @@ func (s *Server) miss(x *exchange, stale *cache.Entry) {
 	f, shared := s.collapse(string(j.key), func() *fill { return s.fetchFill(j) })
 	switch f.outcome {
 	case onDisk:
-		xc := f.xcache
+		xc, detail := f.xcache, ""
 		if shared || f.fromCache {
-			xc = xHit
+			xc, detail = xHit, detailDiskHit
 		}
 		if !shared {
 			x.upstreamFBL = f.fbl
 		}
-		if !s.answerFromDisk(x, xc) {
+		if !s.answerFromDisk(x, xc, detail) {
 			s.pass(x)
 		}
 		return

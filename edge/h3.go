@@ -32,7 +32,7 @@ func (s *Server) ServeQUIC(pc net.PacketConn, certPEM, keyPEM []byte) error {
 	}
 	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13}
 	cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
-		if !s.distForName(hello.ServerName).h3Allowed() {
+		if d := s.distForName(hello.ServerName); d == nil || !d.h3 {
 			return nil, errNoH3
 		}
 		return nil, nil

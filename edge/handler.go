@@ -178,7 +178,7 @@ func (s *Server) finish(x *exchange) {
 	s.decorate(x)
 	s.viewerResponseFunction(x)
 	s.writeCloudFrontHeaders(&ctx.Response.Header, x.xcache, x.id[:], x.dated, x.prepared)
-	if d := x.dist; d != nil && x.proto != protoH3 && d.h3Allowed() && ctx.IsTLS() {
+	if d := x.dist; d != nil && d.h3 && x.proto != protoH3 && ctx.IsTLS() {
 		if v := s.altSvc.Load(); v != nil {
 			ctx.Response.Header.SetCanonical(hAltSvc, *v)
 		}

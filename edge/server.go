@@ -99,11 +99,12 @@ type distribution struct {
 	groups      map[string][2]string
 	id          string
 	domain      string
-	httpVersion string // CloudFront's HttpVersion ("http2" when not set)
-	table       *behavior.Table
-	origins     map[string]origin.Fetcher
-	rootObj     string // "/index.html", or "" when none
-	errMinTTL   map[int]time.Duration
+	// h2, h3: what the distribution's HttpVersion lets viewers use (alpn.go), decided once.
+	h2, h3    bool
+	table     *behavior.Table
+	origins   map[string]origin.Fetcher
+	rootObj   string // "/index.html", or "" when none
+	errMinTTL map[int]time.Duration
 	// keyPrefixes start the cache keys of each behavior, by behavior.Index+1: the id and a 0
 	// byte (keys never collide across distributions), then the behavior's fingerprint (a reload
 	// keeps the entries of a behavior whose settings did not change, and only those).
@@ -219,9 +220,10 @@ const maxBufferedBody = 16 << 10
 // when none), whose unchanged origins are reused.
 func newDistribution(s *Server, c *config.Config, dc *config.Distribution, old *distribution) (*distribution, error) {
 	d := &distribution{
-		id:          dc.ID,
-		domain:      dc.DomainName,
-		httpVersion: dc.HTTPVersion,
+		id:     dc.ID,
+		domain: dc.DomainName,
+		h2:     h2Allowed(dc.HTTPVersion),
+		h3:     h3Allowed(dc.HTTPVersion),
 	}
 	if dc.DefaultRootObject != "" {
 		d.rootObj = "/" + dc.DefaultRootObject

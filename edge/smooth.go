@@ -36,7 +36,7 @@ func (s *Server) smoothMiss(x *exchange) bool {
 	j := &smoothJob{dist: d, beh: b, res: d.resolvers[b], req: sreq, key: []byte(key), path: string(x.path), id: x.id}
 	f, shared := s.collapse(key, func() *fill { return s.smoothFill(j) })
 	if f.outcome == onDisk { // the flight found it in the disk tier
-		if s.answerFromDisk(x, xHit) {
+		if s.answerFromDisk(x, xHit, detailDiskHit) {
 			return true
 		}
 		f, shared = s.smoothFill(j), false // gone again since: resolve it here

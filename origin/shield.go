@@ -76,11 +76,9 @@ func (s *Shielded) Fetch(ctx context.Context, req *Request) (*Response, error) {
 	sreq.Host = s.host
 	resp, err := s.shield.Fetch(ctx, &sreq)
 	if err == nil {
-		if strings.HasPrefix(resp.Header.Get("X-Cache"), "Hit") || strings.HasPrefix(resp.Header.Get("X-Cache"), "RefreshHit") {
-			resp.ShieldHit = true
-		} else {
-			resp.ShieldMiss = true
-		}
+		xc := resp.Header.Get("X-Cache")
+		resp.ShieldHit = strings.HasPrefix(xc, "Hit") || strings.HasPrefix(xc, "RefreshHit")
+		resp.ShieldMiss = !resp.ShieldHit
 		return resp, nil
 	}
 	var oe *Error
