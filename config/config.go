@@ -9,6 +9,8 @@ type Config struct {
 	Cache   Cache   `toml:"cache"`
 	API     API     `toml:"api"`
 	Logging Logging `toml:"logging"`
+	// Fleet joins this edge to others through NATS (invalidations and API changes fanned out).
+	Fleet Fleet `toml:"fleet"`
 	// CachePolicies are custom cache policies, referenced by name from behaviors.
 	CachePolicies []CachePolicy `toml:"cache_policy"`
 	// OriginRequestPolicies are custom origin request policies, referenced by name.
@@ -149,10 +151,20 @@ const (
 // edge at Address ("HOST:PORT", its plain-HTTP listener) runs the same distribution and asks the
 // origin for this edge.
 type OriginShield struct {
-	Enabled bool   `toml:"enabled"`
+	// Enabled sends this origin's GET and HEAD misses to the shield at Address.
+	Enabled bool `toml:"enabled"`
+	// Address is the shield edge's plain-HTTP listener, "HOST:PORT"; required when Enabled.
 	Address string `toml:"address,omitempty"`
 	// Region is CloudFront's OriginShieldRegion, kept for the API; this edge uses Address.
 	Region string `toml:"origin_shield_region,omitempty"`
+	// Secret proves a request comes from a lower-tier edge: the lower edge sends it as the
+	// value of the hop header, and the shield (which runs the same distribution, so it has the
+	// same secret) asks the origin itself only for requests that carry it. It is read whether
+	// or not Enabled is set: the shield keeps Enabled false (an edge whose shield is itself
+	// would wait on its own request) and the same Secret. Without a secret, the
+	// hop header is believed only from loopback peers (lower edges on the shield's machine).
+	// Visible ASCII, at most 256 characters.
+	Secret string `toml:"secret,omitempty"`
 }
 
 // Origin is one origin of a distribution.

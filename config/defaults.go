@@ -3,6 +3,7 @@ package config
 import (
 	"crypto/sha256"
 	"encoding/base32"
+	"os"
 	"strings"
 	"time"
 )
@@ -81,6 +82,13 @@ func (c *Config) ApplyDefaults() {
 	}
 	setStr(&c.API.Auth, DefaultAPIAuth)
 	setStr(&c.Logging.Level, DefaultLogLevel)
+	if c.Fleet.Enabled() {
+		setDur(&c.Fleet.InvalidationTimeout, Duration(DefaultFleetInvalidationTimeout))
+		if c.Fleet.Node == "" {
+			host, _ := os.Hostname()
+			c.Fleet.Node = NodeNameFromHost(host)
+		}
+	}
 
 	for i := range c.CachePolicies {
 		p := &c.CachePolicies[i]

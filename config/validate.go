@@ -32,6 +32,7 @@ func (c *Config) Validate() error {
 	c.validateServer(&e)
 	c.validateCache(&e)
 	c.validateAPI(&e)
+	c.validateFleet(&e)
 	switch c.Logging.Level {
 	case "", "debug", "info", "warn", "error":
 	default:
@@ -401,9 +402,17 @@ func (o *Origin) validate(e *errs, p string) {
 	if o.OriginPath != "" && (!strings.HasPrefix(o.OriginPath, "/") || strings.HasSuffix(o.OriginPath, "/")) {
 		e.add(p+".origin_path", "must start with \"/\" and not end with \"/\", got %q", o.OriginPath)
 	}
-	if sh := o.OriginShield; sh != nil && sh.Enabled {
-		if host, port, err := net.SplitHostPort(sh.Address); err != nil || host == "" || port == "" {
+	if sh := o.OriginShield; sh != nil {
+		if host, port, err := net.SplitHostPort(sh.Address); sh.Enabled && (err != nil || host == "" || port == "") {
 			e.add(p+".origin_shield.address", "must be the shield edge's HOST:PORT, got %q", sh.Address)
+		}
+		// The secret travels as a header value between tiers: visible ASCII only, so that it
+		// is sent and compared exactly as written (RFC 9110 §5.5 trims surrounding spaces).
+		const maxSecret = 256
+		if len(sh.Secret) > maxSecret {
+			e.add(p+".origin_shield.secret", "must be at most %d characters, got %d", maxSecret, len(sh.Secret))
+		} else if !allChars(sh.Secret, func(c rune) bool { return c > 0x20 && c < 0x7f }) {
+			e.add(p+".origin_shield.secret", "must be visible ASCII characters (no spaces or control characters)")
 		}
 	}
 	if o.ConnectionAttempts != 0 && (o.ConnectionAttempts < 1 || o.ConnectionAttempts > 3) {

@@ -171,6 +171,15 @@ func TestValidateOrigins(t *testing.T) {
 		{"origin_path no slash", func(c *Config) { web(c).OriginPath = "prod" }, "distribution[0].origin[0].origin_path", "must start"},
 		{"origin_path trailing slash", func(c *Config) { web(c).OriginPath = "/prod/" }, "distribution[0].origin[0].origin_path", "not end"},
 		{"origin_shield without address", func(c *Config) { web(c).OriginShield = &OriginShield{Enabled: true} }, "distribution[0].origin[0].origin_shield.address", "HOST:PORT"},
+		{"origin_shield secret with a space", func(c *Config) {
+			web(c).OriginShield = &OriginShield{Enabled: true, Address: "10.0.0.5:8080", Secret: "two words"}
+		}, "distribution[0].origin[0].origin_shield.secret", "visible ASCII"},
+		{"origin_shield secret with CRLF", func(c *Config) {
+			web(c).OriginShield = &OriginShield{Secret: "a\r\nX-Injected: 1"}
+		}, "distribution[0].origin[0].origin_shield.secret", "visible ASCII"},
+		{"origin_shield secret too long", func(c *Config) {
+			web(c).OriginShield = &OriginShield{Enabled: true, Address: "10.0.0.5:8080", Secret: strings.Repeat("s", 257)}
+		}, "distribution[0].origin[0].origin_shield.secret", "at most 256"},
 		{"connection_attempts", func(c *Config) { web(c).ConnectionAttempts = 4 }, "distribution[0].origin[0].connection_attempts", "1 to 3"},
 		{"connection_timeout", func(c *Config) { web(c).ConnectionTimeout = Duration(11 * time.Second) }, "distribution[0].origin[0].connection_timeout", "1s to 10s"},
 		{"origin_read_timeout", func(c *Config) { web(c).OriginReadTimeout = Duration(61 * time.Second) }, "distribution[0].origin[0].origin_read_timeout", "1s to 60s"},
@@ -326,6 +335,27 @@ func TestLegacyTTLs(t *testing.T) {
 		a, b, c := LegacyTTLs(tt.min, tt.def, tt.max)
 		if got := [3]int64{a, b, c}; got != tt.want {
 			t.Errorf("LegacyTTLs(%v, %v, %v) = %v, want %v", tt.min, tt.def, tt.max, got, tt.want)
+		}
+	}
+}
+
+// TestOriginShieldSecretParses reads origin_shield's secret from TOML: on a lower edge (enabled,
+// with the shield's address) and on a top-tier shield that keeps enabled false and needs no
+// address.
+func TestOriginShieldSecretParses(t *testing.T) {
+	for _, tc := range []struct{ line, address string }{
+		{`origin_shield = { enabled = true, address = "10.0.0.5:8080", secret = "s3cr3t-Value_1" }`, "10.0.0.5:8080"},
+		{`origin_shield = { enabled = false, secret = "s3cr3t-Value_1" }`, ""},
+	} {
+		doc := "[[distribution]]\nid = \"ESHIELD\"\n[[distribution.origin]]\nid = \"web\"\nkind = \"http\"\ndomain_name = \"example.com\"\n" +
+			tc.line + "\n[distribution.default_behavior]\ntarget_origin_id = \"web\"\n"
+		c, err := Parse([]byte(doc), "shield.toml")
+		if err != nil {
+			t.Fatalf("%s: %v", tc.line, err)
+		}
+		sh := c.Distributions[0].Origins[0].OriginShield
+		if sh == nil || sh.Secret != "s3cr3t-Value_1" || sh.Address != tc.address {
+			t.Fatalf("%s: read %+v", tc.line, sh)
 		}
 	}
 }

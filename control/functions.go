@@ -719,7 +719,7 @@ func (s *Server) commitFunctions(fns map[string]*fnEntry, apply bool) *apiError 
 		}
 	} else if err := s.save(cur, fns); err != nil {
 		s.log.Error("control API: the state could not be saved; the function is not changed", "err", err)
-		return errorf(http.StatusServiceUnavailable, CodeServiceUnavailable, "The change could not be saved: %v.", err)
+		return saveError(err)
 	}
 	s.fns.mu.Lock()
 	s.fns.byName = fns

@@ -291,7 +291,7 @@ func (s *Server) commit(next *view, fns map[string]*fnEntry) *apiError {
 				s.log.Error("control API: the edge could not go back to the previous configuration", "err", rerr)
 			}
 		}
-		return errorf(http.StatusServiceUnavailable, CodeServiceUnavailable, "The change could not be saved: %v.", err)
+		return saveError(err)
 	}
 	s.cur.Store(next)
 	s.exemptSmooth(next)

@@ -31,7 +31,8 @@ func (s *Server) createInvalidation(ctx *fasthttp.RequestCtx, distID string, now
 				"An invalidation batch with CallerReference %q and different paths already exists (%s).",
 				clip(b.callerRef, 128), old.id)
 		}
-		s.created(ctx, d, old, old.status(now))
+		st, _ := s.invStatus(d, old, now)
+		s.created(ctx, d, old, st)
 		return nil
 	}
 	exact, wild, _ := d.recs.inProgress(now)
@@ -39,8 +40,12 @@ func (s *Server) createInvalidation(ctx *fasthttp.RequestCtx, distID string, now
 		return aerr
 	}
 	v := newInvalidation(newInvalidationID(d.recs.byID), &b, now, now.Add(s.delay))
+	if err := s.publish(d, v); err != nil {
+		return fleetUnavailable(err)
+	}
 	s.apply(d, pl, now)
 	d.recs.add(v, now, s.keepCompleted, s.keepBytes)
+	s.watchCompletion(d, v)
 	s.log.Info("invalidation created", "distribution", d.id, "id", v.id, "paths", v.count,
 		"wildcards", v.wildcards, "smooth_excluded", len(pl.except))
 	s.created(ctx, d, v, StatusInProgress)
@@ -103,7 +108,9 @@ func (s *Server) getInvalidation(ctx *fasthttp.RequestCtx, distID, id string, no
 		return errorf(http.StatusNotFound, CodeNoSuchInvalidation,
 			"The specified invalidation does not exist: %q in distribution %q.", clip(id, 64), d.id)
 	}
-	reply(ctx, http.StatusOK, renderInvalidation(v, v.status(now)))
+	st, pending := s.invStatus(d, v, now)
+	fleetHeaders(&ctx.Response.Header, v, pending)
+	reply(ctx, http.StatusOK, renderInvalidation(v, st))
 	return nil
 }
 
@@ -132,8 +139,9 @@ func (s *Server) listInvalidations(ctx *fasthttp.RequestCtx, distID string, now 
 			Summary []xmlInvalidationSummary `xml:"InvalidationSummary"`
 		}{}
 		for _, v := range items {
+			st, _ := s.invStatus(d, v, now)
 			x.Items.Summary = append(x.Items.Summary, xmlInvalidationSummary{
-				ID: v.id, CreateTime: v.created.UTC().Format(timeLayout), Status: v.status(now)})
+				ID: v.id, CreateTime: v.created.UTC().Format(timeLayout), Status: st})
 		}
 		if truncated {
 			x.NextMarker = items[len(items)-1].id

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -42,6 +43,11 @@ type invalidation struct {
 	wildcards int       // paths ending in "*"
 	created   time.Time // when it was accepted (and written to the cache)
 	done      time.Time // when it reads Completed: created + invalidation_delay
+
+	// In a fleet: set once every live edge applied it or the time limit passed, and then the
+	// edges that had not (see Server.invStatus).
+	fleetDone atomic.Bool
+	missing   atomic.Pointer[[]string]
 }
 
 func newInvalidation(id string, b *batch, created, done time.Time) *invalidation {

@@ -126,7 +126,7 @@ func (s *Server) commitResources(cur *view, res *resources, served bool) *apiErr
 		next.res, next.merged = res, cur.merged
 		if err := s.save(next, fns); err != nil {
 			s.log.Error("control API: the state could not be saved; the change is undone", "err", err)
-			return errorf(http.StatusServiceUnavailable, CodeServiceUnavailable, "The change could not be saved: %v.", err)
+			return saveError(err)
 		}
 		s.cur.Store(next)
 		return nil

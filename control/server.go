@@ -60,6 +60,9 @@ type Config struct {
 	// Reload, and during New when api.state_dir brings some back. A change it refuses is
 	// refused. nil: nothing is applied (the API alone, as in unit tests).
 	Applier Applier
+	// Fleet, when set, is the fleet this edge belongs to: invalidations and changes are
+	// published to it, and it calls the Server's fleet.Handler methods (see fleet.go).
+	Fleet Fleet
 }
 
 // ErrConfig is wrapped by every error New returns.
@@ -92,6 +95,7 @@ type Server struct {
 	cur         atomic.Pointer[view] // the distributions the API shows; replaced whole under wmu
 	wmu         sync.Mutex           // serializes every change: distributions, tags, functions, Reload
 	applier     Applier              // nil: changes are not applied to an edge
+	fleet       Fleet                // nil: this edge stands alone
 	state       *store               // nil without api.state_dir
 	deployDelay time.Duration        // api.deploy_delay
 	maxDists    int                  // TooManyDistributions beyond this many (MaxDistributions)
@@ -132,6 +136,7 @@ func New(cfg Config) (*Server, error) {
 		signer:        v4.NewSigner(),
 		delay:         cfg.Config.API.InvalidationDelay.D(),
 		applier:       cfg.Applier,
+		fleet:         cfg.Fleet,
 		deployDelay:   cfg.Config.API.DeployDelay.D(),
 		maxDists:      MaxDistributions,
 		keepCompleted: defaultKeepCompleted,

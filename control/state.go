@@ -2,6 +2,7 @@ package control
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -273,13 +274,20 @@ func (st *store) write(doc *stateDoc) error {
 	return nil
 }
 
-// save writes v's API distributions and resources and the API functions of fns to the state
-// folder; without one it does nothing (the state lives in memory). The caller holds wmu.
+// save writes v's API distributions and resources and the API functions of fns to the fleet,
+// when there is one, and to the state folder; without either it does nothing (the state lives
+// in memory). The caller holds wmu.
 func (s *Server) save(v *view, fns map[string]*fnEntry) error {
+	doc := stateOf(v, fns)
+	if s.fleet != nil {
+		if err := s.fleet.SyncState(context.Background(), recordsOf(doc)); err != nil {
+			return err
+		}
+	}
 	if s.state == nil {
 		return nil
 	}
-	return s.state.write(stateOf(v, fns))
+	return s.state.write(doc)
 }
 
 // stateOf renders the API's part of v and fns as a state file.

@@ -170,7 +170,7 @@ func (s *Server) changeTags(ctx *fasthttp.RequestCtx, tag bool, arn string) *api
 	next.merged = cur.merged // tags are not served: the edge's configuration stays as it is
 	if err := s.save(next, s.fns.snapshot()); err != nil {
 		s.log.Error("control API: the state could not be saved; the tags are not changed", "err", err)
-		return errorf(http.StatusServiceUnavailable, CodeServiceUnavailable, "The change could not be saved: %v.", err)
+		return saveError(err)
 	}
 	s.cur.Store(next)
 	ctx.SetStatusCode(http.StatusNoContent)

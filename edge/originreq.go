@@ -67,8 +67,9 @@ func (s *Server) originRequest(x *exchange, pass bool) *origin.Request {
 		Query:       string(b.Forward.AppendQuery(nil, ctx.URI().QueryString())),
 		Header:      make(http.Header),
 		ViewerHTTPS: ctx.IsTLS(),
-		// A lower-tier edge's request: this edge is its shield, and asks the origin.
-		LowerTier: len(rh.Peek(origin.ShieldHopHeader)) > 0,
+		// A lower-tier edge's request (its hop header carries the shield secret, see
+		// lowerTier): this edge is its shield, and asks the origin.
+		LowerTier: lowerTier(x),
 	}
 	// Headers the viewer named in Connection are gone already (dropConnectionHeaders): what is
 	// forwarded is what the cache key read.
@@ -77,7 +78,7 @@ func (s *Server) originRequest(x *exchange, pass bool) *origin.Request {
 			req.Header.Add(string(k), string(v))
 		}
 	}
-	req.Header.Del(origin.ShieldHopHeader) // between tiers only, never to an origin
+	req.Header.Del(origin.ShieldHopHeader) // between tiers only, never to an origin, believed or not
 	// The CloudFront-* headers the policies name, as setCloudFrontHeaders generated them.
 	for _, name := range b.Forward.CloudFrontHeaders() {
 		if v := rh.Peek(name); len(v) > 0 {

@@ -90,7 +90,9 @@ func pragmaServerTiming(rh *fasthttp.RequestHeader) bool {
 // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/understanding-response-headers-policies.html#server-timing-header):
 // the cache result, the POP, the request id, the layer that answered (a hit) or the upstream's
 // first-byte latency (a miss), and the time to the first byte sent to the viewer. On an answer
-// from the origin they follow the origin's own metrics.
+// from the origin they follow the origin's own metrics. A miss an Origin Shield answered names
+// it as the upstream layer, and, when the shield answered from its cache, as the hit layer
+// too (X-Cache stays this edge's own result).
 func (s *Server) serverTiming(x *exchange, h *fasthttp.ResponseHeader) {
 	buf := x.buf[:0]
 	if v := h.PeekBytes(hServerTiming); len(v) > 0 && x.upstreamFBL > 0 {
@@ -107,7 +109,15 @@ func (s *Server) serverTiming(x *exchange, h *fasthttp.ResponseHeader) {
 	buf = append(append(append(buf, `,cdn-pop;desc="`...), s.pop...), '"')
 	buf = append(append(append(buf, `,cdn-rid;desc="`...), x.id[:]...), '"')
 	if x.upstreamFBL > 0 {
-		buf = append(buf, `,cdn-upstream-layer;desc="Origin",cdn-upstream-fbl;dur=`...)
+		switch x.detail {
+		case detailShieldHit:
+			buf = append(buf, `,cdn-hit-layer;desc="Origin Shield",cdn-upstream-layer;desc="Origin Shield"`...)
+		case detailShieldMiss:
+			buf = append(buf, `,cdn-upstream-layer;desc="Origin Shield"`...)
+		default:
+			buf = append(buf, `,cdn-upstream-layer;desc="Origin"`...)
+		}
+		buf = append(buf, ",cdn-upstream-fbl;dur="...)
 		buf = strconv.AppendInt(buf, x.upstreamFBL.Milliseconds(), 10)
 	} else {
 		buf = append(buf, `,cdn-hit-layer;desc="EDGE"`...)

@@ -21,6 +21,7 @@ import (
 	"github.com/cfedge/edge/control"
 	"github.com/cfedge/edge/disk"
 	"github.com/cfedge/edge/edge"
+	"github.com/cfedge/edge/fleet"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -48,6 +49,7 @@ type node struct {
 	alog  *accesslog.Writer // nil without logging.access_log
 	srv   *edge.Server
 	api   *control.Server
+	fleet *fleet.Node // nil without [fleet]
 
 	ln, apiLn, tlsLn net.Listener   // tlsLn is nil without server.tls_listen
 	quicPC           net.PacketConn // HTTP/3: UDP on tlsLn's port number (nil when it could not be had)
@@ -82,6 +84,10 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if err := n.listen(); err != nil {
+		fmt.Fprintf(stderr, "edge: %v\n", err)
+		return 1
+	}
+	if err := n.joinFleet(); err != nil {
 		fmt.Fprintf(stderr, "edge: %v\n", err)
 		return 1
 	}
@@ -176,8 +182,15 @@ func (n *node) build() error {
 	metrics := fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	// The API applies what it creates or changes to the edge (and, with api.state_dir, brings
 	// back what it had created: so the edge is built first).
-	n.api, err = control.New(control.Config{Config: n.cfg, Invalidator: n.store, Logger: n.log, Now: now, Metrics: metrics,
-		Applier: edgeApplier{n.srv}})
+	if n.fleet, err = n.newFleet(reg); err != nil {
+		return err
+	}
+	ccfg := control.Config{Config: n.cfg, Invalidator: n.store, Logger: n.log, Now: now, Metrics: metrics,
+		Applier: edgeApplier{n.srv}}
+	if n.fleet != nil { // a nil *fleet.Node in the interface would not be a nil Fleet
+		ccfg.Fleet = n.fleet
+	}
+	n.api, err = control.New(ccfg)
 	if err != nil {
 		return fmt.Errorf("api: %w", err)
 	}
@@ -312,6 +325,9 @@ func (n *node) shutdown(stderr io.Writer) int {
 // close releases what build and listen made, the cache once both servers are done with it and
 // the access log last (the edge writes to it until it stops).
 func (n *node) close() {
+	if n.fleet != nil {
+		n.fleet.Close()
+	}
 	for _, ln := range []net.Listener{n.ln, n.apiLn, n.tlsLn} {
 		if ln != nil {
 			_ = ln.Close() // already closed by Serve/Shutdown on a normal exit

@@ -1,0 +1,55 @@
+package edge
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+
+	"github.com/cfedge/edge/origin"
+)
+
+// Origin Shield, the shield's side
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/origin-shield.html): a
+// lower-tier edge sends its misses here with origin.ShieldHopHeader, and this edge then asks the
+// origin itself (origin.Request.LowerTier) instead of going to a shield of its own. A viewer
+// must not be able to claim to be a lower tier: it would skip the lower edge's shield and reach
+// the origin with every request.
+
+// Access-log detailed result types of a miss a shield answered (see shieldDetail in fetch.go);
+// Server-Timing names the layer from them.
+const (
+	detailShieldHit  = "ShieldHit"
+	detailShieldMiss = "ShieldMiss"
+)
+
+// lowerTier reports whether x comes from a lower-tier edge: it carries the hop header, and the
+// header's value is the origin_shield.secret of the origin the behavior targets (of either
+// member, for an origin group), compared in constant time. When none of those origins has a
+// secret, the hop header is believed only from a loopback peer: a lower edge on this machine.
+// A hop header that is not believed is ignored (and, like every X-Edge-* header, never
+// forwarded to an origin: see originRequest).
+func lowerTier(x *exchange) bool {
+	v := x.ctx.Request.Header.Peek(origin.ShieldHopHeader)
+	if len(v) == 0 {
+		return false
+	}
+	d := x.dist
+	ids := [2]string{x.beh.TargetOriginID}
+	if members, ok := d.groups[ids[0]]; ok {
+		ids = members
+	}
+	configured, matched := false, 0
+	got := sha256.Sum256(v) // equal lengths for the comparison: it tells nothing of the secret's length
+	for _, id := range ids {
+		oc, ok := d.originConfs[id]
+		if !ok || oc.OriginShield == nil || oc.OriginShield.Secret == "" {
+			continue
+		}
+		configured = true
+		want := sha256.Sum256([]byte(oc.OriginShield.Secret))
+		matched |= subtle.ConstantTimeCompare(got[:], want[:])
+	}
+	if configured {
+		return matched == 1
+	}
+	return x.ctx.RemoteIP().IsLoopback()
+}
