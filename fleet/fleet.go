@@ -359,7 +359,7 @@ func (n *Node) setup() error {
 	}
 	cons, err := js.CreateOrUpdateConsumer(ctx, invStream, jetstream.ConsumerConfig{
 		Durable: "edge_" + n.name, AckPolicy: jetstream.AckExplicitPolicy, DeliverPolicy: jetstream.DeliverAllPolicy,
-		AckWait: 10 * time.Second, MaxAckPending: 256, InactiveThreshold: 7 * 24 * time.Hour,
+		AckWait: 2 * time.Second, MaxAckPending: 256, InactiveThreshold: 7 * 24 * time.Hour,
 	})
 	if err != nil {
 		return fmt.Errorf("consumer: %w", err)
