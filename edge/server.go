@@ -231,7 +231,7 @@ func newDistribution(s *Server, c *config.Config, dc *config.Distribution, old *
 	d.setErrorResponses(dc)
 	for _, step := range []func() error{
 		func() error {
-			return d.buildOrigins(dc, origin.Options{Logger: s.log, OnShieldFallback: s.shieldFallback(d.id)}, old)
+			return d.buildOrigins(dc, origin.Options{Logger: s.log, OnShieldFallback: s.shieldFallback(d.id)}, old, c.Server.Listen)
 		},
 		func() error { return d.buildTable(c, dc) },
 		func() error { return d.buildVerifiers(c, dc) },
@@ -259,14 +259,22 @@ func (d *distribution) setErrorResponses(dc *config.Distribution) {
 }
 
 // buildOrigins builds the distribution's origins and origin groups (failover pairs), reusing
-// old's origins whose settings are unchanged.
-func (d *distribution) buildOrigins(dc *config.Distribution, opts origin.Options, old *distribution) error {
+// old's origins whose settings are unchanged. An origin whose shield is this edge itself (its
+// address is listen, the viewer listener) is not shielded: this edge is the shield.
+func (d *distribution) buildOrigins(dc *config.Distribution, opts origin.Options, old *distribution, listen string) error {
 	d.origins = make(map[string]origin.Fetcher)
 	d.originConfs = make(map[string]config.Origin)
 	d.groups = make(map[string][2]string)
 	for _, oc := range dc.Origins {
 		d.originConfs[oc.ID] = oc
 		shielded := oc.OriginShield != nil && oc.OriginShield.Enabled
+		if shielded && selfAddress(oc.OriginShield.Address, listen) {
+			shielded = false
+			if opts.Logger != nil {
+				opts.Logger.Info("origin_shield.address is this edge's own viewer listener: this edge is the shield and asks the origin itself",
+					"distribution", d.id, "origin", oc.ID, "address", oc.OriginShield.Address)
+			}
+		}
 		if f := reuseOrigin(old, oc); f != nil && (!shielded || old.domain == d.domain) {
 			d.origins[oc.ID] = f
 			continue

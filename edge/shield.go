@@ -3,6 +3,8 @@ package edge
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"net"
+	"net/netip"
 
 	"github.com/cfedge/edge/origin"
 )
@@ -52,4 +54,32 @@ func lowerTier(x *exchange) bool {
 		return matched == 1
 	}
 	return x.ctx.RemoteIP().IsLoopback()
+}
+
+// selfAddress reports whether addr (an origin shield's HOST:PORT) names the listener at listen
+// (server.listen): the same port, and the same host, or a loopback host when listen's is
+// loopback or unspecified. An edge whose configuration points its shield at itself would send
+// its misses to itself, where they would wait on the very fill that sent them.
+func selfAddress(addr, listen string) bool {
+	ah, ap, err1 := net.SplitHostPort(addr)
+	lh, lp, err2 := net.SplitHostPort(listen)
+	if err1 != nil || err2 != nil || ap != lp || lp == "0" {
+		return false
+	}
+	if ah == lh {
+		return true
+	}
+	a, err := netip.ParseAddr(ah)
+	if err != nil {
+		return ah == "localhost" && (lh == "" || isLoopbackOrAny(lh))
+	}
+	return a.IsLoopback() && (lh == "" || isLoopbackOrAny(lh))
+}
+
+func isLoopbackOrAny(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && (a.IsLoopback() || a.IsUnspecified())
 }
