@@ -156,6 +156,18 @@
 // path text (whichever bound comes first, the newest one always), for Get, List and
 // CallerReference idempotency; older ones are NoSuchInvalidation.
 //
+// # A fleet
+//
+// With [fleet] in the configuration (Config.Fleet), the API of every edge is the fleet's
+// (fleet.go): CreateInvalidation publishes the batch (through NATS) before it answers, and
+// every edge applies it; GetInvalidation reads Completed when api.invalidation_delay has passed
+// and every live edge has applied it, or when fleet.invalidation_timeout has passed, and names
+// the edges it waits for in X-Edge-Fleet-Pending (those it stopped waiting for in
+// X-Edge-Fleet-Missing, and in the log). What the API creates or changes is written to the
+// fleet's state, compare-and-set on the state this edge last took: a change that another edge
+// made first is 412 PreconditionFailed. While NATS can't be reached, CreateInvalidation and
+// every change answer 503 ServiceUnavailable and change nothing; reads are served.
+//
 // # Functions
 //
 // CloudFront Functions have a DEVELOPMENT stage (written by CreateFunction and UpdateFunction)

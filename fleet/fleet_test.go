@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cfedge/edge/internal/natstest"
+	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -297,4 +298,41 @@ func TestNATSDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	h2.waitFor(t, 10*time.Second, "n2 applies after NATS came back", func() bool { return h2.has("EDIST.I1") })
+}
+
+// TestAuthentication: a node with the server's token joins; one with a wrong token never
+// does, and its calls fail with ErrUnavailable instead of hanging.
+func TestAuthentication(t *testing.T) {
+	srv := natstest.StartWithToken(t, "s3cret-token")
+	good, err := New(Config{URL: srv.URL(), Name: "good", Options: []nats.Option{nats.Token("s3cret-token")}, Heartbeat: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := good.Start(newTestHandler()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(good.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := good.WaitCaughtUp(ctx); err != nil {
+		t.Fatalf("the node with the right token: %v", err)
+	}
+	bad, err := New(Config{URL: srv.URL(), Name: "bad", Options: []nats.Option{nats.Token("wrong")}, Heartbeat: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bad.Start(newTestHandler()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(bad.Close)
+	short, cancel2 := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel2()
+	if err := bad.WaitCaughtUp(short); err == nil {
+		t.Fatal("a node with a wrong token joined")
+	}
+	inv := &Invalidation{Distribution: "E", ID: "I", CallerReference: "r", Paths: []string{"/"}, Created: time.Now()}
+	if err := bad.PublishInvalidation(context.Background(), inv); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("publish with a wrong token: %v", err)
+	}
+	waitLive(t, good, "good")
 }

@@ -15,15 +15,19 @@ import (
 
 // Server is an embedded NATS server that can be stopped and started again.
 type Server struct {
-	t    testing.TB
-	port int
-	dir  string
-	srv  *server.Server
+	t     testing.TB
+	port  int
+	dir   string
+	token string
+	srv   *server.Server
 }
 
 // Start starts a NATS server with JetStream on a free loopback port, storing in a new temporary
 // folder; it is shut down when the test ends.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB) *Server { return StartWithToken(t, "") }
+
+// StartWithToken is Start for a server whose clients must present token ("" for none).
+func StartWithToken(t testing.TB, token string) *Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -31,7 +35,7 @@ func Start(t testing.TB) *Server {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	_ = ln.Close()
-	s := &Server{t: t, port: port, dir: t.TempDir()}
+	s := &Server{t: t, port: port, dir: t.TempDir(), token: token}
 	s.Restart()
 	t.Cleanup(s.Stop)
 	return s
@@ -57,7 +61,7 @@ func (s *Server) Restart() {
 		return
 	}
 	opts := &server.Options{Host: "127.0.0.1", Port: s.port, JetStream: true, StoreDir: s.dir, NoLog: true, NoSigs: true,
-		DisableJetStreamBanner: true, MaxPayload: 8 << 20}
+		DisableJetStreamBanner: true, MaxPayload: 8 << 20, Authorization: s.token}
 	srv, err := server.NewServer(opts)
 	if err != nil {
 		s.t.Fatalf("nats server: %v", err)
