@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net"
 	"net/url"
 	"regexp"
 	"strings"
@@ -31,6 +32,13 @@ type Fleet struct {
 	// acknowledgement before it reads Completed anyway, with the missing edges named in the log
 	// and in GetInvalidation's X-Edge-Fleet-Pending header. Default 60s.
 	InvalidationTimeout Duration `toml:"invalidation_timeout"`
+	// OriginShields maps CloudFront's OriginShieldRegion values to shield edges ("us-east-1" =
+	// "HOST:PORT"): a distribution created through the API whose origin enables Origin Shield in
+	// a region listed here is served through that shield, with ShieldSecret; one in a region not
+	// listed is accepted and shown, and served without a shield.
+	OriginShields map[string]string `toml:"origin_shields"`
+	// ShieldSecret is the origin_shield.secret of the origins OriginShields shields.
+	ShieldSecret string `toml:"shield_secret"`
 }
 
 // DefaultFleetInvalidationTimeout is [fleet] invalidation_timeout's default.
@@ -38,6 +46,9 @@ const DefaultFleetInvalidationTimeout = 60 * time.Second
 
 // Enabled reports whether the edge is part of a fleet.
 func (f *Fleet) Enabled() bool { return f.NATSURL != "" }
+
+// shieldRegionRE is an AWS Region name, as OriginShieldRegion takes.
+var shieldRegionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
 
 // nodeNameRE is a fleet node name: a NATS key and consumer name token.
 var nodeNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
@@ -66,6 +77,17 @@ func NodeNameFromHost(host string) string {
 
 func (c *Config) validateFleet(e *errs) {
 	f := &c.Fleet
+	for region, addr := range f.OriginShields {
+		if !shieldRegionRE.MatchString(region) {
+			e.add("fleet.origin_shields", "%q is not an AWS Region name (like \"us-east-1\")", region)
+		}
+		if h, p, err := net.SplitHostPort(addr); err != nil || h == "" || p == "" {
+			e.add("fleet.origin_shields."+region, "must be HOST:PORT, not %q", addr)
+		}
+	}
+	if strings.ContainsFunc(f.ShieldSecret, func(r rune) bool { return r <= ' ' || r >= 0x7f }) || len(f.ShieldSecret) > 256 {
+		e.add("fleet.shield_secret", "must be at most 256 visible ASCII characters")
+	}
 	if !f.Enabled() {
 		if f.Node != "" || f.Credentials != "" || f.User != "" || f.Token != "" || f.TLSCA != "" {
 			e.add("fleet.nats_url", "is required when other [fleet] settings are given")

@@ -152,7 +152,23 @@ func (r refs) origin(o *xmlOrigin) (config.Origin, *apiError) {
 		return config.Origin{}, invalidArgument("Origin %q: one of S3OriginConfig and CustomOriginConfig is required (edge serves no VPC origins).",
 			clip(o.ID, 64))
 	}
+	co.OriginShield = r.originShield(o.OriginShield)
 	return r.originAccess(o, co)
+}
+
+// originShield converts an origin's OriginShield
+// (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_OriginShield.html): enabled
+// in a region that [fleet] origin_shields maps to a shield edge, it is served through that
+// edge with [fleet] shield_secret; otherwise it is kept to be shown, and not served.
+func (r refs) originShield(x *xmlOriginShield) *config.OriginShield {
+	if x == nil || !x.Enabled && x.OriginShieldRegion == "" {
+		return nil
+	}
+	sh := &config.OriginShield{Region: x.OriginShieldRegion}
+	if addr, ok := r.base.Fleet.OriginShields[x.OriginShieldRegion]; ok && x.Enabled {
+		sh.Enabled, sh.Address, sh.Secret = true, addr, r.base.Fleet.ShieldSecret
+	}
+	return sh
 }
 
 // fnLookup tells what a behavior's function association names: whether a function called name

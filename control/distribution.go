@@ -96,6 +96,9 @@ func buildOrigin(o *config.Origin) xmlOrigin {
 			x.CustomHeaders.Items.Header = append(x.CustomHeaders.Items.Header, xmlHeader{h.Name, h.Value})
 		}
 	}
+	if sh := o.OriginShield; sh != nil && (sh.Enabled || sh.Region != "") {
+		x.OriginShield = &xmlOriginShield{Enabled: sh.Enabled, OriginShieldRegion: sh.Region}
+	}
 	switch o.Kind {
 	case config.KindS3:
 		// The bucket's AWS domain, also for a custom endpoint (a local S3): it is what
