@@ -4,7 +4,7 @@ PKGS      ?= ./...
 FUZZTIME  ?= 20s
 BENCHTIME ?= 1s
 
-.PHONY: run test deps race bench bench-compare bench-function upload-rss fuzz lint build clean
+.PHONY: run test deps race bench bench-compare bench-function upload-rss fleet-demo fuzz lint build clean
 
 ## run: start the edge on its embedded default config (serves the demo on 127.0.0.1:8080)
 run:
@@ -52,6 +52,12 @@ bench-function: build
 ## upload-rss: the edge's peak RSS under 16 concurrent 64 MiB uploads, refused and forwarded
 upload-rss: build
 	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/upload-rss.sh
+
+## fleet-demo: a NATS server, an origin, a shield and three edges on 127.0.0.1 (examples/fleet):
+## the same Zipf load through the fleet and through one edge (origin requests compared), an
+## invalidation fanned out through NATS, NATS stopped and restarted (README, "A fleet")
+fleet-demo: build
+	bash scripts/fleet-demo.sh
 
 ## fuzz: run every fuzz target for FUZZTIME each
 fuzz:

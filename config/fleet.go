@@ -89,7 +89,8 @@ func (c *Config) validateFleet(e *errs) {
 		e.add("fleet.shield_secret", "must be at most 256 visible ASCII characters")
 	}
 	if !f.Enabled() {
-		if f.Node != "" || f.Credentials != "" || f.User != "" || f.Token != "" || f.TLSCA != "" {
+		if f.Node != "" || f.Credentials != "" || f.User != "" || f.Password != "" || f.Token != "" || f.TLSCA != "" ||
+			f.TLSCert != "" || f.TLSKey != "" || f.InvalidationTimeout != 0 {
 			e.add("fleet.nats_url", "is required when other [fleet] settings are given")
 		}
 		return

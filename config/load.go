@@ -80,7 +80,8 @@ func parse(data []byte, name, baseDir string) (*Config, error) {
 // resolveDirs makes relative dir origin paths, the TLS certificate and key paths, the API's
 // state folder and the disk tier's folder relative to base.
 func (c *Config) resolveDirs(base string) {
-	for _, p := range []*string{&c.Server.TLSCertFile, &c.Server.TLSKeyFile, &c.API.StateDir, &c.Cache.DiskPath} {
+	for _, p := range []*string{&c.Server.TLSCertFile, &c.Server.TLSKeyFile, &c.API.StateDir, &c.Cache.DiskPath,
+		&c.Fleet.Credentials, &c.Fleet.TLSCA, &c.Fleet.TLSCert, &c.Fleet.TLSKey} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(base, *p)
 		}

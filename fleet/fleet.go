@@ -225,10 +225,13 @@ func (n *Node) Close() {
 		_ = kv.Delete(ctx, n.name)
 		cancel()
 	}
-	n.teardown()
+	// The connection closes first: stopping a watcher on a live connection asks the server to
+	// delete its consumer and, when the server is away, waits for that request to time out.
+	// The server drops a closed connection's ephemeral consumers itself.
 	if n.nc != nil {
 		n.nc.Close()
 	}
+	n.teardown()
 	n.wg.Wait()
 }
 

@@ -126,6 +126,8 @@ func TestValidateCommand(t *testing.T) {
 // TestExamplesValidate: every example config in examples/ loads, validates and builds.
 func TestExamplesValidate(t *testing.T) {
 	files, _ := filepath.Glob("../../examples/*.toml")
+	more, _ := filepath.Glob("../../examples/*/*.toml")
+	files = append(files, more...)
 	if len(files) == 0 {
 		t.Fatal("no examples found")
 	}
