@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -359,4 +360,85 @@ func objNum(path string) int {
 		n = n*10 + int(c-'0')
 	}
 	return n
+}
+
+// TestFleetShieldKilledMidFill: the shield process is killed with SIGKILL while it streams an
+// object to an edge: the edge gets the rest from the origin, the viewer the whole object, and
+// what the edge caches is whole (the next request is a Hit with the same bytes).
+func TestFleetShieldKilledMidFill(t *testing.T) {
+	srv := natstest.Start(t)
+	const size = 256 << 10
+	body := diskBody(7, size)
+	started := make(chan struct{})
+	release := make(chan struct{})
+	var mu sync.Mutex
+	calls := 0
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		first := calls == 1
+		mu.Unlock()
+		w.Header().Set("Cache-Control", "max-age=3600")
+		w.Header().Set("ETag", `"slow-7"`)
+		w.Header().Set("Content-Length", fmt.Sprint(size))
+		if !first {
+			w.Write(body)
+			return
+		}
+		w.Write(body[:size/4])
+		w.(http.Flusher).Flush()
+		close(started)
+		select { // the shield dies meanwhile; its connection goes with it
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(origin.Close)
+	t.Cleanup(func() { close(release) })
+	port := origin.URL[strings.LastIndexByte(origin.URL, ':')+1:]
+	dir := t.TempDir()
+	bin := buildBinary(t)
+	shield := startFleetProc(t, bin, "shield", fleetConfig(t, dir, "shield", srv.URL(), port, "", false))
+	edge := startFleetProc(t, bin, "edge1", fleetConfig(t, dir, "edge1", srv.URL(), port,
+		strings.TrimPrefix(shield.viewer, "http://"), false))
+
+	type result struct {
+		b   []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := http.Get(edge.viewer + "/slow/7")
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		done <- result{b, err}
+	}()
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second): // a bound on a broken setup
+		t.Fatal("the origin was never asked")
+	}
+	shield.kill()
+	r := <-done
+	if r.err != nil || !bytes.Equal(r.b, body) {
+		t.Fatalf("the viewer got %d bytes (%v), want the whole %d", len(r.b), r.err, size)
+	}
+	resp, err := http.Get(edge.viewer + "/slow/7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || !bytes.Equal(b, body) || resp.Header.Get("X-Cache") != "Hit from cloudfront" {
+		t.Errorf("after the shield died: %q, %d bytes (%v); want a Hit with the whole object", resp.Header.Get("X-Cache"), len(b), err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if calls != 2 {
+		t.Errorf("the origin was asked %d times, want 2 (the shield's fill, then the edge's resumption)", calls)
+	}
 }
