@@ -336,3 +336,36 @@ func TestAuthentication(t *testing.T) {
 	}
 	waitLive(t, good, "good")
 }
+
+// TestTLS: a node joins a NATS server that speaks TLS only when it trusts the server's CA
+// (fleet.tls_ca); one that doesn't never joins.
+func TestTLS(t *testing.T) {
+	srv, ca := natstest.StartTLS(t)
+	good, err := New(Config{URL: srv.URL(), Name: "good", Options: []nats.Option{nats.RootCAs(ca)}, Heartbeat: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := good.Start(newTestHandler()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(good.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := good.WaitCaughtUp(ctx); err != nil {
+		t.Fatalf("the node trusting the CA: %v", err)
+	}
+	waitLive(t, good, "good")
+	bad, err := New(Config{URL: srv.URL(), Name: "bad", Heartbeat: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bad.Start(newTestHandler()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(bad.Close)
+	short, cancel2 := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel2()
+	if err := bad.WaitCaughtUp(short); err == nil {
+		t.Fatal("a node that does not trust the server's certificate joined")
+	}
+}

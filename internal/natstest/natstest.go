@@ -5,8 +5,18 @@
 package natstest
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,6 +29,7 @@ type Server struct {
 	port  int
 	dir   string
 	token string
+	tls   *tls.Config
 	srv   *server.Server
 }
 
@@ -41,8 +52,46 @@ func StartWithToken(t testing.TB, token string) *Server {
 	return s
 }
 
+// StartTLS is Start for a server that speaks TLS only, with a certificate for 127.0.0.1 made
+// for the test; caFile is that certificate in PEM, for clients to trust.
+func StartTLS(t testing.TB) (s *Server, caFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "natstest"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caFile = filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	_ = ln.Close()
+	s = &Server{t: t, port: port, dir: t.TempDir(),
+		tls: &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12}}
+	s.Restart()
+	t.Cleanup(s.Stop)
+	return s, caFile
+}
+
 // URL is the server's client URL.
-func (s *Server) URL() string { return fmt.Sprintf("nats://127.0.0.1:%d", s.port) }
+func (s *Server) URL() string {
+	if s.tls != nil {
+		return fmt.Sprintf("tls://127.0.0.1:%d", s.port)
+	}
+	return fmt.Sprintf("nats://127.0.0.1:%d", s.port)
+}
 
 // Stop shuts the server down (its clients see the connection go); Restart brings it back.
 func (s *Server) Stop() {
@@ -62,6 +111,9 @@ func (s *Server) Restart() {
 	}
 	opts := &server.Options{Host: "127.0.0.1", Port: s.port, JetStream: true, StoreDir: s.dir, NoLog: true, NoSigs: true,
 		DisableJetStreamBanner: true, MaxPayload: 8 << 20, Authorization: s.token}
+	if s.tls != nil {
+		opts.TLS, opts.TLSConfig, opts.TLSTimeout = true, s.tls, 2
+	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
 		s.t.Fatalf("nats server: %v", err)
