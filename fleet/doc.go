@@ -11,7 +11,7 @@
 //     own durable consumer (edge_<node>, explicit acks), so a node that was down gets what it
 //     missed when it comes back; a node new to the fleet reads the last 24 hours (harmless on a
 //     cold cache, and right on a disk tier that kept objects).
-//   - Key-value bucket edge_acks (24 hours): key <distribution>.<invalidation>.<node>, put by a
+//   - Key-value bucket edge_acks (1 hour): key <distribution>.<invalidation>.<node>, put by a
 //     node once it has applied the invalidation, before it acknowledges the message.
 //   - Key-value bucket edge_nodes (1 minute): key <node>, put every heartbeat (1 s). A node is
 //     live while its last heartbeat is younger than three heartbeats.

@@ -25,6 +25,9 @@ const (
 	nodesBucket   = "edge_nodes"
 	configBucket  = "edge_config"
 	historyMaxAge = 24 * time.Hour
+	// acksMaxAge is how long acknowledgements are kept, in the bucket and in memory: they
+	// matter while an invalidation waits for them (invalidation_timeout, a minute by default).
+	acksMaxAge = time.Hour
 	// maxConfigValue bounds one state record: a distribution's config or a function with both
 	// stages (10 KB of code each) is far below it; NATS's default max_payload is 1 MiB.
 	maxConfigValue = 1 << 20
@@ -331,7 +334,7 @@ func (n *Node) setup() error {
 	}); err != nil {
 		return fmt.Errorf("stream %s: %w", invStream, err)
 	}
-	acks, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: acksBucket, TTL: historyMaxAge, History: 1,
+	acks, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: acksBucket, TTL: acksMaxAge, History: 1,
 		Storage: jetstream.FileStorage})
 	if err != nil {
 		return fmt.Errorf("bucket %s: %w", acksBucket, err)
@@ -477,7 +480,7 @@ func (n *Node) onNode(e jetstream.KeyValueEntry, initial bool) {
 }
 
 func (n *Node) onAck(e jetstream.KeyValueEntry, _ bool) {
-	if e.Operation() != jetstream.KeyValuePut {
+	if e.Operation() != jetstream.KeyValuePut || time.Since(e.Created()) > acksMaxAge {
 		return
 	}
 	k := e.Key()
@@ -499,7 +502,7 @@ func (n *Node) onAck(e jetstream.KeyValueEntry, _ bool) {
 
 // pruneAcks drops what is known of acknowledgements older than the bucket keeps them.
 func (n *Node) pruneAcks() {
-	cut := time.Now().Add(-historyMaxAge)
+	cut := time.Now().Add(-acksMaxAge)
 	n.mu.Lock()
 	for k, a := range n.acks {
 		if a.seen.Before(cut) {
