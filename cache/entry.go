@@ -47,6 +47,8 @@ type Entry struct {
 
 	// disk is set on an entry read from the disk tier (Store.GetDisk): its body is in a file.
 	disk *diskBody
+	// tag describes the entry for Store.Largest and Store.Hot (top.go); set when it is stored.
+	tag *objTag
 }
 
 // Fresh reports whether e is still fresh at now, that is now is before e.Expires. A nil Entry

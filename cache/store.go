@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -72,6 +73,8 @@ type Store struct {
 	maxBytes int64
 
 	tier *tier // the disk tier, or nil
+
+	top topObjects // the largest objects and the hit sampler (top.go)
 
 	reg   atomic.Pointer[registry] // immutable snapshot; replaced whole by Invalidate
 	regMu sync.Mutex               // serializes Invalidate's read-copy-publish of reg
@@ -178,6 +181,9 @@ func (s *Store) Get(key []byte) *Entry {
 		s.discarded.Add(1)
 		return nil
 	}
+	if r := rand.Uint32(); r&(HotSampling-1) == 0 { // one hit in 64 for Store.Hot (top.go)
+		s.top.record(e.tag, r)
+	}
 	return e
 }
 
@@ -210,7 +216,7 @@ func (s *Store) Set(e *Entry) bool {
 	if !s.set(e) {
 		s.rejected.Add(1)
 		if s.tier != nil && len(e.Key) > 0 && !s.closed.Load() {
-			return s.tier.put(e, s.deadline(e), bytes.NewReader(e.Body), int64(len(e.Body))) == nil
+			return s.putDisk(e, bytes.NewReader(e.Body), int64(len(e.Body))) == nil
 		}
 		return false
 	}
@@ -235,6 +241,7 @@ func (s *Store) set(e *Entry) bool {
 	if s.closed.Load() {
 		return false
 	}
+	e.tag = newTag(e, int64(len(e.Body)), s.deadline(e)) // before ristretto publishes e
 	if !s.c.SetWithTTL(e.Key, e, cost, ttl) {
 		return false
 	}
@@ -243,6 +250,9 @@ func (s *Store) set(e *Entry) bool {
 	// then look (GetTTL leaves hit metrics and admission counters alone).
 	s.c.Wait()
 	_, ok := s.c.GetTTL(e.Key)
+	if ok {
+		s.top.keepLargest(e.tag)
+	}
 	return ok
 }
 
@@ -261,6 +271,7 @@ func (s *Store) Delete(key []byte) {
 	if s.tier != nil {
 		s.tier.d.Delete(key)
 	}
+	s.top.forget(key)
 }
 
 // Invalidate records an invalidation of paths in distribution dist at time at (if at is zero,

@@ -262,7 +262,18 @@ func (s *Store) PutDisk(e *Entry, body io.Reader, size int64) error {
 	if s.closed.Load() {
 		return disk.ErrClosed
 	}
-	return s.tier.put(e, s.deadline(e), body, size)
+	return s.putDisk(e, body, size)
+}
+
+// putDisk writes e to the disk tier (tier.put) and lists it among the largest objects when the
+// disk took it and its size is known.
+func (s *Store) putDisk(e *Entry, body io.Reader, size int64) error {
+	deadline := s.deadline(e)
+	err := s.tier.put(e, deadline, body, size)
+	if err == nil && size >= 0 {
+		s.top.keepLargest(newTag(e, size, deadline))
+	}
+	return err
 }
 
 // HasDisk reports whether the Store has a disk tier.

@@ -63,6 +63,10 @@ type Config struct {
 	// Fleet, when set, is the fleet this edge belongs to: invalidations and changes are
 	// published to it, and it calls the Server's fleet.Handler methods (see fleet.go).
 	Fleet Fleet
+	// Console, when set, answers the GET and HEAD requests outside the API's paths
+	// (/2020-05-31/…) and /metrics, before (and without) SigV4: the console authenticates its
+	// own requests (package console).
+	Console fasthttp.RequestHandler
 }
 
 // ErrConfig is wrapped by every error New returns.
@@ -82,6 +86,7 @@ const maxBodyBytes = 12 << 20
 // Server is the CloudFront-compatible API. It is safe for concurrent use.
 type Server struct {
 	metrics fasthttp.RequestHandler
+	console fasthttp.RequestHandler
 	inv     Invalidator
 	smooth  SmoothAwareInvalidator // inv, when it supports exclusions; else nil
 	log     *slog.Logger
@@ -130,6 +135,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		inv:           cfg.Invalidator,
 		metrics:       cfg.Metrics,
+		console:       cfg.Console,
 		log:           cfg.Logger,
 		now:           cfg.Now,
 		keys:          map[string]string{},
@@ -331,6 +337,10 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 		s.metrics(ctx)
 		return
 	}
+	if s.console != nil && forConsole(ctx) {
+		s.console(ctx)
+		return
+	}
 	reqID := newRequestID()
 	ctx.Response.Header.Set("x-amzn-RequestId", reqID)
 	now := s.now()
@@ -347,6 +357,13 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 			"path", string(ctx.Path()), "message", aerr.message)
 		s.fail(ctx, reqID, aerr)
 	}
+}
+
+// forConsole reports whether a request is the console's: a GET or HEAD outside the API's
+// version prefix and /metrics.
+func forConsole(ctx *fasthttp.RequestCtx) bool {
+	p := string(ctx.Path())
+	return (ctx.IsGet() || ctx.IsHead()) && p != "/metrics" && p != "/2020-05-31" && !strings.HasPrefix(p, "/2020-05-31/")
 }
 
 func (s *Server) fail(ctx *fasthttp.RequestCtx, reqID string, e *apiError) {

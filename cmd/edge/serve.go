@@ -18,6 +18,7 @@ import (
 	"github.com/cfedge/edge/accesslog"
 	"github.com/cfedge/edge/cache"
 	"github.com/cfedge/edge/config"
+	"github.com/cfedge/edge/console"
 	"github.com/cfedge/edge/control"
 	"github.com/cfedge/edge/disk"
 	"github.com/cfedge/edge/edge"
@@ -50,6 +51,8 @@ type node struct {
 	srv   *edge.Server
 	api   *control.Server
 	fleet *fleet.Node // nil without [fleet]
+	// console is the web console at the API listener's root (console.go).
+	console *console.Console
 
 	ln, apiLn, tlsLn net.Listener   // tlsLn is nil without server.tls_listen
 	quicPC           net.PacketConn // HTTP/3: UDP on tlsLn's port number (nil when it could not be had)
@@ -186,7 +189,7 @@ func (n *node) build() error {
 		return err
 	}
 	ccfg := control.Config{Config: n.cfg, Invalidator: n.store, Logger: n.log, Now: now, Metrics: metrics,
-		Applier: edgeApplier{n.srv}}
+		Applier: edgeApplier{n.srv}, Console: n.consoleHandler()}
 	if n.fleet != nil { // a nil *fleet.Node in the interface would not be a nil Fleet
 		ccfg.Fleet = n.fleet
 	}
@@ -194,7 +197,7 @@ func (n *node) build() error {
 	if err != nil {
 		return fmt.Errorf("api: %w", err)
 	}
-	return nil
+	return n.newConsole(reg)
 }
 
 // openAccessLog opens logging.access_log, if set ("-" is stdout).
@@ -231,6 +234,7 @@ func (n *node) listen() error {
 		return fmt.Errorf("api listen: %w", err)
 	}
 	fmt.Fprintf(n.stdout, "edge: CloudFront API on http://%s/ (auth: %s)\n", n.apiLn.Addr(), cfg.API.Auth)
+	fmt.Fprintf(n.stdout, "edge: console on http://%s/ (README: \"Console\")\n", n.apiLn.Addr())
 	if cfg.Server.TLSListen == "" {
 		return nil
 	}
@@ -325,6 +329,7 @@ func (n *node) shutdown(stderr io.Writer) int {
 // close releases what build and listen made, the cache once both servers are done with it and
 // the access log last (the edge writes to it until it stops).
 func (n *node) close() {
+	n.console.Close() // nil-safe
 	if n.fleet != nil {
 		n.fleet.Close()
 	}
