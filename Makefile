@@ -20,6 +20,7 @@ build:
 ## changed through the API, edge import round trips)
 test: deps lint build
 	$(GO) test -count=1 -timeout 30m $(PKGS)
+	$(GO) test -count=1 -tags fleetsim -run TestSimulation100Nodes -v ./fleet/
 	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/e2e-invalidation.sh
 	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/e2e-signed.sh
 	EDGE_BIN=$(CURDIR)/bin/edge bash scripts/e2e-functions.sh

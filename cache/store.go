@@ -74,8 +74,6 @@ type Store struct {
 
 	tier *tier // the disk tier, or nil
 
-	top topObjects // the largest objects and the hit sampler (top.go)
-
 	reg   atomic.Pointer[registry] // immutable snapshot; replaced whole by Invalidate
 	regMu sync.Mutex               // serializes Invalidate's read-copy-publish of reg
 
@@ -89,6 +87,10 @@ type Store struct {
 
 	// ristretto resets its metrics on Close; these keep the final counts.
 	finalHits, finalMisses atomic.Int64
+
+	// top is the largest objects and the hit sampler (top.go); last, so that the fields Get
+	// reads keep their places.
+	top topObjects
 }
 
 // Stats is a snapshot of a Store's counters since New.
@@ -241,7 +243,11 @@ func (s *Store) set(e *Entry) bool {
 	if s.closed.Load() {
 		return false
 	}
-	e.tag = newTag(e, int64(len(e.Body)), s.deadline(e)) // before ristretto publishes e
+	if t := e.tag; t == nil || !t.stored.Equal(e.Stored) || !t.deadline.Equal(s.deadline(e)) {
+		// A new entry, or a copy of a stored one (refreshed): described before ristretto
+		// publishes it. An entry stored again unchanged keeps its tag (and is not written to).
+		e.tag = newTag(e, int64(len(e.Body)), s.deadline(e))
+	}
 	if !s.c.SetWithTTL(e.Key, e, cost, ttl) {
 		return false
 	}

@@ -28,8 +28,8 @@ func signingParam(name string) bool {
 }
 
 // redactURL returns a path or URL as the console may show it: without user information
-// ("user:password@") and without the query parameters that sign it; the other parameters
-// stay, in their order. A parameter is a run of the query between '&'s, named by what comes
+// ("user:password@"), without fragment and without the query parameters that sign it; the
+// other parameters stay, in their order. A parameter is a run of the query between '&'s, named by what comes
 // before its first '='.
 func redactURL(s string) string {
 	if i := strings.Index(s, "://"); i > 0 && !strings.ContainsAny(s[:i], "/?#") {
@@ -42,14 +42,12 @@ func redactURL(s string) string {
 			s = s[:i+3] + rest[at+1:]
 		}
 	}
+	s, _, _ = strings.Cut(s, "#") // a fragment is never sent, and could hold anything
 	q := strings.IndexByte(s, '?')
 	if q < 0 {
 		return s
 	}
-	base, query, frag := s[:q], s[q+1:], ""
-	if h := strings.IndexByte(query, '#'); h >= 0 {
-		query, frag = query[:h], query[h:]
-	}
+	base, query := s[:q], s[q+1:]
 	var kept []string
 	for _, part := range strings.Split(query, "&") {
 		name, _, _ := strings.Cut(part, "=")
@@ -58,9 +56,9 @@ func redactURL(s string) string {
 		}
 	}
 	if len(kept) == 0 || len(kept) == 1 && kept[0] == "" {
-		return base + frag
+		return base
 	}
-	return base + "?" + strings.Join(kept, "&") + frag
+	return base + "?" + strings.Join(kept, "&")
 }
 
 // secretName reports whether a name (of a fleet node's detail, say) suggests its value is a

@@ -1,6 +1,8 @@
-//go:build !race
+//go:build fleetsim && !race
 
-// The simulation measures latency: under the race detector it measures the detector.
+// The simulation measures latency: it runs alone (make test runs it after the parallel suite, with
+// -tags fleetsim), since other packages' tests on the same cores would be measured with it; under
+// the race detector it would measure the detector.
 
 package fleet
 
