@@ -300,34 +300,32 @@ func TestNATSDown(t *testing.T) {
 	h2.waitFor(t, 10*time.Second, "n2 applies after NATS came back", func() bool { return h2.has("EDIST.I1") })
 }
 
+// tryJoin starts a node named name on url with opts and reports whether it joined within limit.
+func tryJoin(t *testing.T, url, name string, limit time.Duration, opts ...nats.Option) (*Node, bool) {
+	t.Helper()
+	n, err := New(Config{URL: url, Name: name, Options: opts, Heartbeat: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(newTestHandler()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	return n, n.WaitCaughtUp(ctx) == nil
+}
+
 // TestAuthentication: a node with the server's token joins; one with a wrong token never
 // does, and its calls fail with ErrUnavailable instead of hanging.
 func TestAuthentication(t *testing.T) {
 	srv := natstest.StartWithToken(t, "s3cret-token")
-	good, err := New(Config{URL: srv.URL(), Name: "good", Options: []nats.Option{nats.Token("s3cret-token")}, Heartbeat: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
+	good, ok := tryJoin(t, srv.URL(), "good", 10*time.Second, nats.Token("s3cret-token"))
+	if !ok {
+		t.Fatal("the node with the right token did not join")
 	}
-	if err := good.Start(newTestHandler()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(good.Close)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := good.WaitCaughtUp(ctx); err != nil {
-		t.Fatalf("the node with the right token: %v", err)
-	}
-	bad, err := New(Config{URL: srv.URL(), Name: "bad", Options: []nats.Option{nats.Token("wrong")}, Heartbeat: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := bad.Start(newTestHandler()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bad.Close)
-	short, cancel2 := context.WithTimeout(context.Background(), 500*time.Millisecond)
-	defer cancel2()
-	if err := bad.WaitCaughtUp(short); err == nil {
+	bad, ok := tryJoin(t, srv.URL(), "bad", 500*time.Millisecond, nats.Token("wrong"))
+	if ok {
 		t.Fatal("a node with a wrong token joined")
 	}
 	inv := &Invalidation{Distribution: "E", ID: "I", CallerReference: "r", Paths: []string{"/"}, Created: time.Now()}
@@ -341,31 +339,12 @@ func TestAuthentication(t *testing.T) {
 // (fleet.tls_ca); one that doesn't never joins.
 func TestTLS(t *testing.T) {
 	srv, ca := natstest.StartTLS(t)
-	good, err := New(Config{URL: srv.URL(), Name: "good", Options: []nats.Option{nats.RootCAs(ca)}, Heartbeat: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := good.Start(newTestHandler()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(good.Close)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := good.WaitCaughtUp(ctx); err != nil {
-		t.Fatalf("the node trusting the CA: %v", err)
+	good, ok := tryJoin(t, srv.URL(), "good", 10*time.Second, nats.RootCAs(ca))
+	if !ok {
+		t.Fatal("the node trusting the CA did not join")
 	}
 	waitLive(t, good, "good")
-	bad, err := New(Config{URL: srv.URL(), Name: "bad", Heartbeat: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := bad.Start(newTestHandler()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bad.Close)
-	short, cancel2 := context.WithTimeout(context.Background(), 500*time.Millisecond)
-	defer cancel2()
-	if err := bad.WaitCaughtUp(short); err == nil {
+	if _, ok := tryJoin(t, srv.URL(), "bad", 500*time.Millisecond); ok {
 		t.Fatal("a node that does not trust the server's certificate joined")
 	}
 }
