@@ -54,10 +54,9 @@ func newTag(e *Entry, size int64, deadline time.Time) *objTag {
 type topObjects struct {
 	slots [hotSlots]atomic.Pointer[objTag]
 
-	mu      sync.Mutex // guards largest, byKey and minSize
+	mu      sync.Mutex // guards largest and byKey
 	largest []*objTag
 	byKey   map[string]int // index in largest
-	minSize int64          // the smallest size in largest, once it is full
 
 	hotMu   sync.Mutex // guards hot and hotLast
 	hot     map[*objTag]*hotState
@@ -90,23 +89,20 @@ func (t *topObjects) keepLargest(tag *objTag) {
 	}
 	if i, ok := t.byKey[string(tag.key)]; ok {
 		t.largest[i] = tag
-		t.resetMin()
 		return
 	}
 	if len(t.largest) < topLargest {
 		t.byKey[string(tag.key)] = len(t.largest)
 		t.largest = append(t.largest, tag)
-		t.resetMin()
-		return
-	}
-	if tag.size <= t.minSize {
 		return
 	}
 	i := t.smallest()
+	if tag.size <= t.largest[i].size {
+		return
+	}
 	delete(t.byKey, string(t.largest[i].key))
 	t.largest[i] = tag
 	t.byKey[string(tag.key)] = i
-	t.resetMin()
 }
 
 // smallest returns the index of the smallest object in the list (not empty).
@@ -118,13 +114,6 @@ func (t *topObjects) smallest() int {
 		}
 	}
 	return m
-}
-
-func (t *topObjects) resetMin() {
-	t.minSize = 0
-	if len(t.largest) == topLargest {
-		t.minSize = t.largest[t.smallest()].size
-	}
 }
 
 // forget drops key from the largest list (Delete).
@@ -147,7 +136,6 @@ func (t *topObjects) removeAt(i int) {
 	}
 	t.largest[last] = nil
 	t.largest = t.largest[:last]
-	t.resetMin()
 }
 
 // Object is one cached object as Store.Largest and Store.Hot list it.

@@ -250,12 +250,21 @@ func apiPolicy(v *view, k policyKind, name string) *policy {
 	return nil
 }
 
-func cachePolicyView(v *view, name string) PolicyView {
-	pv := PolicyView{Name: name, ID: cachePolicyID(v.merged, name)}
-	if p := apiPolicy(v, kindCache, name); p != nil {
+// policyHead is what every policy view starts with: the policy's name and id as the API shows
+// them (an API policy's own, else the id derived from the name), and whether it is managed.
+func policyHead(v *view, k policyKind, name string) PolicyView {
+	idOf := [numPolicyKinds]func(*config.Config, string) string{kindCache: cachePolicyID,
+		kindOriginRequest: originRequestPolicyID, kindResponseHeaders: responseHeadersPolicyID}[k]
+	pv := PolicyView{Name: name, ID: idOf(v.merged, name)}
+	if p := apiPolicy(v, k, name); p != nil {
 		pv.Name, pv.ID = p.name(), p.id
 	}
-	_, pv.Managed = cachePolicyName(&config.Config{}, pv.ID)
+	_, pv.Managed = policyName(k, &config.Config{}, nil, pv.ID) // managed ones only
+	return pv
+}
+
+func cachePolicyView(v *view, name string) PolicyView {
+	pv := policyHead(v, kindCache, name)
 	if cp, ok := v.merged.CachePolicyByName(name); ok {
 		pv.Summary = fmt.Sprintf("key: headers %s, cookies %s, query strings %s", describeSelector(cp.Headers), describeSelector(cp.Cookies),
 			describeSelector(cp.QueryStrings))
@@ -274,11 +283,7 @@ func cachePolicyView(v *view, name string) PolicyView {
 }
 
 func originRequestPolicyView(v *view, name string) PolicyView {
-	pv := PolicyView{Name: name, ID: originRequestPolicyID(v.merged, name)}
-	if p := apiPolicy(v, kindOriginRequest, name); p != nil {
-		pv.Name, pv.ID = p.name(), p.id
-	}
-	_, pv.Managed = originRequestPolicyName(&config.Config{}, pv.ID)
+	pv := policyHead(v, kindOriginRequest, name)
 	if orp, ok := v.merged.OriginRequestPolicyByName(name); ok {
 		pv.Summary = fmt.Sprintf("forwards headers %s, cookies %s, query strings %s", describeSelector(orp.Headers),
 			describeSelector(orp.Cookies), describeSelector(orp.QueryStrings))
@@ -287,11 +292,7 @@ func originRequestPolicyView(v *view, name string) PolicyView {
 }
 
 func responseHeadersPolicyView(v *view, name string) PolicyView {
-	pv := PolicyView{Name: name, ID: responseHeadersPolicyID(v.merged, name)}
-	if p := apiPolicy(v, kindResponseHeaders, name); p != nil {
-		pv.Name, pv.ID = p.name(), p.id
-	}
-	_, pv.Managed = responseHeadersPolicyName(&config.Config{}, pv.ID)
+	pv := policyHead(v, kindResponseHeaders, name)
 	rhp, ok := v.merged.ResponseHeadersPolicyByName(name)
 	if !ok {
 		return pv

@@ -169,7 +169,7 @@ func badBatch(b *batch) string {
 	switch {
 	case len(b.paths) == 0 || len(b.paths) > MaxBatchPaths:
 		return fmt.Sprintf("%d paths", len(b.paths))
-	case b.callerRef == "" || !fleetIDRE(b.callerRef):
+	case !validCallerRef(b.callerRef):
 		return "bad caller reference"
 	}
 	for _, p := range b.paths {
@@ -180,10 +180,10 @@ func badBatch(b *batch) string {
 	return ""
 }
 
-// fleetIDRE: a caller reference travels as text of at most 128 characters without control
-// characters (CloudFront's CallerReference is a string; edge clips longer ones in messages).
-func fleetIDRE(ref string) bool {
-	return len(ref) <= 4096 && !strings.ContainsFunc(ref, func(r rune) bool { return r < 0x20 || r == 0x7f })
+// validCallerRef: a caller reference from the fleet is non-empty text of at most 4,096 bytes
+// without control characters (CloudFront's CallerReference is a string; messages clip it).
+func validCallerRef(ref string) bool {
+	return ref != "" && len(ref) <= 4096 && !strings.ContainsFunc(ref, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }
 
 // Record keys of the fleet's state, by kind: "<kind>.<id or name>".

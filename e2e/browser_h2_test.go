@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -65,34 +64,7 @@ func TestBrowserHTTP2(t *testing.T) {
 // page (testdata/www/player.html), all over HTTP/2 from the TLS listener, to its end with no
 // error, every Manifest and fragment request over h2.
 func TestBrowserSmoothOverHTTP2(t *testing.T) {
-	www, _ := filepath.Abs("../testdata/www")
-	media, _ := filepath.Abs("../testdata/media")
-	cfg := baseConfig(t, 1, func(c *config.Config) {
-		d := &c.Distributions[0]
-		d.Aliases = []string{"127.0.0.1"}
-		d.Origins = []config.Origin{{ID: "www", Kind: config.KindDir, Path: www}, {ID: "media", Kind: config.KindDir, Path: media}}
-		d.DefaultBehavior = config.Behavior{TargetOriginID: "www"}
-		d.Behaviors = []config.Behavior{{PathPattern: "/demo/*", TargetOriginID: "media", SmoothStreaming: true}}
-	})
-	stdout, _ := runBrowserScript(t, "play.cjs", "https://"+startTLSEdge(t, cfg)+"/player.html")
-	var out struct {
-		Browser     string         `json:"browser"`
-		Ended       bool           `json:"ended"`
-		CurrentTime float64        `json:"currentTime"`
-		Duration    float64        `json:"duration"`
-		Errors      []string       `json:"errors"`
-		Protocols   map[string]int `json:"protocols"`
-	}
-	if err := json.Unmarshal(stdout, &out); err != nil {
-		t.Fatalf("node output: %v\n%s", err, stdout)
-	}
-	if len(out.Errors) > 0 || !out.Ended || out.Duration < 9 || out.CurrentTime < out.Duration-0.5 {
-		t.Fatalf("%s: ended %v at %.1f of %.1f s, errors %v", out.Browser, out.Ended, out.CurrentTime, out.Duration, out.Errors)
-	}
-	if out.Protocols["h2"] < 5 || len(out.Protocols) != 1 {
-		t.Fatalf("Manifest and fragment requests by protocol: %v, want all h2", out.Protocols)
-	}
-	t.Logf("%s played %.1f s of Smooth over h2 (%d requests)", out.Browser, out.CurrentTime, out.Protocols["h2"])
+	playDemo(t, "https://"+startTLSEdge(t, demoConfig(t)), "h2")
 }
 
 // startTLSEdge starts an edge for cfg on a TLS listener on 127.0.0.1 (a self-signed certificate)

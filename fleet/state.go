@@ -22,7 +22,6 @@ func (n *Node) watchConfig(ctx context.Context, kv jetstream.KeyValue) error {
 	n.cfgMu.Lock()
 	clear(n.known)
 	n.cfgMu.Unlock()
-	seeded := make(chan error, 1)
 	err := n.watch(ctx, kv, func(e jetstream.KeyValueEntry, initial bool) {
 		n.cfgMu.Lock()
 		changed := n.see(e)
@@ -38,8 +37,7 @@ func (n *Node) watchConfig(ctx context.Context, kv jetstream.KeyValue) error {
 	empty := len(n.known) == 0
 	n.cfgMu.Unlock()
 	if empty {
-		seeded <- n.seed(ctx, kv)
-		return <-seeded
+		return n.seed(ctx, kv)
 	}
 	n.adopt()
 	return nil

@@ -68,38 +68,49 @@ var viewersLine = regexp.MustCompile(`serving viewers on (http://\S+)/`)
 // startBinary starts bin serve -config cfg and waits until it says where viewers are served.
 func startBinary(t *testing.T, bin, cfg string) *viewerProc {
 	t.Helper()
-	p := &viewerProc{cmd: exec.Command(bin, "serve", "-config", cfg), log: new(bytes.Buffer)}
-	p.cmd.Stderr = p.log
-	out, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.cmd.Process.Kill(); _ = p.cmd.Wait() })
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if m := viewersLine.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-				break
-			}
+	p := &viewerProc{}
+	p.cmd, p.log = launch(t, bin, cfg, func(line string) bool {
+		if m := viewersLine.FindStringSubmatch(line); m != nil {
+			p.base = m[1]
 		}
-		_, _ = io.Copy(io.Discard, out)
-		close(found)
-	}()
-	select {
-	case p.base = <-found:
-	case <-time.After(30 * time.Second): // a bound on a broken start, not a synchronisation
-	}
+		return p.base != ""
+	})
 	if p.base == "" {
-		_ = p.cmd.Process.Kill()
-		_ = p.cmd.Wait()
 		t.Fatalf("edge serve did not start; log:\n%s", p.log)
 	}
 	return p
+}
+
+// launch starts bin serve -config cfg (killed when the test ends) and hands each line it
+// prints to ready until ready says it has what it waits for, or 30 s have passed, or the process
+// ended; the caller checks what ready collected. log is the process's stderr.
+func launch(t *testing.T, bin, cfg string, ready func(line string) bool) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd, log := exec.Command(bin, "serve", "-config", cfg), new(bytes.Buffer)
+	cmd.Stderr = log
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	done := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() && !ready(sc.Text()) {
+		}
+		close(done)
+		_, _ = io.Copy(io.Discard, out)
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second): // a bound on a broken start, not a synchronisation
+		_ = cmd.Process.Kill()
+		<-done
+	}
+	return cmd, log
 }
 
 // buildBinary builds ./cmd/edge into a temporary folder.

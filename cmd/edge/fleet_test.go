@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -46,38 +45,16 @@ var (
 // it says once it has caught up with it, just before it serves).
 func startFleetProc(t *testing.T, bin, name, cfg string) *fleetProc {
 	t.Helper()
-	p := &fleetProc{name: name, cfg: cfg, cmd: exec.Command(bin, "serve", "-config", cfg), log: new(bytes.Buffer)}
-	p.cmd.Stderr = p.log
-	out, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.cmd.Process.Kill(); _ = p.cmd.Wait() })
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			line := sc.Text()
-			if m := viewersLine.FindStringSubmatch(line); m != nil && p.viewer == "" {
-				p.viewer = m[1]
-			}
-			if m := apiLine.FindStringSubmatch(line); m != nil {
-				p.api = m[1]
-			}
-			if fleetLine.MatchString(line) {
-				break
-			}
+	p := &fleetProc{name: name, cfg: cfg}
+	p.cmd, p.log = launch(t, bin, cfg, func(line string) bool {
+		if m := viewersLine.FindStringSubmatch(line); m != nil && p.viewer == "" {
+			p.viewer = m[1]
 		}
-		close(ready)
-		_, _ = io.Copy(io.Discard, out)
-	}()
-	select {
-	case <-ready:
-	case <-time.After(30 * time.Second): // a bound on a broken start, not a synchronisation
-	}
+		if m := apiLine.FindStringSubmatch(line); m != nil {
+			p.api = m[1]
+		}
+		return fleetLine.MatchString(line)
+	})
 	if p.viewer == "" || p.api == "" {
 		t.Fatalf("%s did not start; log:\n%s", name, p.log)
 	}
