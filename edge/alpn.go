@@ -4,14 +4,13 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"log/slog"
 	"net"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
 
-	"golang.org/x/net/http2"
+	"github.com/cfedge/edge/h2"
+	"github.com/valyala/fasthttp"
 )
 
 // The TLS listener: CloudFront's HttpVersion per distribution
@@ -19,54 +18,43 @@ import (
 // HttpVersion: http1.1, http2 (the default), http3, http2and3). Each connection's handshake is
 // done here; ALPN offers "h2" then "http/1.1" unless the distribution named by the SNI is
 // http1.1 (which is offered "http/1.1" only). A connection that negotiated h2 is served by
-// golang.org/x/net/http2 through streamHandler; the others go to fasthttp, as before.
+// package h2 on the same pipeline; the others go to fasthttp, as before.
 
 // h2MaxConcurrentStreams is CloudFront's SETTINGS_MAX_CONCURRENT_STREAMS for viewers.
 const h2MaxConcurrentStreams = 128
 
-// h2Viewers is the HTTP/2 side of the TLS listener.
+// h2Viewers is the HTTP/2 side of the TLS listener: the edge's own HTTP/2 connection loop
+// (package h2), which answers hits on the goroutine reading the connection.
 type h2Viewers struct {
-	srv  *http2.Server
-	base *http.Server // timeouts, header limit, and graceful shutdown of the h2 connections
-	opts *http2.ServeConnOpts
+	srv *h2.Server
 }
 
-func (s *Server) newH2Viewers(readTimeout, writeTimeout, idleTimeout time.Duration, pool *sync.Pool) *h2Viewers {
-	handler := streamHandler{s: s, proto: protoH2, pool: pool}
-	base := &http.Server{
-		Handler:      handler,
-		ReadTimeout:  readTimeout,
-		WriteTimeout: writeTimeout,
-		IdleTimeout:  idleTimeout,
+// h2Handler gives HTTP/2 requests to the pipeline.
+type h2Handler struct{ s *Server }
+
+func (h h2Handler) Serve(ctx *fasthttp.RequestCtx) { h.s.Handle(ctx) }
+
+func (h h2Handler) ParseError(ctx *fasthttp.RequestCtx, err error) { h.s.handleParseError(ctx, err) }
+
+func (s *Server) newH2Viewers(readTimeout, writeTimeout, idleTimeout time.Duration) *h2Viewers {
+	return &h2Viewers{srv: h2.NewServer(h2.Config{
+		MaxConcurrentStreams: h2MaxConcurrentStreams,
 		// HPACK decodes at most this much of a header list: twice CloudFront's 20,480 bytes, so
 		// that a list between the two is refused by the edge's own rule (413, as over HTTP/1.1)
 		// and anything larger by the HTTP/2 server (431) without being held.
-		MaxHeaderBytes: 2 * maxRequestHeaderBytes,
-		// The HTTP/2 server's own notes (a viewer's protocol error, a flood it refused) are
-		// about one viewer each: debug level, not the process's standard error.
-		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
-	}
-	srv := &http2.Server{
-		MaxConcurrentStreams: h2MaxConcurrentStreams,
-		// The protocol's initial SETTINGS_MAX_FRAME_SIZE (RFC 9113 §6.5.2), as nginx keeps it:
-		// a larger frame from a viewer is a FRAME_SIZE_ERROR.
-		MaxReadFrameSize: 16384,
-		IdleTimeout:      idleTimeout,
-		// A viewer that stops reading (or never opens its flow-control window) is cut off
-		// when nothing could be written for this long, as a stalled HTTP/1.1 viewer is by the
-		// write timeout.
-		WriteByteTimeout: writeTimeout,
-		ReadIdleTimeout:  idleTimeout,
-		PingTimeout:      15 * time.Second,
-	}
-	_ = http2.ConfigureServer(base, srv) // registers the h2 connections for base.Shutdown
-	return &h2Viewers{srv: srv, base: base, opts: &http2.ServeConnOpts{BaseConfig: base, Handler: handler}}
+		MaxHeaderListSize: 2 * maxRequestHeaderBytes,
+		MaxRequestHead:    maxRequestHeaderBytes + 2,
+		IdleTimeout:       idleTimeout,
+		WriteTimeout:      writeTimeout,
+		ReadTimeout:       readTimeout,
+		// The HTTP/2 server's notes (a viewer's protocol error, a flood it refused) are about
+		// one viewer each: debug level.
+		Log: s.log,
+	}, h2Handler{s})}
 }
 
 // serve serves one connection that negotiated h2, until it ends.
-func (v *h2Viewers) serve(c *tls.Conn) {
-	v.srv.ServeConn(c, v.opts)
-}
+func (v *h2Viewers) serve(c *tls.Conn) { v.srv.ServeConn(c) }
 
 // tlsListener does each connection's TLS handshake and routes it by the protocol negotiated:
 // h2 to the HTTP/2 server, everything else to Accept (fasthttp).
@@ -132,7 +120,7 @@ func (l *tlsListener) handshake(c net.Conn) {
 		c.Close()
 		return
 	}
-	if tc.ConnectionState().NegotiatedProtocol == http2.NextProtoTLS {
+	if tc.ConnectionState().NegotiatedProtocol == "h2" {
 		l.h2(tc)
 		return
 	}
@@ -201,5 +189,5 @@ func (s *Server) alpnFor(server string) []string {
 	if d := s.distForName(server); d != nil && !d.h2 {
 		return []string{"http/1.1"}
 	}
-	return []string{http2.NextProtoTLS, "http/1.1"}
+	return []string{"h2", "http/1.1"}
 }

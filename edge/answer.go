@@ -83,8 +83,8 @@ func relayEarlyHints(ctx *fasthttp.RequestCtx, status int, h http.Header) {
 	if len(links) == 0 {
 		return
 	}
-	if sc, ok := ctx.Conn().(*streamConn); ok {
-		sc.earlyHints(links)
+	if sc, ok := ctx.Conn().(interface{ EarlyHints([]string) }); ok { // HTTP/2, HTTP/3
+		sc.EarlyHints(links)
 		return
 	}
 	for _, l := range links {

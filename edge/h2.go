@@ -85,8 +85,8 @@ func (c *streamConn) SetWriteDeadline(time.Time) error { return nil }
 func (c *streamConn) Handshake() error                     { return nil }
 func (c *streamConn) ConnectionState() tls.ConnectionState { return c.state }
 
-// earlyHints sends a 103 with the Link fields before the final answer (RFC 8297).
-func (c *streamConn) earlyHints(links []string) {
+// EarlyHints sends a 103 with the Link fields before the final answer (RFC 8297).
+func (c *streamConn) EarlyHints(links []string) {
 	h := c.w.Header()
 	for _, l := range links {
 		h.Add("Link", l)
@@ -94,6 +94,9 @@ func (c *streamConn) earlyHints(links []string) {
 	c.w.WriteHeader(http.StatusEarlyHints)
 	h.Del("Link")
 }
+
+// Cut makes the answer end after body, then the stream is reset (see writeCut).
+func (c *streamConn) Cut(body []byte) { c.cut, c.hasCut = body, true }
 
 // streamCtx is the pooled state of one stream's request.
 type streamCtx struct {

@@ -6,21 +6,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"testing"
 )
-
-// h2specDeviations are the h2spec strict cases golang.org/x/net/http2's server fails by design,
-// each the server's own choice upstream, which the edge can't change without forking it:
-//   - http2/6.5.3/1: a SETTINGS frame that repeats a setting is answered with a connection
-//     error ("This isn't actually in the spec, but hang up on ... duplicate entries", in
-//     x/net's processSettings); the RFC asks for processing them in order.
-//   - http2/8.1.2.2/1 and /2: a request with a connection-specific field, or TE other than
-//     "trailers", is answered 400 instead of reset with PROTOCOL_ERROR
-//     (https://github.com/golang/go/issues/26321, open). RFC 9113 §8.1.1 lets a server answer
-//     a malformed request before resetting; the request never reaches the edge either way.
-var h2specDeviations = []string{"http2/6.5.3/1", "http2/8.1.2.2/1", "http2/8.1.2.2/2"}
 
 // h2specBinary finds h2spec: EDGE_H2SPEC, scripts/test-deps.sh's install, or PATH.
 func h2specBinary(t *testing.T) string {
@@ -59,7 +47,7 @@ type junitReport struct {
 }
 
 // TestH2Spec runs h2spec (every case, strict mode included) against the TLS listener: nothing
-// fails but the documented deviations of the HTTP/2 server the edge uses.
+// fails.
 func TestH2Spec(t *testing.T) {
 	bin := h2specBinary(t)
 	o := newTestOrigin(t)
@@ -90,14 +78,12 @@ func TestH2Spec(t *testing.T) {
 				skipped++
 			case c.Failure != nil || c.Error != nil:
 				failed = append(failed, id)
-				if !slices.Contains(h2specDeviations, id) {
-					t.Errorf("h2spec %s failed: %s", id, c.Name)
-				}
+				t.Errorf("h2spec %s failed: %s", id, c.Name)
 			}
 		}
 	}
 	if total < 140 || skipped > 0 {
 		t.Fatalf("h2spec ran %d cases, %d skipped:\n%s", total, skipped, out)
 	}
-	t.Logf("h2spec strict: %d cases, %d failed (%v), all of them the HTTP/2 server's documented deviations", total, len(failed), failed)
+	t.Logf("h2spec strict: %d cases, %d failed %v", total, len(failed), failed)
 }

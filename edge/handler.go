@@ -8,6 +8,7 @@ import (
 	"github.com/cfedge/edge/accesslog"
 	"github.com/cfedge/edge/behavior"
 	"github.com/cfedge/edge/cache"
+	"github.com/cfedge/edge/h2"
 	"github.com/cfedge/edge/origin"
 	"github.com/cfedge/edge/smooth"
 	"github.com/valyala/fasthttp"
@@ -105,8 +106,11 @@ func (x *exchange) reset(ctx *fasthttp.RequestCtx, now time.Time, sn *snapshot) 
 	x.origin, x.originID, x.originHost = nil, "", ""
 	x.facts = scanHeaders(ctx.Request.Header.RawHeaders())
 	x.proto = protoH1
-	if sc, ok := ctx.Conn().(*streamConn); ok {
-		x.proto = sc.proto
+	switch c := ctx.Conn().(type) {
+	case *h2.Stream:
+		x.proto = protoH2
+	case *streamConn:
+		x.proto = c.proto
 	}
 	x.newRequestID()
 	// Every header name the edge writes is already canonical: skip fasthttp's normalising copy.
@@ -312,6 +316,7 @@ func (s *Server) serve(x *exchange) {
 	ctx, b := x.ctx, x.beh
 	dropConnectionHeaders(&ctx.Request.Header, x.facts)
 	if !cacheable(ctx, b) {
+		x.mayWait()
 		// Smooth URLs are resolved even where nothing may be cached (CachingDisabled): the
 		// origin has no such objects to pass the request to.
 		if s.smoothURL(x) {
@@ -330,6 +335,7 @@ func (s *Server) serve(x *exchange) {
 	x.setKey()
 	e := s.store.Get(x.key)
 	if e == nil && s.diskMax > 0 {
+		x.mayWait()
 		var answered bool
 		if e, answered = s.diskLookup(x); answered {
 			return
@@ -346,10 +352,20 @@ func (s *Server) serve(x *exchange) {
 		s.answer(x, e)
 		return
 	}
+	x.mayWait()
 	if s.smoothURL(x) && s.smoothMiss(x) {
 		return
 	}
 	s.miss(x, e)
+}
+
+// mayWait is called before the pipeline may wait (for an origin, a collapsed fill, a disk read):
+// an HTTP/2 request answered on its connection's reading goroutine lets the connection go on
+// reading on another (h2.Stream.Detach). Hits never get here.
+func (x *exchange) mayWait() {
+	if st, ok := x.ctx.Conn().(*h2.Stream); ok {
+		st.Detach()
+	}
 }
 
 // setPaths sets the request's two paths: the normalised one that selects the behavior, and the

@@ -190,7 +190,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.streams.New = func() any { return new(streamCtx) }
 	s.h2 = s.newH2Viewers(time.Duration(c.Server.ReadTimeout), time.Duration(c.Server.WriteTimeout),
-		time.Duration(c.Server.IdleTimeout), &s.streams)
+		time.Duration(c.Server.IdleTimeout))
 	return s, nil
 }
 
@@ -388,7 +388,7 @@ func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(guardedListen
 // Shutdown stops accepting connections and waits for in-flight requests to finish, or for ctx.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.srv.ShutdownWithContext(ctx)
-	if herr := s.h2.base.Shutdown(ctx); err == nil {
+	if herr := s.h2.srv.Shutdown(ctx); err == nil {
 		err = herr
 	}
 	if herr := s.shutdownH3(ctx); err == nil {

@@ -99,8 +99,8 @@ func (s *Server) writeTruncated(x *exchange, e *cache.Entry, declared int64) {
 // writeCut sends the response headers and a short body on the raw connection, then closes it. A
 // chunked body gets its one chunk and no terminating chunk.
 func writeCut(ctx *fasthttp.RequestCtx, body []byte, chunked bool) {
-	if sc, ok := ctx.Conn().(*streamConn); ok { // HTTP/2, HTTP/3: the stream is reset after body
-		sc.cut, sc.hasCut = body, true
+	if sc, ok := ctx.Conn().(interface{ Cut([]byte) }); ok { // HTTP/2, HTTP/3: the stream is reset after body
+		sc.Cut(body)
 		return
 	}
 	head := append([]byte(nil), ctx.Response.Header.Header()...)

@@ -9,7 +9,8 @@
 # Environment: DUR (one run, default 5s), ROUNDS (default 3), C_SMALL / C_LARGE (connections
 # for the 1 KiB / 1 MiB cases, default 64 / 16), ZIPF_CACHE (edge cache for the zipf/RSS
 # check, default 64MiB), EDGE (binary, default bin/edge; built unless NO_BUILD=1), KEEP=1
-# (keep the work directory with every JSON report and log).
+# (keep the work directory with every JSON report and log), ONLY (the sections to run, of
+# "http disk tls herd zipf"; default all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,8 @@ EDGE=${EDGE:-bin/edge}
 GO=${GO:-go}
 
 NAME=bench-compare
+ONLY=${ONLY:-http disk tls herd zipf}
+want() { [[ " $ONLY " == *" $1 "* ]]; }
 . scripts/bench-lib.sh
 
 # --- tools -------------------------------------------------------------------------------
@@ -205,6 +208,7 @@ target_url() { # target_url TARGET CASE
 	fi
 }
 
+if want http; then
 # --- warm-up: fill every cache, open connections ------------------------------------------
 log "warming up"
 for size in 1KiB 1MiB; do
@@ -228,6 +232,8 @@ for spec in "1KiB:$C_SMALL" "1MiB:$C_LARGE"; do
 	done
 done
 
+fi
+if want disk; then
 # --- the disk tier: 1 MiB hits from files, against nginx's proxy_cache on the same filesystem
 # and against the edge's own memory hits -------------------------------------------------------
 log "disk tier: 1 MiB hits"
@@ -247,6 +253,8 @@ for r in $(seq "$ROUNDS"); do
 done
 DISK_FILES=$(cd "$WORK/disk/edge" && find . -mindepth 3 -type f ! -path './tmp/*' | wc -l)
 
+fi
+if want tls; then
 # --- HTTP/2 and HTTP/1.1 over TLS, with h2load (nghttp2), against nginx's "listen ssl http2" ----
 log "TLS: HTTP/2 and HTTP/1.1 with h2load"
 mkdir -p "$WORK/res-h2"
@@ -270,6 +278,8 @@ for i in "${!H2CASES[@]}"; do
 	done
 done
 
+fi
+if want herd; then
 # --- cold herds: 1,000 concurrent requests for one uncached object ------------------------
 log "cold herds"
 for t in edge nginx varnish; do
@@ -277,6 +287,8 @@ for t in edge nginx varnish; do
 		-label "herd/$t" >"$WORK/herd.$t.json" || log "  ($t herd reported errors)"
 done
 
+fi
+if want zipf; then
 # --- zipf through a small edge cache: hit ratio against an LRU, RSS against the budget -----
 log "zipf: catalog 10x the cache ($ZIPF_CACHE)"
 edge_config "$ZIPF_CACHE" >"$WORK/edge-zipf.toml"
@@ -302,6 +314,7 @@ ZIPFD_ADDR=$(addr_from edge-zipf-disk '.*serving viewers on http://\([0-9.:]*\)/
 	-catalog "$catalog" -s 1.0 -objsize "$ZIPF_OBJ" -cache-bytes "$((budget / 1048576 + disk_mib))MiB" -c 16 -d 10s -n 100000000 \
 	-json -label "zipf/edge-disk" >"$WORK/zipf-disk.json" || log "  (zipf through the disk tier reported errors)"
 
+fi
 # --- the table -----------------------------------------------------------------------------
 echo "## edge bench-compare — $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo
@@ -309,12 +322,17 @@ echo "Machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/c
 	"nginx $(nginx -v 2>&1 | sed 's#.*/##'), $(varnishd -V 2>&1 | sed -n 's/^varnishd (\(varnish-[0-9.]*\).*/\1/p'), $($GO version | cut -d' ' -f3)."
 echo "Load: edge bench, $DUR per run, $ROUNDS rounds (A B C D …), client and servers sharing the same cores."
 echo
+if want http; then
 "$EDGE" bench table -subject edge -peers nginx,varnish -ceiling ceiling "$WORK"/res/*.json
+fi
+if want disk; then
 echo "The disk tier (edge with a 4 MiB memory tier and max_object_size 64 KiB, so every 1 MiB hit is read from"
 echo "its file, $DISK_FILES object file(s) in its folder; nginx proxy_cache on the same filesystem; edge-memory is the"
 echo "edge above, answering from memory):"
 echo
 "$EDGE" bench table -subject edge-disk -peers nginx-disk -ceiling edge-memory "$WORK"/res-disk/*.json
+fi
+if want tls; then
 echo "### TLS: HTTP/2 and HTTP/1.1 (h2load, $DUR per run after 1 s of warm-up, $ROUNDS rounds; nginx \`listen ssl http2\`, same certificate and origin)"
 echo
 echo "| case | edge req/s (median) | nginx req/s (median) | edge / nginx | edge failed | nginx failed |"
@@ -328,6 +346,8 @@ for i in "${!H2CASES[@]}"; do
 	echo "| $name | ${e%.*} | ${n%.*} | $(awk -v e="$e" -v n="$n" 'BEGIN {printf (n > 0 ? "**%.2fx**" : "-"), e / n}') | $(failed edge) | $(failed nginx) |"
 done
 echo
+fi
+if want herd; then
 echo "### cold herd (1,000 concurrent requests for one uncached object, 3 herds)"
 echo
 echo "| target | origin requests per herd | p50 ms | max ms |"
@@ -336,6 +356,8 @@ for t in edge nginx varnish; do
 	jq -r --arg t "$t" '"| \($t) | \(.herd.origin_requests_per_round|map(tostring)|join(", ")) | \(.latency_ms.p50*10|round/10) | \(.latency_ms.max*10|round/10) |"' "$WORK/herd.$t.json"
 done
 echo
+fi
+if want zipf; then
 echo "### zipf (s=1.0, $catalog objects of $ZIPF_OBJ = 10x the edge cache of $ZIPF_CACHE, 10 s, -c16)"
 echo
 jq -r --argjson budget "$budget" '"- edge hit ratio \(.hit_ratio*10000|round/10000) (from \(.hit_ratio_from)) vs LRU of the same bytes on the same trace \(.zipf.lru_hit_ratio*10000|round/10000) (\(.zipf.trace) requests, \(.origin.requests) origin requests, \(.origin.bytes/1048576|floor) MiB)\n- edge RSS max \(.rss.max_bytes/1048576|floor) MiB vs budget + 64 MiB = \(($budget/1048576|floor) + 64) MiB; \(.requests_per_s|floor) req/s, p99 \(.latency_ms.p99*1000|round/1000) ms, \(.errors) errors"' "$WORK/zipf.json"
@@ -343,3 +365,4 @@ echo
 echo "### zipf through the disk tier (s=1.0, the same catalog: 10x the memory budget of $ZIPF_CACHE, 0.5x the disk tier of ${disk_mib} MiB)"
 echo
 jq -r --argjson budget "$budget" --argjson disk "$disk_mib" '"- edge hit ratio \(.hit_ratio*10000|round/10000) (from \(.hit_ratio_from)) vs LRU of memory + disk bytes on the same trace \(.zipf.lru_hit_ratio*10000|round/10000): \(if .zipf.lru_hit_ratio > 0 then (.hit_ratio/.zipf.lru_hit_ratio*1000|round/1000) else 0 end)x (\(.zipf.trace) requests, \(.origin.requests) origin requests)\n- edge RSS max \(.rss.max_bytes/1048576|floor) MiB vs memory budget + 64 MiB = \(($budget/1048576|floor) + 64) MiB, with a disk tier of \($disk) MiB; \(.requests_per_s|floor) req/s, p99 \(.latency_ms.p99*1000|round/1000) ms, \(.errors) errors"' "$WORK/zipf-disk.json"
+fi

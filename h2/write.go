@@ -1,0 +1,373 @@
+package h2
+
+import (
+	"encoding/binary"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/valyala/fasthttp"
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+)
+
+// Most distinct field names and values a connection keeps as strings for HPACK's dynamic table
+// (the encoder keeps the strings it indexes); past them, fields are sent without indexing.
+const (
+	maxNames  = 256
+	maxValues = 512
+)
+
+// volatile names fields whose values change from answer to answer: they are sent as literals
+// never indexed, straight from the answer's bytes, instead of filling the dynamic table.
+func volatile(name string) bool {
+	switch name {
+	case "date", "age", "x-amz-cf-id", "content-length", "etag", "last-modified", "content-range",
+		"set-cookie", "expires", "server-timing":
+		return true
+	}
+	return false
+}
+
+// unsafeString views b as a string, for the encoder to copy from without keeping it.
+func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// field HPACK-encodes one field into the header block being built. Callers hold mu.
+func (c *conn) field(name, value string, never bool) {
+	_ = c.henc.WriteField(hpack.HeaderField{Name: name, Value: value, Sensitive: never})
+}
+
+// fieldName is the HTTP/2 name (lower case) of an answer's field name k, or "" for the fields
+// HTTP/2 does not carry (connection-specific ones, RFC 9113 §8.2.2) and content-length, which is
+// written from the body.
+func (c *conn) fieldName(k []byte) string {
+	if s, ok := c.names[string(k)]; ok {
+		return s
+	}
+	lower := strings.ToLower(string(k))
+	switch lower {
+	case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "content-length":
+		lower = ""
+	}
+	if len(c.names) < maxNames {
+		c.names[string(k)] = lower
+	}
+	return lower
+}
+
+// valueFor returns v as a string the encoder may keep, and whether it has one; past maxValues
+// distinct values the field goes without indexing.
+func (c *conn) valueFor(v []byte) (string, bool) {
+	if s, ok := c.values[string(v)]; ok {
+		return s, true
+	}
+	if len(c.values) >= maxValues {
+		return "", false
+	}
+	s := string(v)
+	c.values[s] = s
+	return s, true
+}
+
+// statusText is :status's value.
+func statusText(code int) string {
+	switch code {
+	case 200:
+		return "200"
+	case 204:
+		return "204"
+	case 206:
+		return "206"
+	case 304:
+		return "304"
+	case 400:
+		return "400"
+	case 403:
+		return "403"
+	case 404:
+		return "404"
+	case 500:
+		return "500"
+	case 502:
+		return "502"
+	case 503:
+		return "503"
+	}
+	return strconv.Itoa(code)
+}
+
+// writeBlockLocked writes the header block built in hbuf as a HEADERS frame (and CONTINUATIONs
+// when it is larger than the peer's frame size).
+func (c *conn) writeBlockLocked(id uint32, end bool) {
+	block := c.hbuf.Bytes()
+	max := int(c.peerFrame)
+	first := block
+	if len(first) > max {
+		first = block[:max]
+	}
+	_ = c.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: first, EndStream: end, EndHeaders: len(first) == len(block)})
+	for rest := block[len(first):]; len(rest) > 0; {
+		n := min(len(rest), max)
+		_ = c.fr.WriteContinuation(id, n == len(rest), rest[:n])
+		rest = rest[n:]
+	}
+}
+
+// writeHeadLocked writes the answer's status and fields; n is the body's length, -1 when
+// unknown or there is none.
+func (c *conn) writeHeadLocked(st *Stream, status int, h *fasthttp.ResponseHeader, n int64, end bool) {
+	c.hbuf.Reset()
+	c.field(":status", statusText(status), false)
+	for k, v := range h.All() {
+		name := c.fieldName(k)
+		if name == "" {
+			continue
+		}
+		if volatile(name) {
+			c.field(name, unsafeString(v), true)
+			continue
+		}
+		if s, ok := c.valueFor(v); ok {
+			c.field(name, s, false)
+		} else {
+			c.field(name, unsafeString(v), true)
+		}
+	}
+	if n >= 0 {
+		var num [20]byte
+		c.field("content-length", unsafeString(strconv.AppendInt(num[:0], n, 10)), true)
+	}
+	c.writeBlockLocked(st.id, end)
+}
+
+// writeDataLocked writes as much of p as the windows let in DATA frames of at most the peer's
+// frame size, the last with END_STREAM when end and all of p went. It returns how much went.
+func (c *conn) writeDataLocked(st *Stream, p []byte, end bool) int {
+	sent := 0
+	for {
+		n := min(len(p)-sent, int(c.peerFrame), int(c.sendWindow), int(st.sendWindow))
+		if n < 0 {
+			n = 0
+		}
+		last := end && sent+n == len(p)
+		if n == 0 && !last {
+			return sent
+		}
+		var h [9]byte
+		h[0], h[1], h[2] = byte(n>>16), byte(n>>8), byte(n)
+		h[3] = byte(http2.FrameData)
+		if last {
+			h[4] = byte(http2.FlagDataEndStream)
+		}
+		binary.BigEndian.PutUint32(h[5:], st.id)
+		_, _ = c.bw.Write(h[:])
+		_, _ = c.bw.Write(p[sent : sent+n])
+		c.sendWindow -= int32(n)
+		st.sendWindow -= int32(n)
+		sent += n
+		if last {
+			return sent
+		}
+	}
+}
+
+// finishLocked closes st after its END_STREAM went: a request body still arriving is refused
+// with RST_STREAM NO_ERROR (RFC 9113 §8.1), and the stream is forgotten.
+func (c *conn) finishLocked(st *Stream) {
+	if !st.bodyDone && !st.gone && c.werr == nil && !c.closed {
+		_ = c.fr.WriteRSTStream(st.id, http2.ErrCodeNo)
+	}
+	c.dropLocked(st)
+	if b := st.body; b != nil {
+		b.fail(errGone)
+	}
+}
+
+// deadLocked reports whether nothing more can be written for st.
+func (c *conn) deadLocked(st *Stream) bool { return st.gone || c.closed || c.werr != nil }
+
+// respond writes the answer the handler left in st.ctx. On the loop (onLoop) it never waits:
+// what the windows don't let go now, or a body to be read from a stream, is handed to a new
+// goroutine, and respond returns true (that goroutine releases st). Off the loop it writes all,
+// waiting for windows, and flushes.
+func (st *Stream) respond(onLoop bool) bool {
+	c := st.c
+	ctx := &st.ctx
+	resp := &ctx.Response
+	status := resp.StatusCode()
+	noBody := status < 200 || status == fasthttp.StatusNoContent || status == fasthttp.StatusNotModified
+	head := ctx.IsHead()
+	var body []byte
+	var stream io.Reader
+	n := int64(-1)
+	switch {
+	case noBody:
+	case resp.IsBodyStream():
+		n = int64(resp.Header.ContentLength())
+		stream = resp.BodyStream()
+	case st.cutS, resp.SkipBody:
+		n = int64(resp.Header.ContentLength())
+	default:
+		body = resp.Body()
+		n = int64(len(body))
+	}
+	if n < 0 && !noBody && stream == nil && !st.cutS {
+		n = 0
+	}
+	if head {
+		stream, body = nil, nil
+	}
+	endNow := noBody || head || stream == nil && !st.cutS && len(body) == 0
+	c.mu.Lock()
+	if c.deadLocked(st) {
+		c.dropLocked(st)
+		c.mu.Unlock()
+		return false
+	}
+	c.writeHeadLocked(st, status, &resp.Header, n, endNow)
+	if endNow {
+		c.finishLocked(st)
+		c.afterWriteLocked(onLoop)
+		c.mu.Unlock()
+		return false
+	}
+	if stream == nil && !st.cutS {
+		sent := c.writeDataLocked(st, body, true)
+		if sent == len(body) {
+			c.finishLocked(st)
+			c.afterWriteLocked(onLoop)
+			c.mu.Unlock()
+			return false
+		}
+		body = body[sent:]
+	}
+	if onLoop {
+		c.mu.Unlock()
+		go st.writeRest(body, stream)
+		return true
+	}
+	c.mu.Unlock()
+	st.writeBody(body, stream)
+	return false
+}
+
+// afterWriteLocked flushes an answer written off the loop; the loop flushes its own before it
+// next waits to read.
+func (c *conn) afterWriteLocked(onLoop bool) {
+	if !onLoop {
+		c.flushLocked()
+	}
+}
+
+// writeRest finishes an answer the loop started, on its own goroutine, and releases st.
+func (st *Stream) writeRest(body []byte, stream io.Reader) {
+	st.writeBody(body, stream)
+	st.release()
+}
+
+// writeBody writes the rest of an answer whose head went: body (from memory), then stream, or
+// a cut body, waiting for windows.
+func (st *Stream) writeBody(body []byte, stream io.Reader) {
+	c := st.c
+	switch {
+	case st.cutS:
+		if st.send(st.cut, false) {
+			c.mu.Lock()
+			if !c.deadLocked(st) {
+				_ = c.fr.WriteRSTStream(st.id, http2.ErrCodeInternal)
+				c.dropLocked(st)
+				c.flushLocked()
+			}
+			c.mu.Unlock()
+		}
+		return
+	case stream == nil:
+		st.send(body, true)
+		return
+	}
+	if st.buf == nil || cap(st.buf) < 32<<10 {
+		st.buf = make([]byte, 32<<10)
+	}
+	buf := st.buf[:32<<10]
+	left := int64(st.ctx.Response.Header.ContentLength())
+	for {
+		m, err := stream.Read(buf)
+		if left >= 0 && int64(m) > left {
+			m = int(left)
+		}
+		if m > 0 {
+			end := left >= 0 && int64(m) == left
+			if !st.send(buf[:m], end) {
+				return
+			}
+			if end {
+				return
+			}
+			if left >= 0 {
+				left -= int64(m)
+			}
+		}
+		if err == io.EOF && left <= 0 {
+			st.send(nil, true)
+			return
+		}
+		if err != nil {
+			// The body ended short (or failed): the stream is reset, so that the viewer sees
+			// it end short.
+			c.mu.Lock()
+			if !c.deadLocked(st) {
+				_ = c.fr.WriteRSTStream(st.id, http2.ErrCodeInternal)
+				c.dropLocked(st)
+				c.flushLocked()
+			}
+			c.mu.Unlock()
+			return
+		}
+	}
+}
+
+// send writes p (with END_STREAM when end), waiting for the windows to open, up to
+// WriteTimeout each time; a stream whose window stays shut is reset. It reports whether p went.
+func (st *Stream) send(p []byte, end bool) bool {
+	c := st.c
+	var t *time.Timer
+	defer func() {
+		if t != nil {
+			t.Stop()
+		}
+	}()
+	for {
+		c.mu.Lock()
+		if c.deadLocked(st) {
+			c.mu.Unlock()
+			return false
+		}
+		sent := c.writeDataLocked(st, p, end)
+		p = p[sent:]
+		if len(p) == 0 {
+			if end {
+				c.finishLocked(st)
+			}
+			c.flushLocked()
+			c.mu.Unlock()
+			return true
+		}
+		ch := c.winCh
+		c.flushLocked()
+		c.mu.Unlock()
+		if t == nil {
+			t = time.NewTimer(c.srv.cfg.WriteTimeout)
+		} else {
+			t.Reset(c.srv.cfg.WriteTimeout)
+		}
+		select {
+		case <-ch:
+		case <-t.C:
+			c.srv.cfg.Log.Debug("h2: flow-control window shut too long", "peer", c.raddr.String(), "stream", st.id)
+			c.resetStream(st.id, http2.ErrCodeFlowControl)
+			return false
+		}
+	}
+}
