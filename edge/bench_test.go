@@ -184,7 +184,7 @@ func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) WriteHeader(code int)        { w.status = code }
 func (w *discardWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
 
-// BenchmarkStreamAdapterHit is a 1 KiB hit through the HTTP/2 and HTTP/3 adapter
+// BenchmarkStreamAdapterHit is a 1 KiB hit through the HTTP/3 adapter
 // (streamHandler: the request given to fasthttp as a parsed head, the answer copied into an
 // http.ResponseWriter), without the protocol servers: beside BenchmarkHit/1KiB it is what the
 // adaptation costs per request.
@@ -192,7 +192,7 @@ func BenchmarkStreamAdapterHit(b *testing.B) {
 	o := newTestOrigin(b)
 	o.static("/obj", 200, map[string]string{"Content-Type": "application/octet-stream", "Cache-Control": "max-age=3600", "ETag": `"x"`}, strings.Repeat("x", 1<<10))
 	e := startEdge(b, baseConfig(""), o.port())
-	h := streamHandler{s: e.srv, proto: protoH2, pool: &e.srv.streams}
+	h := streamHandler{s: e.srv, proto: protoH3, pool: &e.srv.streams}
 	req := httptest.NewRequest("GET", "https://"+e.host+"/obj", nil)
 	req.Header.Set("User-Agent", "bench/1.0")
 	req.Header.Set("Accept", "*/*")

@@ -15,8 +15,9 @@ import (
 
 // HTTP/3 viewers: quic-go's http3 server on the UDP port of the TLS listener's number, for
 // distributions whose HttpVersion is http3 or http2and3 (a viewer naming another one in its SNI
-// fails the QUIC handshake and falls back to TCP). Requests go through streamHandler, as HTTP/2
-// ones do. Over TCP those distributions' answers advertise it with Alt-Svc, as CloudFront's do.
+// fails the QUIC handshake and falls back to TCP). Requests go through streamHandler
+// (h3adapter.go). Over TCP those distributions' answers advertise it with Alt-Svc, as
+// CloudFront's do.
 
 // altSvcMaxAge is the Alt-Svc lifetime advertised (RFC 7838 §3 "ma"), in seconds.
 const altSvcMaxAge = 86400

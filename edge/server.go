@@ -77,8 +77,8 @@ type Server struct {
 	pool      sync.Pool
 	// refreshing holds the keys being refreshed in the background (stale-while-revalidate).
 	refreshing sync.Map
-	// h2 serves the TLS viewer connections that negotiate HTTP/2 (alpn.go, h2.go); h3 the
-	// HTTP/3 ones (h3.go), advertised with altSvc; streams pools both's request state.
+	// h2 serves the TLS viewer connections that negotiate HTTP/2 (alpn.go, package h2); h3 the
+	// HTTP/3 ones (h3.go, h3adapter.go), advertised with altSvc; streams pools their request state.
 	h2      *h2Viewers
 	mu3     sync.Mutex
 	h3      *http3.Server

@@ -70,7 +70,7 @@ type conn struct {
 	peerWindow   int32 // SETTINGS_INITIAL_WINDOW_SIZE of the peer
 	peerFrame    uint32
 	werr         error
-	winCh        chan struct{} // closed (and replaced) when a send window grows or the connection ends
+	winCh        chan struct{} // made by a writer waiting for a window; closed when one grows or the connection ends
 	streams      map[uint32]*Stream
 	running      int  // handlers running off the loop
 	goingAway    bool // a GOAWAY was sent: no new streams
@@ -90,7 +90,6 @@ func newConn(s *Server, nc net.Conn) *conn {
 		sendWindow: initialWindow,
 		peerWindow: initialWindow,
 		peerFrame:  16384,
-		winCh:      make(chan struct{}),
 		streams:    make(map[uint32]*Stream),
 		names:      make(map[string]string),
 		values:     make(map[string]string),
@@ -304,7 +303,10 @@ func (c *conn) end() {
 		}
 	}
 	clear(c.streams)
-	close(c.winCh)
+	if c.winCh != nil {
+		close(c.winCh)
+		c.winCh = nil
+	}
 	c.mu.Unlock()
 	for _, b := range bodies {
 		b.fail(errGone)
@@ -333,11 +335,10 @@ func (c *conn) flushLocked() {
 
 // wakeLocked wakes writers waiting for a window.
 func (c *conn) wakeLocked() {
-	if c.closed {
-		return
+	if c.winCh != nil {
+		close(c.winCh)
+		c.winCh = nil
 	}
-	close(c.winCh)
-	c.winCh = make(chan struct{})
 }
 
 // resetStream sends RST_STREAM for id with code and forgets the stream.

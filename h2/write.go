@@ -354,6 +354,9 @@ func (st *Stream) send(p []byte, end bool) bool {
 			c.mu.Unlock()
 			return true
 		}
+		if c.winCh == nil {
+			c.winCh = make(chan struct{})
+		}
 		ch := c.winCh
 		c.flushLocked()
 		c.mu.Unlock()

@@ -17,14 +17,13 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// HTTP/2 and HTTP/3 viewers. fasthttp speaks HTTP/1.1 only, so a viewer connection that
-// negotiates h2 (ALPN, tls.go) is served by golang.org/x/net/http2, and an HTTP/3 one by
-// quic-go's http3 (h3.go); both hand each request to one adapter, streamHandler, which turns it
-// into a fasthttp.RequestCtx, runs the same Server.Handle as an HTTP/1.1 request, and writes the
-// answer back as a response of the viewer's protocol. There is no second copy of the pipeline:
-// behaviors, the cache, collapsing, functions, policies, signed URLs, Smooth, logs and metrics
-// see an HTTP/1.1 request whose exchange knows the protocol it came over (for the access log's
-// cs-protocol-version and the metrics' protocol label).
+// HTTP/3 viewers' requests, and the protocols' names. quic-go's http3 server (h3.go) hands
+// each request to an http.Handler, streamHandler, which turns it into a fasthttp.RequestCtx, runs
+// the same Server.Handle as an HTTP/1.1 request, and writes the answer back as an HTTP/3
+// response (HTTP/2 has its own server, package h2, which gives Handle a RequestCtx directly).
+// There is no second copy of the pipeline: behaviors, the cache, collapsing, functions,
+// policies, signed URLs, Smooth, logs and metrics see an HTTP/1.1 request whose exchange knows
+// the protocol it came over (for the access log's cs-protocol-version and the metrics' label).
 //
 // The request is given to fasthttp as an HTTP/1.1 head that fasthttp parses, as it parses a
 // head from the wire: the same header rules, the same raw block for the pipeline's one pass
@@ -55,7 +54,7 @@ var (
 	strHTTP30 = []byte("HTTP/3.0")
 )
 
-// streamConn is the connection a fasthttp.RequestCtx sees for one HTTP/2 or HTTP/3 request:
+// streamConn is the connection a fasthttp.RequestCtx sees for one HTTP/3 request:
 // the viewer's addresses and TLS state (so that RequestCtx.IsTLS and RemoteAddr answer as on
 // an HTTP/1.1 connection), and the ways an answer leaves that only a stream has (a 103, a body
 // cut short). Reading or writing it as a byte stream is an error.
@@ -70,7 +69,7 @@ type streamConn struct {
 	hasCut bool
 }
 
-var errStreamConn = errors.New("edge: an HTTP/2 or HTTP/3 stream is not a byte stream")
+var errStreamConn = errors.New("edge: an HTTP/3 stream is not a byte stream")
 
 func (c *streamConn) Read([]byte) (int, error)         { return 0, errStreamConn }
 func (c *streamConn) Write([]byte) (int, error)        { return 0, errStreamConn }
@@ -107,7 +106,7 @@ type streamCtx struct {
 	rd   bytes.Reader
 }
 
-// streamHandler serves HTTP/2 and HTTP/3 requests through Server.Handle.
+// streamHandler serves HTTP/3 requests through Server.Handle.
 type streamHandler struct {
 	s     *Server
 	proto viewerProto
@@ -225,7 +224,7 @@ const (
 // before reading it all, or the edge refused the request), up to 64 KiB or 100 ms, before the
 // answer is sent: a body that contradicts its Content-Length is then found malformed and the
 // stream reset with PROTOCOL_ERROR (RFC 9113 §8.1.1) instead of being answered. A body still
-// arriving after that is left to the HTTP/2 server, which discards it.
+// arriving after that is left to the HTTP/3 server, which discards it.
 func settleBody(w http.ResponseWriter, r *http.Request) {
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(settleTime))
 	_, err := io.CopyN(io.Discard, r.Body, settleBytes)
