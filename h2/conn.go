@@ -29,8 +29,11 @@ const (
 	// initialWindow is the protocol's initial window (RFC 9113 §6.9.2).
 	initialWindow = 65535
 	// writeBufSize is the connection's write buffer: the answers to a batch of requests leave in
-	// one write of up to this much.
-	writeBufSize = 64 << 10
+	// one write of up to this much (a TLS record holds 16 KiB).
+	writeBufSize = 16 << 10
+	// readBufSize is the connection's read buffer: what one read may bring (a batch of
+	// requests); a frame's payload is read into the Framer's own buffer.
+	readBufSize = 8 << 10
 )
 
 // clientPreface starts every HTTP/2 connection a client opens (RFC 9113 §3.4).
@@ -58,6 +61,8 @@ type conn struct {
 	maxClientID uint32
 	readBy      time.Time
 	sawSettings bool
+	dec         *hpack.Decoder
+	block       headerBlock
 
 	mu sync.Mutex
 	// Write side.
@@ -78,6 +83,7 @@ type conn struct {
 	connConsumed int32 // body bytes consumed and not yet given back on the connection
 	names        map[string]string
 	values       map[string]string
+	scratch      [20]byte // a DATA frame's header, or a number being written
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -99,11 +105,11 @@ func newConn(s *Server, nc net.Conn) *conn {
 	}
 	c.dw = deadlineWriter{c: nc, timeout: s.cfg.WriteTimeout}
 	c.bw = bufio.NewWriterSize(&c.dw, writeBufSize)
-	c.br = bufio.NewReaderSize(nc, 32<<10)
+	c.br = bufio.NewReaderSize(nc, readBufSize)
 	c.fr = http2.NewFramer(c.bw, c.br)
 	c.fr.SetMaxReadFrameSize(16384)
-	c.fr.MaxHeaderListSize = s.cfg.MaxHeaderListSize
-	c.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
+	c.dec = hpack.NewDecoder(4096, c.emit)
+	c.dec.SetMaxStringLength(int(s.cfg.MaxHeaderListSize))
 	c.fr.SetReuseFrames()
 	c.henc = hpack.NewEncoder(&c.hbuf)
 	return c
@@ -196,6 +202,12 @@ func (c *conn) loop() {
 // on (their handlers may take their time).
 func (c *conn) waitReadable() bool {
 	for {
+		c.mu.Lock()
+		done := c.goingAway && len(c.streams) == 0 && c.running == 0
+		c.mu.Unlock()
+		if done {
+			return false // a GOAWAY went, and everything is answered
+		}
 		c.armRead()
 		_, err := c.br.Peek(1)
 		if err == nil {
@@ -383,8 +395,10 @@ func (c *conn) frame(f http2.Frame) error {
 		c.sawSettings = true
 	}
 	switch f := f.(type) {
-	case *http2.MetaHeadersFrame:
-		return c.headers(f)
+	case *http2.HeadersFrame:
+		return c.startBlock(f)
+	case *http2.ContinuationFrame:
+		return c.fragment(f.HeaderBlockFragment(), f.HeadersEnded())
 	case *http2.DataFrame:
 		return c.data(f)
 	case *http2.SettingsFrame:

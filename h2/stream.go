@@ -149,7 +149,7 @@ func (st *Stream) release() {
 
 // headers takes a HEADERS frame (with its CONTINUATIONs): a new request, or a request's
 // trailers.
-func (c *conn) headers(f *http2.MetaHeadersFrame) error {
+func (c *conn) headers(f *headerBlock) error {
 	id := f.StreamID
 	if id%2 == 0 {
 		return http2.ConnectionError(http2.ErrCodeProtocol) // streams of clients are odd (RFC 9113 §5.1.1)
@@ -165,7 +165,7 @@ func (c *conn) headers(f *http2.MetaHeadersFrame) error {
 		return http2.ConnectionError(http2.ErrCodeProtocol)
 	}
 	c.maxClientID = id
-	if f.HasPriority() && f.Priority.StreamDep == id {
+	if f.selfDep {
 		return http2.StreamError{StreamID: id, Code: http2.ErrCodeProtocol} // RFC 9113 §5.3.1
 	}
 	max := int(c.srv.cfg.MaxConcurrentStreams)
@@ -211,7 +211,7 @@ func (c *conn) headers(f *http2.MetaHeadersFrame) error {
 }
 
 // trailers takes the HEADERS that end a request body (RFC 9113 §8.1).
-func (c *conn) trailers(st *Stream, f *http2.MetaHeadersFrame) error {
+func (c *conn) trailers(st *Stream, f *headerBlock) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if st.bodyDone {
@@ -328,21 +328,27 @@ func errMalformed(id uint32) error {
 // HTTP/1.1 head, which it parses as it parses one from the wire: the same header rules, and the
 // same raw block for the handler. A head larger than MaxRequestHead, or one fasthttp refuses,
 // goes to Handler.ParseError.
-func (st *Stream) request(f *http2.MetaHeadersFrame) error {
+func (st *Stream) request(f *headerBlock) error {
 	var method, path, scheme, authority string
+	var seen uint8
 	for _, hf := range f.PseudoFields() {
+		var bit uint8
 		switch hf.Name {
 		case ":method":
-			method = hf.Value
+			method, bit = hf.Value, 1
 		case ":path":
-			path = hf.Value
+			path, bit = hf.Value, 2
 		case ":scheme":
-			scheme = hf.Value
+			scheme, bit = hf.Value, 4
 		case ":authority":
-			authority = hf.Value
+			authority, bit = hf.Value, 8
 		default: // :status, or :protocol (extended CONNECT is not offered)
 			return errMalformed(st.id)
 		}
+		if seen&bit != 0 {
+			return errMalformed(st.id) // a pseudo-header field twice (RFC 9113 §8.3)
+		}
+		seen |= bit
 	}
 	connect := method == "CONNECT"
 	if method == "" || !connect && (path == "" || scheme == "") || connect && (path != "" || scheme != "" || authority == "") {

@@ -136,8 +136,7 @@ func (c *conn) writeHeadLocked(st *Stream, status int, h *fasthttp.ResponseHeade
 		}
 	}
 	if n >= 0 {
-		var num [20]byte
-		c.field("content-length", unsafeString(strconv.AppendInt(num[:0], n, 10)), true)
+		c.field("content-length", unsafeString(strconv.AppendInt(c.scratch[:0], n, 10)), true)
 	}
 	c.writeBlockLocked(st.id, end)
 }
@@ -155,14 +154,14 @@ func (c *conn) writeDataLocked(st *Stream, p []byte, end bool) int {
 		if n == 0 && !last {
 			return sent
 		}
-		var h [9]byte
+		h := c.scratch[:9]
 		h[0], h[1], h[2] = byte(n>>16), byte(n>>8), byte(n)
-		h[3] = byte(http2.FrameData)
+		h[3], h[4] = byte(http2.FrameData), 0
 		if last {
 			h[4] = byte(http2.FlagDataEndStream)
 		}
 		binary.BigEndian.PutUint32(h[5:], st.id)
-		_, _ = c.bw.Write(h[:])
+		_, _ = c.bw.Write(h)
 		_, _ = c.bw.Write(p[sent : sent+n])
 		c.sendWindow -= int32(n)
 		st.sendWindow -= int32(n)
