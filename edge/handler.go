@@ -106,11 +106,10 @@ func (x *exchange) reset(ctx *fasthttp.RequestCtx, now time.Time, sn *snapshot) 
 	x.origin, x.originID, x.originHost = nil, "", ""
 	x.facts = scanHeaders(ctx.Request.Header.RawHeaders())
 	x.proto = protoH1
-	switch c := ctx.Conn().(type) {
-	case *h2.Stream:
-		x.proto = protoH2
-	case *streamConn:
+	if c, ok := ctx.Conn().(*streamConn); ok {
 		x.proto = c.proto
+	} else if _, ok := h2.StreamOf(ctx.Conn()); ok {
+		x.proto = protoH2
 	}
 	x.newRequestID()
 	// Every header name the edge writes is already canonical: skip fasthttp's normalising copy.
@@ -363,7 +362,7 @@ func (s *Server) serve(x *exchange) {
 // an HTTP/2 request answered on its connection's reading goroutine lets the connection go on
 // reading on another (h2.Stream.Detach). Hits never get here.
 func (x *exchange) mayWait() {
-	if st, ok := x.ctx.Conn().(*h2.Stream); ok {
+	if st, ok := h2.StreamOf(x.ctx.Conn()); ok {
 		st.Detach()
 	}
 }

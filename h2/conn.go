@@ -116,7 +116,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 }
 
 // deadlineWriter writes to the connection with a write deadline WriteTimeout ahead, moved only
-// when it has come a second nearer (setting a deadline per write costs a timer update).
+// when it has come nearer by its slack (setting a deadline per write costs a timer update).
 type deadlineWriter struct {
 	c       net.Conn
 	timeout time.Duration
@@ -124,12 +124,16 @@ type deadlineWriter struct {
 }
 
 func (w *deadlineWriter) Write(p []byte) (int, error) {
-	if now := time.Now(); w.by.Sub(now) < w.timeout-time.Second {
+	if now := time.Now(); w.by.Sub(now) < w.timeout-slack(w.timeout) {
 		w.by = now.Add(w.timeout)
 		_ = w.c.SetWriteDeadline(w.by)
 	}
 	return w.c.Write(p)
 }
+
+// slack is how far a deadline of timeout may come nearer before it is moved again: a second,
+// or a quarter of a shorter timeout.
+func slack(timeout time.Duration) time.Duration { return min(time.Second, timeout/4) }
 
 // serve runs the connection: the server's preface, then the loop.
 func (c *conn) serve() {
@@ -152,10 +156,10 @@ func (c *conn) serve() {
 	c.loop()
 }
 
-// armRead moves the read deadline IdleTimeout ahead (at most once a second).
+// armRead moves the read deadline IdleTimeout ahead (when it has come nearer by its slack).
 func (c *conn) armRead() {
 	t := c.srv.cfg.IdleTimeout
-	if now := time.Now(); c.readBy.Sub(now) < t-time.Second {
+	if now := time.Now(); c.readBy.Sub(now) < t-slack(t) {
 		c.readBy = now.Add(t)
 		_ = c.nc.SetReadDeadline(c.readBy)
 	}
@@ -376,8 +380,11 @@ func (c *conn) dropLocked(st *Stream) {
 		delete(c.streams, st.id)
 	}
 	st.gone = true
-	if st.body != nil {
-		st.body.gone = true
+	if p := st.body; p != nil && !p.gone {
+		p.gone = true
+		// What arrived and was never read is given back to the connection's window, or the
+		// connection would lose it for good.
+		c.giveBackLocked(nil, p.discard())
 	}
 	c.wakeLocked()
 	if c.goingAway && len(c.streams) == 0 && c.running == 0 {

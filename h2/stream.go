@@ -15,10 +15,11 @@ import (
 	"golang.org/x/net/http2"
 )
 
-// Stream is one request on an HTTP/2 connection. The handler sees it as ctx.Conn(): a net.Conn
-// with the viewer's addresses and TLS state (so that RequestCtx.IsTLS and RemoteAddr answer as
-// on an HTTP/1.1 connection), and the ways an answer leaves that only a stream has (Detach,
-// EarlyHints, Cut). Reading or writing it as a byte stream is an error.
+// Stream is one request on an HTTP/2 connection. The handler sees it as ctx.Conn() (StreamOf
+// finds it there): a net.Conn with the viewer's addresses and, on a TLS connection, its TLS
+// state (so that RequestCtx.IsTLS and RemoteAddr answer as on an HTTP/1.1 connection), and the
+// ways an answer leaves that only a stream has (Detach, EarlyHints, Cut). Reading or writing it
+// as a byte stream is an error.
 type Stream struct {
 	c  *conn
 	id uint32
@@ -37,6 +38,7 @@ type Stream struct {
 	parseErr error
 
 	ctx  fasthttp.RequestCtx
+	tls  tlsStream // the handler's view of the stream on a TLS connection
 	head []byte
 	rd   bytes.Reader
 	hbr  *bufio.Reader
@@ -71,11 +73,28 @@ func (st *Stream) SetReadDeadline(time.Time) error { return nil }
 // SetWriteDeadline implements net.Conn: nothing.
 func (st *Stream) SetWriteDeadline(time.Time) error { return nil }
 
-// Handshake makes fasthttp see a TLS connection (with ConnectionState).
-func (st *Stream) Handshake() error { return nil }
+// tlsStream is a Stream of a TLS connection as the handler sees it: with Handshake and
+// ConnectionState, fasthttp's RequestCtx.IsTLS and TLSConnectionState answer as on an HTTP/1.1
+// TLS connection (a Stream over plain TCP, h2c, has neither).
+type tlsStream struct{ *Stream }
+
+// Handshake is done (the connection's).
+func (t *tlsStream) Handshake() error { return nil }
 
 // ConnectionState is the connection's TLS state.
-func (st *Stream) ConnectionState() tls.ConnectionState { return st.c.tlsState }
+func (t *tlsStream) ConnectionState() tls.ConnectionState { return t.c.tlsState }
+
+// StreamOf returns the Stream behind a RequestCtx's connection (ctx.Conn()) when the request
+// came over HTTP/2.
+func StreamOf(c net.Conn) (*Stream, bool) {
+	switch c := c.(type) {
+	case *Stream:
+		return c, true
+	case *tlsStream:
+		return c.Stream, true
+	}
+	return nil, false
+}
 
 // ID is the stream's identifier.
 func (st *Stream) ID() uint32 { return st.id }
@@ -436,7 +455,12 @@ func (st *Stream) request(f *headerBlock) error {
 	ctx := &st.ctx
 	ctx.Request.Reset()
 	ctx.Response.Reset()
-	ctx.Init2(st, st.c.srv.logger, false)
+	var conn net.Conn = st
+	if st.c.hasTLS {
+		st.tls.Stream = st
+		conn = &st.tls
+	}
+	ctx.Init2(conn, st.c.srv.logger, false)
 	ctx.Response.Header.SetNoDefaultContentType(true)
 	if len(b) > st.c.srv.cfg.MaxRequestHead {
 		st.parseErr = &fasthttp.ErrSmallBuffer{}
@@ -535,8 +559,10 @@ func (p *pipe) signal() {
 func (p *pipe) write(b []byte, end bool) {
 	p.mu.Lock()
 	if p.err == nil {
-		if p.off == len(p.buf) {
-			p.buf, p.off = p.buf[:0], 0
+		if p.off > 0 && (p.off == len(p.buf) || p.off >= cap(p.buf)/2) {
+			// What was read is dropped, so that the buffer stays within the window.
+			n := copy(p.buf, p.buf[p.off:])
+			p.buf, p.off = p.buf[:n], 0
 		}
 		p.buf = append(p.buf, b...)
 		if end {
@@ -545,6 +571,20 @@ func (p *pipe) write(b []byte, end bool) {
 	}
 	p.mu.Unlock()
 	p.signal()
+}
+
+// discard drops what is buffered and not yet read, and ends the body; it returns how many
+// bytes were dropped.
+func (p *pipe) discard() int32 {
+	p.mu.Lock()
+	n := len(p.buf) - p.off
+	p.buf, p.off = nil, 0
+	if p.err == nil || p.err == io.EOF {
+		p.err = errGone
+	}
+	p.mu.Unlock()
+	p.signal()
+	return int32(n)
 }
 
 func (p *pipe) fail(err error) {

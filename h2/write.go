@@ -206,7 +206,17 @@ func (st *Stream) respond(onLoop bool) bool {
 	case resp.IsBodyStream():
 		n = int64(resp.Header.ContentLength())
 		stream = resp.BodyStream()
-	case st.cutS, resp.SkipBody:
+	case st.cutS:
+		// The length the answer declared (the origin's), else the whole body's; unknown if
+		// neither is set.
+		n = int64(resp.Header.ContentLength())
+		if n <= 0 {
+			n = -1
+			if b := resp.Body(); len(b) > 0 && !resp.SkipBody {
+				n = int64(len(b))
+			}
+		}
+	case resp.SkipBody:
 		n = int64(resp.Header.ContentLength())
 	default:
 		body = resp.Body()
