@@ -108,10 +108,14 @@ func (c *conn) startBlock(f *http2.HeadersFrame) error {
 // taken. The Framer has checked that CONTINUATIONs follow their HEADERS without interleaving.
 func (c *conn) fragment(frag []byte, end bool) error {
 	b := &c.block
-	// Bytes offered well past the list's bound (a CONTINUATION flood: a fragment over four
-	// times what is left of it, or any fragment once it is exceeded), or more fragments after
-	// an invalid field, end the connection, as x/net's Framer does.
-	if int64(len(frag)) > 4*int64(b.remain) || b.invalid != nil && len(frag) > 0 {
+	// Bytes offered well past the list's bound (a CONTINUATION flood: a fragment over twice
+	// what is left of it and of a trailers' list, or any fragment once it is exceeded), or
+	// more fragments after an invalid field, end the connection, as x/net's Framer does.
+	bound := int64(0)
+	if !b.Truncated {
+		bound = 2 * (int64(b.remain) + int64(c.srv.cfg.MaxHeaderListSize))
+	}
+	if int64(len(frag)) > bound || b.invalid != nil && len(frag) > 0 {
 		return http2.ConnectionError(http2.ErrCodeProtocol)
 	}
 	if _, err := c.dec.Write(frag); err != nil {

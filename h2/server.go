@@ -35,7 +35,8 @@ type Handler interface {
 // Config sets a Server's limits. Zero values take the defaults named.
 type Config struct {
 	// MaxConcurrentStreams is SETTINGS_MAX_CONCURRENT_STREAMS (default 128, CloudFront's), and
-	// the most handlers of one connection that may wait at once.
+	// the most handlers of one connection that may wait off its loop at once (one more then
+	// waits on the loop, which reads nothing until it is done).
 	MaxConcurrentStreams uint32
 	// MaxHeaderListSize is the most HPACK decodes of one header list (default 40 KiB): a larger
 	// one is answered 431 without being held.

@@ -254,6 +254,7 @@ func (c *conn) trailers(st *Stream, f *headerBlock) error {
 func (c *conn) serveOnLoop(st *Stream) error {
 	st.onLoop = true
 	c.srv.handle(st)
+	st.onLoop = false // before respond: once released, st may be another request's
 	if st.detached {
 		st.respond(false)
 		c.mu.Lock()
@@ -266,7 +267,6 @@ func (c *conn) serveOnLoop(st *Stream) error {
 	if !st.respond(true) {
 		st.release()
 	}
-	st.onLoop = false
 	return nil
 }
 

@@ -184,6 +184,16 @@ func (c *conn) finishLocked(st *Stream) {
 	}
 }
 
+// resetLocked resets st (RST_STREAM with code) unless nothing can be written for it any more,
+// and forgets it either way.
+func (c *conn) resetLocked(st *Stream, code http2.ErrCode) {
+	if !c.deadLocked(st) {
+		_ = c.fr.WriteRSTStream(st.id, code)
+		c.flushLocked()
+	}
+	c.dropLocked(st)
+}
+
 // deadLocked reports whether nothing more can be written for st.
 func (c *conn) deadLocked(st *Stream) bool { return st.gone || c.closed || c.werr != nil }
 
@@ -284,11 +294,7 @@ func (st *Stream) writeBody(body []byte, stream io.Reader) {
 	case st.cutS:
 		if st.send(st.cut, false) {
 			c.mu.Lock()
-			if !c.deadLocked(st) {
-				_ = c.fr.WriteRSTStream(st.id, http2.ErrCodeInternal)
-				c.dropLocked(st)
-				c.flushLocked()
-			}
+			c.resetLocked(st, http2.ErrCodeInternal)
 			c.mu.Unlock()
 		}
 		return
@@ -326,11 +332,7 @@ func (st *Stream) writeBody(body []byte, stream io.Reader) {
 			// The body ended short (or failed): the stream is reset, so that the viewer sees
 			// it end short.
 			c.mu.Lock()
-			if !c.deadLocked(st) {
-				_ = c.fr.WriteRSTStream(st.id, http2.ErrCodeInternal)
-				c.dropLocked(st)
-				c.flushLocked()
-			}
+			c.resetLocked(st, http2.ErrCodeInternal)
 			c.mu.Unlock()
 			return
 		}
@@ -350,6 +352,7 @@ func (st *Stream) send(p []byte, end bool) bool {
 	for {
 		c.mu.Lock()
 		if c.deadLocked(st) {
+			c.dropLocked(st) // it must not stay in the streams once released
 			c.mu.Unlock()
 			return false
 		}
