@@ -115,6 +115,7 @@ grep -q tls_listen "$WORK/edge.toml" || die "edge.toml has no tls_listen"
 edge_config 4MiB | sed "s|^max_object_size = .*|max_object_size = \"64KiB\"\ndisk_path = \"$WORK/disk/edge\"\ndisk_size = \"2GiB\"|" >"$WORK/edge-disk.toml"
 grep -q disk_path "$WORK/edge-disk.toml" || die "edge-disk.toml has no disk_path"
 start edge env ${EDGE_GOMAXPROCS:+GOMAXPROCS=$EDGE_GOMAXPROCS} "$EDGE" serve -config "$WORK/edge.toml" -listen 127.0.0.1:0 -api-listen 127.0.0.1:0
+EDGE_PID=${PIDS[-1]} # env execs the edge: the same process
 EDGE_ADDR=$(addr_from edge '.*serving viewers on http://\([0-9.:]*\)/.*')
 EDGE_TLS_ADDR=$(addr_from edge '.*serving viewers on https://\([0-9.:]*\)/.*')
 start edge-disk env ${EDGE_GOMAXPROCS:+GOMAXPROCS=$EDGE_GOMAXPROCS} "$EDGE" serve -config "$WORK/edge-disk.toml" -listen 127.0.0.1:0 -api-listen 127.0.0.1:0
@@ -186,6 +187,7 @@ http {
 }
 EOF
 start nginx nginx -c "$WORK/nginx.conf" -p "$WORK/nginx" -g 'daemon off;'
+NGINX_PID=${PIDS[-1]}
 
 VPORT=$(free_port)
 start varnish varnishd -F -a "127.0.0.1:$VPORT" -b "127.0.0.1:$OPORT" -s malloc,256m -n "$WORK/varnish" -T 127.0.0.1:0
@@ -267,13 +269,30 @@ for t in edge nginx; do # warm: fill the caches, open the TLS session caches
 	done
 done
 h2secs=${DUR%s}
+# The servers' CPU time (user + system, clock ticks) across a run: the edge's process, nginx's workers.
+declare -A HPIDS=([edge]="$EDGE_PID" [nginx]="$NGINX_PID")
+# cpu_ticks PID: the process's CPU time and its children's (nginx's workers, counted when reaped
+# too: a worker nginx replaced during a run is not lost).
+cpu_ticks() {
+	local p=$1 t
+	t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat")
+	for c in $(pgrep -P "$p"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null || echo 0))); done
+	echo "$t"
+}
+HZ=$(getconf CLK_TCK)
 for i in "${!H2CASES[@]}"; do
 	IFS='|' read -r name path opts <<<"${H2CASES[$i]}"
 	for r in $(seq "$ROUNDS"); do
 		for t in edge nginx; do
 			out="$WORK/res-h2/$i.$t.$r.txt"
+			before=$(cpu_ticks "${HPIDS[$t]}")
 			h2load $opts -D "$h2secs" --warm-up-time=1 "${HURL[$t]}$path" >"$out" 2>&1 || log "  ($t h2load reported errors)"
-			log "$(printf '%-22s round %d %-6s %s req/s' "$name" "$r" "$t" "$(sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p' "$out")")"
+			after=$(cpu_ticks "${HPIDS[$t]}")
+			# CPU per request: the server's CPU share over warm-up and run, over the run's rate.
+			rps=$(sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p' "$out")
+			awk -v d=$((after - before)) -v hz="$HZ" -v s="$((h2secs + 1))" -v rps="${rps:-0}" \
+				'BEGIN {printf "%.1f\n", (rps > 0 ? d / hz / s * 1e6 / rps : 0)}' >"$out.cpu"
+			log "$(printf '%-22s round %d %-6s %s req/s, %s µs CPU/req' "$name" "$r" "$t" "$rps" "$(cat "$out.cpu")")"
 		done
 	done
 done
@@ -335,15 +354,16 @@ fi
 if want tls; then
 echo "### TLS: HTTP/2 and HTTP/1.1 (h2load, $DUR per run after 1 s of warm-up, $ROUNDS rounds; nginx \`listen ssl http2\`, same certificate and origin)"
 echo
-echo "| case | edge req/s (median) | nginx req/s (median) | edge / nginx | edge failed | nginx failed |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+echo "| case | edge req/s (median) | nginx req/s (median) | edge / nginx | edge failed | nginx failed | server CPU µs/req, edge / nginx (medians) |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 for i in "${!H2CASES[@]}"; do
 	IFS='|' read -r name _ _ <<<"${H2CASES[$i]}"
 	med() { for f in "$WORK"/res-h2/"$i.$1".*.txt; do sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p' "$f"; done | sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : 0)}'; }
 	failed() { for f in "$WORK"/res-h2/"$i.$1".*.txt; do sed -n 's/^requests: .* \([0-9]*\) failed.*/\1/p' "$f"; done | awk '{s+=$1} END {print s+0}'; }
+	cpu() { cat "$WORK"/res-h2/"$i.$1".*.txt.cpu | sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : 0)}'; }
 	e=$(med edge)
 	n=$(med nginx)
-	echo "| $name | ${e%.*} | ${n%.*} | $(awk -v e="$e" -v n="$n" 'BEGIN {printf (n > 0 ? "**%.2fx**" : "-"), e / n}') | $(failed edge) | $(failed nginx) |"
+	echo "| $name | ${e%.*} | ${n%.*} | $(awk -v e="$e" -v n="$n" 'BEGIN {printf (n > 0 ? "**%.2fx**" : "-"), e / n}') | $(failed edge) | $(failed nginx) | $(cpu edge) / $(cpu nginx) |"
 done
 echo
 fi
