@@ -35,7 +35,7 @@ deps:
 
 ## race: the concurrent packages' tests under the race detector (allocation tests excluded)
 race:
-	$(GO) test -race -count=1 -timeout 30m ./cache/... ./edge/... ./origin/... ./control/... ./smooth/... ./accesslog/... ./e2e/... ./httpcond/... ./function/... ./disk/... ./fleet/... ./cmd/...
+	$(GO) test -race -count=1 -timeout 30m ./cache/... ./edge/... ./origin/... ./control/... ./smooth/... ./accesslog/... ./e2e/... ./httpcond/... ./function/... ./disk/... ./fleet/... ./h2/... ./cmd/...
 
 ## bench: hot-path benchmarks with allocation counts
 bench:
