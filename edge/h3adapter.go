@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cfedge/edge/h2"
 	"github.com/valyala/fasthttp"
 )
 
@@ -214,20 +215,14 @@ func (h streamHandler) readRequest(sc *streamCtx, r *http.Request) error {
 	return nil
 }
 
-// Bounds of settleBody.
-const (
-	settleBytes = 64 << 10
-	settleTime  = 100 * time.Millisecond
-)
-
 // settleBody reads what is left of a request body the answer did not need (the origin answered
 // before reading it all, or the edge refused the request), up to 64 KiB or 100 ms, before the
 // answer is sent: a body that contradicts its Content-Length is then found malformed and the
 // stream reset with PROTOCOL_ERROR (RFC 9113 §8.1.1) instead of being answered. A body still
 // arriving after that is left to the HTTP/3 server, which discards it.
 func settleBody(w http.ResponseWriter, r *http.Request) {
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(settleTime))
-	_, err := io.CopyN(io.Discard, r.Body, settleBytes)
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h2.SettleTime))
+	_, err := io.CopyN(io.Discard, r.Body, h2.SettleBytes)
 	if err != nil && err != io.EOF && !errors.Is(err, os.ErrDeadlineExceeded) {
 		panic(http.ErrAbortHandler) // malformed, or the viewer went away: nothing to answer
 	}
@@ -246,26 +241,12 @@ func (h streamHandler) writeResponse(w http.ResponseWriter, r *http.Request, ctx
 		hdr[key] = append(hdr[key], string(v))
 	}
 	status := resp.StatusCode()
-	noBody := status < 200 || status == http.StatusNoContent || status == http.StatusNotModified
-	var stream io.Reader
-	n := int64(-1)
-	switch {
-	case noBody:
-	case resp.IsBodyStream():
-		n = int64(resp.Header.ContentLength())
-		stream = resp.BodyStream()
-	case c.hasCut:
-		n = int64(resp.Header.ContentLength())
-	case resp.SkipBody:
-		n = int64(resp.Header.ContentLength())
-	default:
-		n = int64(len(resp.Body()))
-	}
-	if n >= 0 && !noBody {
-		hdr["Content-Length"] = []string{strconv.FormatInt(n, 10)}
+	b := h2.BodyOf(resp, c.hasCut)
+	if b.Length >= 0 {
+		hdr["Content-Length"] = []string{strconv.FormatInt(b.Length, 10)}
 	}
 	w.WriteHeader(status)
-	if noBody || r.Method == http.MethodHead {
+	if b.None || r.Method == http.MethodHead {
 		return
 	}
 	switch {
@@ -275,11 +256,11 @@ func (h streamHandler) writeResponse(w http.ResponseWriter, r *http.Request, ctx
 			f.Flush()
 		}
 		panic(http.ErrAbortHandler) // resets the stream: the viewer sees the body stop short
-	case stream != nil:
-		if _, err := io.Copy(w, stream); err != nil {
+	case b.Stream != nil:
+		if _, err := io.Copy(w, b.Stream); err != nil {
 			panic(http.ErrAbortHandler)
 		}
-	case !resp.SkipBody:
-		w.Write(resp.Body())
+	default:
+		w.Write(b.Bytes)
 	}
 }

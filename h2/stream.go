@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -257,11 +258,7 @@ func (c *conn) serveOnLoop(st *Stream) error {
 	st.onLoop = false // before respond: once released, st may be another request's
 	if st.detached {
 		st.respond(false)
-		c.mu.Lock()
-		c.running--
-		c.idleCheckLocked()
-		c.mu.Unlock()
-		st.release()
+		st.doneOffLoop()
 		return errDetached
 	}
 	if !st.respond(true) {
@@ -277,6 +274,12 @@ func (st *Stream) serveAlone() {
 	c.srv.handle(st)
 	st.settle()
 	st.respond(false)
+	st.doneOffLoop()
+}
+
+// doneOffLoop ends a handler that ran off the loop, once its answer is written.
+func (st *Stream) doneOffLoop() {
+	c := st.c
 	c.mu.Lock()
 	c.running--
 	c.idleCheckLocked()
@@ -284,10 +287,11 @@ func (st *Stream) serveAlone() {
 	st.release()
 }
 
-// Bounds of settle.
+// SettleBytes and SettleTime bound how much of a request body the answer did not need is read,
+// and for how long, before the answer is sent (settle).
 const (
-	settleBytes = 64 << 10
-	settleTime  = 100 * time.Millisecond
+	SettleBytes = 64 << 10
+	SettleTime  = 100 * time.Millisecond
 )
 
 // settle reads what is left of a request body the answer did not need (the origin answered
@@ -304,8 +308,8 @@ func (st *Stream) settle() {
 		return
 	}
 	var buf [4096]byte
-	until := time.Now().Add(settleTime)
-	for total := 0; total < settleBytes; {
+	until := time.Now().Add(SettleTime)
+	for total := 0; total < SettleBytes; {
 		wait := time.Until(until)
 		if wait <= 0 {
 			return
@@ -422,7 +426,7 @@ func (st *Stream) request(f *headerBlock) error {
 			cookie, hasCookie = append(cookie, hf.Value...), true
 			continue
 		case "expect":
-			st.expect = asciiEqualFold(hf.Value, "100-continue")
+			st.expect = strings.EqualFold(hf.Value, "100-continue")
 		}
 		b = append(b, hf.Name...)
 		b = append(b, ": "...)
@@ -480,23 +484,6 @@ func (st *Stream) request(f *headerBlock) error {
 		ctx.Request.SetBodyStream(st.body, int(st.declared))
 	}
 	return nil
-}
-
-// asciiEqualFold reports whether s equals t (lower case) ignoring ASCII case.
-func asciiEqualFold(s, t string) bool {
-	if len(s) != len(t) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != t[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // pipe carries a request body from the loop to the handler, which reads it as the request's

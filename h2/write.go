@@ -206,35 +206,9 @@ func (st *Stream) respond(onLoop bool) bool {
 	ctx := &st.ctx
 	resp := &ctx.Response
 	status := resp.StatusCode()
-	noBody := status < 200 || status == fasthttp.StatusNoContent || status == fasthttp.StatusNotModified
+	b := BodyOf(resp, st.cutS)
+	noBody, body, stream, n := b.None, b.Bytes, b.Stream, b.Length
 	head := ctx.IsHead()
-	var body []byte
-	var stream io.Reader
-	n := int64(-1)
-	switch {
-	case noBody:
-	case resp.IsBodyStream():
-		n = int64(resp.Header.ContentLength())
-		stream = resp.BodyStream()
-	case st.cutS:
-		// The length the answer declared (the origin's), else the whole body's; unknown if
-		// neither is set.
-		n = int64(resp.Header.ContentLength())
-		if n <= 0 {
-			n = -1
-			if b := resp.Body(); len(b) > 0 && !resp.SkipBody {
-				n = int64(len(b))
-			}
-		}
-	case resp.SkipBody:
-		n = int64(resp.Header.ContentLength())
-	default:
-		body = resp.Body()
-		n = int64(len(body))
-	}
-	if n < 0 && !noBody && stream == nil && !st.cutS {
-		n = 0
-	}
 	if head {
 		stream, body = nil, nil
 	}
@@ -270,6 +244,41 @@ func (st *Stream) respond(onLoop bool) bool {
 	c.mu.Unlock()
 	st.writeBody(body, stream)
 	return false
+}
+
+// Body is what an answer fasthttp holds sends as its body, in HTTP/2 or HTTP/3 (which frame
+// it, and so carry no Transfer-Encoding).
+type Body struct {
+	None   bool      // the status has no body (1xx, 204, 304: RFC 9110 §6.4.1)
+	Bytes  []byte    // the body, in memory (nil when none, or a stream)
+	Stream io.Reader // the body, to be read (a file, an origin's body)
+	Length int64     // the content-length to send; -1 for none
+}
+
+// BodyOf returns what resp sends. cut: the answer ends early (Stream.Cut), its length the one
+// it declared, else the whole body's, else none.
+func BodyOf(resp *fasthttp.Response, cut bool) Body {
+	status := resp.StatusCode()
+	if status < 200 || status == fasthttp.StatusNoContent || status == fasthttp.StatusNotModified {
+		return Body{None: true, Length: -1}
+	}
+	switch {
+	case resp.IsBodyStream():
+		return Body{Stream: resp.BodyStream(), Length: int64(resp.Header.ContentLength())}
+	case cut:
+		n := int64(resp.Header.ContentLength())
+		if n <= 0 {
+			n = -1
+			if b := resp.Body(); len(b) > 0 && !resp.SkipBody {
+				n = int64(len(b))
+			}
+		}
+		return Body{Length: n}
+	case resp.SkipBody:
+		return Body{Length: max(int64(resp.Header.ContentLength()), 0)}
+	}
+	b := resp.Body()
+	return Body{Bytes: b, Length: int64(len(b))}
 }
 
 // afterWriteLocked flushes an answer written off the loop; the loop flushes its own before it
