@@ -2040,3 +2040,49 @@ func TestIdleTimeout(t *testing.T) {
 		rc.until("the connection to close", func() bool { return rc.closed })
 	})
 }
+
+// ---- Sharing the connection -------------------------------------------------------------------
+
+// TestBigAnswerSharesTheConnection proves that a large answer written from memory does not hold
+// up the small ones requested after it on the same connection (RFC 9113 §5.3: streams share
+// it): with the windows wide open, /small, asked right after a 4 MiB /big, ends before /big
+// does, and both arrive whole.
+func TestBigAnswerSharesTheConnection(t *testing.T) {
+	big := pattern(4 << 20)
+	ts := startServer(t, h2.Config{}, &handler{routes: map[string]func(*fasthttp.RequestCtx){
+		"/big":   func(ctx *fasthttp.RequestCtx) { ctx.Response.SetBodyRaw(big) },
+		"/small": fast,
+	}})
+	rc := dialRaw(t, ts.addr, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1 << 30})
+	rc.windowUpdate(0, 1<<30)
+	s1, s3 := rc.stream(1), rc.stream(3)
+	bigAtSmallEnd := -1
+	rc.afterEvent = func(ev event) {
+		if ev.stream == 3 && s3.ended && bigAtSmallEnd < 0 {
+			bigAtSmallEnd = s1.body.Len()
+		}
+	}
+	// Both requests in one write: the server reads them in one go.
+	var batch bytes.Buffer
+	fr := http2.NewFramer(&batch, nil)
+	for _, r := range []struct {
+		id   uint32
+		path string
+	}{{1, "/big"}, {3, "/small"}} {
+		if err := fr.WriteHeaders(http2.HeadersFrameParam{StreamID: r.id, BlockFragment: rc.block(req("GET", r.path)...), EndStream: true, EndHeaders: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := rc.c.Write(batch.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	rc.until("both answers", func() bool { return s1.done() && s3.done() })
+	if s1.reset || !bytes.Equal(s1.body.Bytes(), big) {
+		t.Fatalf("/big: %d bytes, equal %v", s1.body.Len(), bytes.Equal(s1.body.Bytes(), big))
+	}
+	rc.wantAnswer(3, "200", "ok")
+	if bigAtSmallEnd < 0 || bigAtSmallEnd >= len(big) {
+		t.Fatalf("/small ended after %d of /big's %d bytes: the big answer held the connection", bigAtSmallEnd, len(big))
+	}
+	t.Logf("/small ended after %d KiB of /big's %d KiB", bigAtSmallEnd>>10, len(big)>>10)
+}

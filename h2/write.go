@@ -3,6 +3,7 @@ package h2
 import (
 	"encoding/binary"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -141,12 +142,18 @@ func (c *conn) writeHeadLocked(st *Stream, status int, h *fasthttp.ResponseHeade
 	c.writeBlockLocked(st.id, end)
 }
 
-// writeDataLocked writes as much of p as the windows let in DATA frames of at most the peer's
-// frame size, the last with END_STREAM when end and all of p went. It returns how much went.
-func (c *conn) writeDataLocked(st *Stream, p []byte, end bool) int {
+// turnBytes is the most of one answer's body written in one turn: a larger answer is written
+// a turn at a time, off the loop, so that the streams of a connection share it (a big object
+// does not hold up the small ones requested after it, RFC 9113 §5.3).
+const turnBytes = 64 << 10
+
+// writeDataLocked writes as much of p as the windows let, up to limit bytes, in DATA frames of
+// at most the peer's frame size, the last with END_STREAM when end and all of p went. It
+// returns how much went.
+func (c *conn) writeDataLocked(st *Stream, p []byte, end bool, limit int) int {
 	sent := 0
 	for {
-		n := min(len(p)-sent, int(c.peerFrame), int(c.sendWindow), int(st.sendWindow))
+		n := min(len(p)-sent, limit-sent, int(c.peerFrame), int(c.sendWindow), int(st.sendWindow))
 		if n < 0 {
 			n = 0
 		}
@@ -227,7 +234,7 @@ func (st *Stream) respond(onLoop bool) bool {
 		return false
 	}
 	if stream == nil && !st.cutS {
-		sent := c.writeDataLocked(st, body, true)
+		sent := c.writeDataLocked(st, body, true, turnBytes)
 		if sent == len(body) {
 			c.finishLocked(st)
 			c.afterWriteLocked(onLoop)
@@ -365,7 +372,7 @@ func (st *Stream) send(p []byte, end bool) bool {
 			c.mu.Unlock()
 			return false
 		}
-		sent := c.writeDataLocked(st, p, end)
+		sent := c.writeDataLocked(st, p, end, turnBytes)
 		p = p[sent:]
 		if len(p) == 0 {
 			if end {
@@ -374,6 +381,12 @@ func (st *Stream) send(p []byte, end bool) bool {
 			c.flushLocked()
 			c.mu.Unlock()
 			return true
+		}
+		if sent == turnBytes {
+			// A turn went: the other streams (and the loop) get theirs before the next.
+			c.mu.Unlock()
+			runtime.Gosched()
+			continue
 		}
 		if c.winCh == nil {
 			c.winCh = make(chan struct{})
