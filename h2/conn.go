@@ -179,9 +179,13 @@ func (c *conn) loop() {
 				return
 			}
 		}
-		f, err := c.fr.ReadFrame()
+		fh, err := c.fr.ReadFrameHeader()
+		var f http2.Frame
+		if err == nil {
+			f, err = c.fr.ReadFrameForHeader(fh)
+		}
 		if err != nil {
-			if c.readError(err) {
+			if c.readError(err, fh.Type) {
 				continue
 			}
 			c.end()
@@ -231,10 +235,18 @@ func (c *conn) waitReadable() bool {
 	}
 }
 
-// readError handles an error of ReadFrame: a stream error resets the stream (and the loop goes
-// on, true); anything else ends the connection, with a GOAWAY when it is the peer's fault.
-func (c *conn) readError(err error) bool {
+// readError handles an error reading a frame of type t: a stream error resets the stream (and
+// the loop goes on, true); anything else ends the connection, with a GOAWAY when it is the
+// peer's fault. A HEADERS or CONTINUATION frame that could not be read leaves its header block
+// undecoded, and HPACK's state with it: that ends the connection (RFC 9113 §4.3).
+func (c *conn) readError(err error, t http2.FrameType) bool {
 	var se http2.StreamError
+	if errors.As(err, &se) && (t == http2.FrameHeaders || t == http2.FrameContinuation) {
+		err = http2.ConnectionError(http2.ErrCodeProtocol)
+	}
+	if errors.Is(err, http2.ErrFrameTooLarge) {
+		err = http2.ConnectionError(http2.ErrCodeFrameSize) // RFC 9113 §4.2
+	}
 	if errors.As(err, &se) {
 		if se.StreamID > c.maxClientID && se.StreamID%2 == 1 {
 			c.maxClientID = se.StreamID

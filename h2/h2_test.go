@@ -1876,6 +1876,14 @@ func TestProtocolErrors(t *testing.T) {
 		{"undecodable header block", func(rc *rawConn) {
 			_ = rc.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: []byte{0xff, 0xff, 0xff, 0xff}, EndStream: true, EndHeaders: true})
 		}, http2.ErrCodeCompression, 0, 0},
+		{"HEADERS whose padding is longer than the frame (its block can't be decoded)", func(rc *rawConn) {
+			// Pad length 200 in a frame of 4 bytes: a stream error for the Framer, but HPACK's
+			// state is lost with the block, so the connection ends (RFC 9113 §4.3).
+			_ = rc.fr.WriteRawFrame(http2.FrameHeaders, http2.FlagHeadersPadded|http2.FlagHeadersEndHeaders|http2.FlagHeadersEndStream, 1, []byte{200, 0x82, 0x84, 0x86})
+		}, http2.ErrCodeProtocol, 0, 0},
+		{"a frame over SETTINGS_MAX_FRAME_SIZE", func(rc *rawConn) {
+			_ = rc.fr.WriteRawFrame(http2.FrameData, 0, 1, make([]byte, 16<<10+1))
+		}, http2.ErrCodeFrameSize, 0, 0},
 		{"stream window over 2^31-1", func(rc *rawConn) {
 			rc.headers(1, false, req("POST", "/wait")...)
 			rc.windowUpdate(1, 1<<31-1)
