@@ -174,11 +174,8 @@ func (c *conn) headers(f *headerBlock) error {
 	if id%2 == 0 {
 		return http2.ConnectionError(http2.ErrCodeProtocol) // streams of clients are odd (RFC 9113 §5.1.1)
 	}
-	c.mu.Lock()
-	st := c.streams[id]
-	c.mu.Unlock()
-	if st != nil {
-		return c.trailers(st, f)
+	if open, err := c.trailers(f); open {
+		return err
 	}
 	if id <= c.maxClientID {
 		// Closed, or lower than a stream opened already (RFC 9113 §5.1.1).
@@ -195,14 +192,14 @@ func (c *conn) headers(f *headerBlock) error {
 		c.mu.Unlock()
 		return http2.StreamError{StreamID: id, Code: http2.ErrCodeRefusedStream}
 	}
-	st = c.srv.streams.Get().(*Stream)
+	st := c.srv.streams.Get().(*Stream)
 	st.init(c, id)
 	c.mu.Unlock()
 	if f.Truncated {
 		// A header list over MaxHeaderListSize: 431 (RFC 6585 §5), not handed on.
 		c.mu.Lock()
 		c.streams[id] = st
-		st.bodyDone = true
+		st.bodyDone = f.StreamEnded() // a body that follows is refused (RST_STREAM NO_ERROR)
 		c.hbuf.Reset()
 		c.field(":status", "431", false)
 		c.writeBlockLocked(id, true)
@@ -230,22 +227,28 @@ func (c *conn) headers(f *headerBlock) error {
 	return nil
 }
 
-// trailers takes the HEADERS that end a request body (RFC 9113 §8.1).
-func (c *conn) trailers(st *Stream, f *headerBlock) error {
+// trailers takes a HEADERS frame on a stream that is open (open true): the trailers that end
+// a request body (RFC 9113 §8.1). The stream is looked up and used under one hold of mu (its
+// handler may release it as soon as mu is let go).
+func (c *conn) trailers(f *headerBlock) (open bool, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	st := c.streams[f.StreamID]
+	if st == nil {
+		return false, nil
+	}
 	if st.bodyDone {
-		return http2.StreamError{StreamID: st.id, Code: http2.ErrCodeStreamClosed}
+		return true, http2.StreamError{StreamID: st.id, Code: http2.ErrCodeStreamClosed}
 	}
 	if !f.StreamEnded() || len(f.PseudoFields()) > 0 || st.declared >= 0 && st.received != st.declared {
-		return http2.StreamError{StreamID: st.id, Code: http2.ErrCodeProtocol}
+		return true, http2.StreamError{StreamID: st.id, Code: http2.ErrCodeProtocol}
 	}
 	st.bodyDone = true
 	if b := st.body; b != nil {
 		b.ended = true
 		b.write(nil, true)
 	}
-	return nil
+	return true, nil
 }
 
 // serveOnLoop runs the handler of a request without a body on the loop's goroutine and writes
