@@ -138,9 +138,14 @@ func setFileBody(resp *fasthttp.Response, x *exchange, e *cache.Entry, start, n 
 	f, off := e.BodyFile()
 	if start != 0 {
 		if _, err := f.Seek(off+start, io.SeekStart); err != nil {
-			resp.SetBodyRaw(nil) // the viewer sees a short body rather than the wrong bytes
+			// The viewer sees the head and a body that stops short (none of it), as for a
+			// body cut short, rather than the wrong bytes: the connection closes (HTTP/1.1)
+			// or the stream is reset (HTTP/2, HTTP/3) after the head (writeCut).
+			resp.SetBodyRaw(nil)
 			resp.Header.SetContentLength(int(n))
 			resp.SetConnectionClose()
+			resp.SkipBody = true
+			x.cut, x.hasCut, x.cutChunked = nil, true, false
 			return
 		}
 	}
