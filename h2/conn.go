@@ -123,6 +123,7 @@ type deadlineWriter struct {
 	by      time.Time
 }
 
+// Write implements io.Writer.
 func (w *deadlineWriter) Write(p []byte) (int, error) {
 	if now := time.Now(); w.by.Sub(now) < w.timeout-slack(w.timeout) {
 		w.by = now.Add(w.timeout)

@@ -158,6 +158,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // printfLogger gives fasthttp's Printf logger to slog, at debug level.
 type printfLogger struct{ l *slog.Logger }
 
+// Printf implements fasthttp.Logger.
 func (p printfLogger) Printf(format string, args ...any) {
 	if p.l.Enabled(context.Background(), slog.LevelDebug) {
 		p.l.Debug("h2: fasthttp", "msg", fmt.Sprintf(format, args...))
