@@ -83,23 +83,7 @@ func BenchmarkH2Hit(b *testing.B) {
 	o.static("/obj", 200, map[string]string{"Content-Type": "application/octet-stream", "Cache-Control": "max-age=3600", "ETag": `"x"`}, strings.Repeat("x", 1<<10))
 	e := startEdge(b, baseConfig(""), o.port())
 	e.do(b, "GET", "/obj", nil) // the miss
-	var buf bytes.Buffer
-	enc := hpack.NewEncoder(&buf)
-	encode := func() []byte {
-		buf.Reset()
-		for _, f := range [][2]string{{":method", "GET"}, {":scheme", "https"}, {":authority", e.host}, {":path", "/obj"},
-			{"user-agent", "bench/1.0"}, {"accept", "*/*"}} {
-			_ = enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
-		}
-		return bytes.Clone(buf.Bytes())
-	}
-	first := encode()
-	block := encode() // the same encoder again: every field indexed
-	run := func(n int) *scriptedConn {
-		c := &scriptedConn{n: n, first: first, block: block}
-		e.srv.h2.srv.ServeConn(c)
-		return c
-	}
+	run := h2Requests(b, e, "/obj")
 	if c := run(1); c.written < 1<<10 {
 		b.Fatalf("a hit wrote %d bytes", c.written)
 	}
@@ -110,5 +94,28 @@ func BenchmarkH2Hit(b *testing.B) {
 	b.StopTimer()
 	if min := int64(b.N) * (1 << 10); c.written < min {
 		b.Fatalf("%d hits wrote %d bytes, want at least %d", b.N, c.written, min)
+	}
+}
+
+// h2Requests returns a function that serves n GET requests for path over one HTTP/2 connection
+// (a scriptedConn, ten requests per read, the fields HPACK-indexed as h2load sends them) and
+// returns the connection.
+func h2Requests(tb testing.TB, e *testEdge, path string) func(n int) *scriptedConn {
+	var buf bytes.Buffer
+	enc := hpack.NewEncoder(&buf)
+	encode := func() []byte {
+		buf.Reset()
+		for _, f := range [][2]string{{":method", "GET"}, {":scheme", "https"}, {":authority", e.host}, {":path", path},
+			{"user-agent", "bench/1.0"}, {"accept", "*/*"}} {
+			_ = enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
+		}
+		return bytes.Clone(buf.Bytes())
+	}
+	first := encode()
+	block := encode() // the same encoder again: every field indexed
+	return func(n int) *scriptedConn {
+		c := &scriptedConn{n: n, first: first, block: block}
+		e.srv.h2.srv.ServeConn(c)
+		return c
 	}
 }

@@ -63,6 +63,7 @@ type conn struct {
 	sawSettings bool
 	dec         *hpack.Decoder
 	block       headerBlock
+	payload     []byte // a HEADERS frame's payload (readHeaders)
 
 	mu sync.Mutex
 	// Write side.
@@ -181,18 +182,23 @@ func (c *conn) loop() {
 			}
 		}
 		fh, err := c.fr.ReadFrameHeader()
-		var f http2.Frame
-		if err == nil {
-			f, err = c.fr.ReadFrameForHeader(fh)
-		}
-		if err != nil {
-			if c.readError(err, fh.Type) {
-				continue
+		if err == nil && fh.Type == http2.FrameHeaders && c.sawSettings {
+			err = c.readHeaders(fh) // read here: no frame allocated per request
+		} else {
+			var f http2.Frame
+			if err == nil {
+				f, err = c.fr.ReadFrameForHeader(fh)
 			}
-			c.end()
-			return
+			if err != nil {
+				if c.readError(err, fh.Type) {
+					continue
+				}
+				c.end()
+				return
+			}
+			err = c.frame(f)
 		}
-		switch err := c.frame(f); {
+		switch {
 		case err == nil:
 		case err == errDetached:
 			return
@@ -415,8 +421,6 @@ func (c *conn) frame(f http2.Frame) error {
 		c.sawSettings = true
 	}
 	switch f := f.(type) {
-	case *http2.HeadersFrame:
-		return c.startBlock(f)
 	case *http2.ContinuationFrame:
 		return c.fragment(f.HeaderBlockFragment(), f.HeadersEnded())
 	case *http2.DataFrame:

@@ -1,7 +1,9 @@
 package h2
 
 import (
+	"encoding/binary"
 	"errors"
+	"io"
 
 	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/http2"
@@ -89,19 +91,51 @@ func validFieldName(s string) bool {
 	return true
 }
 
-// startBlock begins the header block of a HEADERS frame.
-func (c *conn) startBlock(f *http2.HeadersFrame) error {
+// readHeaders reads the payload of a HEADERS frame whose header the Framer read (and checked
+// for size and for CONTINUATION order), and starts its header block: what x/net's
+// parseHeadersFrame does (RFC 9113 §6.2), into the connection's buffer instead of a new frame
+// per request. A frame too short for its fields, or padded past its end, ends the connection:
+// its block can't be decoded, and HPACK's state is lost with it (§4.3).
+func (c *conn) readHeaders(fh http2.FrameHeader) error {
+	if cap(c.payload) < int(fh.Length) {
+		c.payload = make([]byte, fh.Length)
+	}
+	p := c.payload[:fh.Length]
+	if _, err := io.ReadFull(c.br, p); err != nil {
+		return err
+	}
+	if fh.StreamID == 0 {
+		return http2.ConnectionError(http2.ErrCodeProtocol)
+	}
+	pad := 0
+	if fh.Flags.Has(http2.FlagHeadersPadded) {
+		if len(p) < 1 {
+			return http2.ConnectionError(http2.ErrCodeFrameSize)
+		}
+		pad, p = int(p[0]), p[1:]
+	}
+	selfDep := false
+	if fh.Flags.Has(http2.FlagHeadersPriority) {
+		if len(p) < 5 {
+			return http2.ConnectionError(http2.ErrCodeFrameSize)
+		}
+		selfDep = binary.BigEndian.Uint32(p)&0x7fffffff == fh.StreamID
+		p = p[5:]
+	}
+	if pad > len(p) {
+		return http2.ConnectionError(http2.ErrCodeProtocol)
+	}
 	b := &c.block
 	clear(b.fields) // drop the strings of the last block
 	*b = headerBlock{
-		StreamID:  f.StreamID,
-		endStream: f.StreamEnded(),
-		selfDep:   f.HasPriority() && f.Priority.StreamDep == f.StreamID,
+		StreamID:  fh.StreamID,
+		endStream: fh.Flags.Has(http2.FlagHeadersEndStream),
+		selfDep:   selfDep,
 		remain:    c.srv.cfg.MaxHeaderListSize,
 		fields:    b.fields[:0],
 	}
 	c.dec.SetEmitEnabled(true)
-	return c.fragment(f.HeaderBlockFragment(), f.HeadersEnded())
+	return c.fragment(p[:len(p)-pad], fh.Flags.Has(http2.FlagHeadersEndHeaders))
 }
 
 // fragment decodes one fragment of the block; at the block's end the request (or trailers) is
