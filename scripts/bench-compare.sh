@@ -124,6 +124,7 @@ EDGE_DISK_ADDR=$(addr_from edge-disk '.*serving viewers on http://\([0-9.:]*\)/.
 NPORT=$(free_port)
 NDPORT=$(free_port)
 NHPORT=$(free_port)
+NHCPORT=$(free_port)
 mkdir -p "$WORK/nginx" "$WORK/disk/nginx"
 cat >"$WORK/nginx.conf" <<EOF
 worker_processes $(nproc);
@@ -171,6 +172,26 @@ http {
 			proxy_cache edge;
 			proxy_cache_valid 200 1h;
 			proxy_cache_lock on;
+		}
+	}
+	server {
+		# nginx answering with the five fields CloudFront (and the edge) add to every answer, so
+		# that the TLS comparison can be read with both sending the same bytes.
+		listen 127.0.0.1:$NHCPORT ssl backlog=4096;
+		ssl_certificate $WORK/tls/cert.pem;
+		ssl_certificate_key $WORK/tls/key.pem;
+		location / {
+			proxy_pass http://origin;
+			proxy_http_version 1.1;
+			proxy_set_header Connection "";
+			proxy_cache edge;
+			proxy_cache_valid 200 1h;
+			proxy_cache_lock on;
+			add_header Age 0;
+			add_header X-Cache "Hit from cloudfront";
+			add_header X-Amz-Cf-Id "\$request_id\$request_id";
+			add_header Via "1.1 0123456789abcdef0123456789abcdef.cloudfront.net (CloudFront)";
+			add_header X-Amz-Cf-Pop DEV1-C1;
 		}
 	}
 	server {
@@ -260,17 +281,19 @@ if want tls; then
 # --- HTTP/2 and HTTP/1.1 over TLS, with h2load (nghttp2), against nginx's "listen ssl http2" ----
 log "TLS: HTTP/2 and HTTP/1.1 with h2load"
 mkdir -p "$WORK/res-h2"
-declare -A HURL=([edge]="https://$EDGE_TLS_ADDR" [nginx]="https://127.0.0.1:$NHPORT")
-H2CASES=("1KiB h2 -c64 -m10|/bytes/1024|-c 64 -m 10" "1MiB h2 -c16 -m1|/bytes/1048576|-c 16 -m 1" "1KiB HTTP/1.1 TLS -c64|/bytes/1024|--h1 -c 64")
-for t in edge nginx; do # warm: fill the caches, open the TLS session caches
-	for c in "${H2CASES[@]}"; do
-		IFS='|' read -r _ path opts <<<"$c"
+declare -A HURL=([edge]="https://$EDGE_TLS_ADDR" [nginx]="https://127.0.0.1:$NHPORT" [nginx-cf]="https://127.0.0.1:$NHCPORT")
+# name|path|h2load options|the nginx server to compare with (nginx-cf: the one adding CloudFront's fields)
+H2CASES=("1KiB h2 -c64 -m10|/bytes/1024|-c 64 -m 10|nginx" "1MiB h2 -c16 -m1|/bytes/1048576|-c 16 -m 1|nginx"
+	"1KiB HTTP/1.1 TLS -c64|/bytes/1024|--h1 -c 64|nginx" "1KiB HTTP/1.1 TLS -c64, nginx adding CloudFront's 5 fields|/bytes/1024|--h1 -c 64|nginx-cf")
+for c in "${H2CASES[@]}"; do # warm: fill the caches, open the TLS session caches
+	IFS='|' read -r _ path opts peer <<<"$c"
+	for t in edge "$peer"; do
 		h2load $opts -n 200 "${HURL[$t]}$path" >/dev/null 2>&1 || die "warm-up of $t over TLS failed"
 	done
 done
 h2secs=${DUR%s}
 # The servers' CPU time (user + system, clock ticks) across a run: the edge's process, nginx's workers.
-declare -A HPIDS=([edge]="$EDGE_PID" [nginx]="$NGINX_PID")
+declare -A HPIDS=([edge]="$EDGE_PID" [nginx]="$NGINX_PID" [nginx-cf]="$NGINX_PID")
 # cpu_ticks PID: the process's CPU time and its children's (nginx's workers, counted when reaped
 # too: a worker nginx replaced during a run is not lost).
 cpu_ticks() {
@@ -281,10 +304,10 @@ cpu_ticks() {
 }
 HZ=$(getconf CLK_TCK)
 for i in "${!H2CASES[@]}"; do
-	IFS='|' read -r name path opts <<<"${H2CASES[$i]}"
+	IFS='|' read -r name path opts peer <<<"${H2CASES[$i]}"
 	for r in $(seq "$ROUNDS"); do
-		for t in edge nginx; do
-			out="$WORK/res-h2/$i.$t.$r.txt"
+		for t in edge "$peer"; do
+			out="$WORK/res-h2/$i.${t%-cf}.$r.txt"
 			before=$(cpu_ticks "${HPIDS[$t]}")
 			h2load $opts -D "$h2secs" --warm-up-time=1 "${HURL[$t]}$path" >"$out" 2>&1 || log "  ($t h2load reported errors)"
 			after=$(cpu_ticks "${HPIDS[$t]}")
