@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cfedge/edge/accesslog"
 	"github.com/prometheus/client_golang/prometheus"
@@ -234,6 +235,75 @@ func TestHTTP2Curl(t *testing.T) {
 		h, b := get(fmt.Sprintf("/demo/demo.ism/QualityLevels(150000)/Fragments(video=%d)", ts))
 		if !strings.HasPrefix(h, "HTTP/2 200") || string(b) != string(want[i]) {
 			t.Fatalf("fragment %d: %d bytes, want %d\n%s", i, len(b), len(want[i]), h)
+		}
+	}
+}
+
+// TestHTTP2WaitDoesNotHoldTheConnection: over one HTTP/2 connection, a request that waits — a
+// miss whose origin is slow, or a cached 404 whose custom error page must be fetched from a slow
+// origin — does not hold up the hits asked after it (the request detaches from the connection's
+// loop before it waits, exchange.mayWait); each completes once its origin answers.
+func TestHTTP2WaitDoesNotHoldTheConnection(t *testing.T) {
+	o := newTestOrigin(t)
+	o.static("/hit", 200, map[string]string{"Cache-Control": "max-age=600"}, "hit")
+	o.static("/gone", 404, map[string]string{"Cache-Control": "max-age=600"}, "origin 404")
+	arrived := make(chan string, 4)
+	gate := make(chan struct{}) // one token lets one slow request answer
+	slow := func(cc string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			arrived <- r.URL.Path
+			<-gate
+			w.Header().Set("Cache-Control", cc)
+			_, _ = io.WriteString(w, "slow "+r.URL.Path)
+		}
+	}
+	o.handle("/slow", slow("max-age=600"))
+	o.handle("/page.html", slow("no-store")) // never cached: every 404 fetches it again
+	e := startEdge(t, baseConfig(`
+[[distribution.custom_error_response]]
+error_code = 404
+response_page_path = "/page.html"
+response_code = 404
+`), o.port())
+	c, addr := tlsEdge(t, e)
+	c.Timeout = 10 * time.Second
+	get := func(path string) (string, error) {
+		r, body, err := h2do(t, c, addr, e.host, "GET", path, nil, nil)
+		if err == nil && r.ProtoMajor != 2 {
+			t.Fatalf("%s over %s", path, r.Proto)
+		}
+		return body, err
+	}
+	if _, err := get("/hit"); err != nil {
+		t.Fatal(err)
+	}
+	go func() { <-arrived; gate <- struct{}{} }() // /gone's first page
+	if body, err := get("/gone"); err != nil || body != "slow /page.html" {
+		t.Fatalf("/gone: %q %v", body, err)
+	}
+	for _, waiter := range []string{"/slow", "/gone"} { // a miss; a hit whose page is fetched
+		done := make(chan string, 1)
+		go func() {
+			body, err := get(waiter)
+			if err != nil {
+				body = err.Error()
+			}
+			done <- body
+		}()
+		<-arrived // it waits at the origin now
+		for i := 0; i < 5; i++ {
+			if body, err := get("/hit"); err != nil || body != "hit" {
+				t.Fatalf("while %s waits: hit %d: %q %v", waiter, i, body, err)
+			}
+		}
+		select {
+		case body := <-done:
+			t.Fatalf("%s answered (%q) before its origin did", waiter, body)
+		default:
+		}
+		gate <- struct{}{}
+		if body := <-done; !strings.HasPrefix(body, "slow /") {
+			t.Fatalf("%s: %q", waiter, body)
 		}
 	}
 }
