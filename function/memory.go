@@ -26,10 +26,9 @@ const MaxMemory = 2 << 20
 // for a global or sticky match from a lastIndex past 0 (matches by Go's regexp are bounded by
 // MaxRegexpWork, regexp.go). Catastrophic backtracking (/^(?=a)(a+)+$/ on 'a'.repeat(30)+'b')
 // takes minutes in native code, which the compute budget cannot interrupt. A match that times
-// out is reported by goja as no match; by then a run's budget has long passed (the timeout is
-// many budgets), so the run is interrupted at its next instruction and fails with ErrTimeout.
-// A function whose budget is longer than this sees a regexp2 match that needs longer fail as
-// no match.
+// out is reported by goja as no match; matchGuard (regexp_run.go) times each regexp2 match and
+// throws a RangeError for one that ran this long, so the run fails with ErrExecution whatever
+// CPU time it got (on a loaded machine, the budget's CPU time may not have passed yet).
 //
 // regexp2 reads the default when a pattern is compiled and checks it on a clock that ticks
 // every regexpClockPeriod while matches with a timeout are running.

@@ -566,3 +566,22 @@ func TestHostileOutputs(t *testing.T) {
 		}
 	}
 }
+
+// TestRegexpTimeoutFailsTheRun: a regexp2 match cut off by RegexpMatchTimeout fails the run
+// even when the compute budget (CPU time) has not passed — here a budget longer than the
+// timeout stands for a thread that got little CPU on a loaded machine. regexp2 reports the cut
+// as no match; a function must not go on as if its pattern had not matched.
+func TestRegexpTimeoutFailsTheRun(t *testing.T) {
+	f := mustCompile(t, `function handler(e) {
+		if (/^(?=a)(a+)+$/.test('a'.repeat(30) + 'b')) { throw new Error('matched'); }
+		e.request.headers['x-went-on'] = {value: 'yes'};
+		return e.request;
+	}`, Options{Compute: 4 * RegexpMatchTimeout})
+	_, took, err := runMeasured(f)
+	if !errors.Is(err, ErrExecution) {
+		t.Fatalf("err %v: the run went on after the match was cut off", err)
+	}
+	if took > bombTime {
+		t.Errorf("ran %v", took)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dop251/goja"
 )
@@ -198,7 +199,19 @@ func (s *vmState) matchGuard(what string, builtin *goja.Callable) func(goja.Func
 				}
 			}
 		}
-		return s.callBuiltin(*builtin, rx, str)
+		if c >= 2 && c&1 == 0 {
+			return s.callBuiltin(*builtin, rx, str) // Go's regexp, bounded above
+		}
+		// regexp2 (a pattern Go's regexp can't run, or a global or sticky one): a match that
+		// ran for RegexpMatchTimeout was cut off there, and regexp2 reports it as no match. The
+		// run fails instead, whatever CPU time it got (on a loaded machine the compute budget,
+		// CPU time, may not have passed yet).
+		start := time.Now()
+		v := s.callBuiltin(*builtin, rx, str)
+		if time.Since(start) >= RegexpMatchTimeout {
+			s.throwRange(what, fmt.Sprintf("a match ran for %v, the limit of a regular expression match", RegexpMatchTimeout))
+		}
+		return v
 	}
 }
 
