@@ -39,4 +39,13 @@ const regexpClockPeriod = 5 * time.Millisecond
 func init() {
 	regexp2.DefaultMatchTimeout = RegexpMatchTimeout
 	regexp2.SetTimeoutCheckPeriod(regexpClockPeriod)
+	// regexp2's clock stops a second after the last deadline it was given, and a deadline set
+	// while it is stopped counts from its stale time: the first regexp2 match after an idle
+	// second was cut off at the clock's first tick (5 ms), as no match — a pattern that matches
+	// reported as not matching. One match with a deadline a century away keeps the clock
+	// ticking for the life of the process (a tick every regexpClockPeriod), so that every
+	// deadline counts from now.
+	keep := regexp2.MustCompile(`x`, regexp2.None)
+	keep.MatchTimeout = 100 * 365 * 24 * time.Hour
+	_, _ = keep.MatchString("x")
 }
