@@ -140,6 +140,9 @@ type ackSet struct {
 type record struct {
 	rev   uint64
 	value []byte
+	// deleted: this node deleted the key after revision rev (a tombstone in known, so that
+	// its watcher, still delivering an older put of the key, does not bring it back).
+	deleted bool
 }
 
 // New returns a Node for cfg; it connects in Start.

@@ -34,7 +34,7 @@ func (n *Node) watchConfig(ctx context.Context, kv jetstream.KeyValue) error {
 		return err
 	}
 	n.cfgMu.Lock()
-	empty := len(n.known) == 0
+	empty := len(n.known) == 0 // (no tombstones yet: known was cleared above)
 	n.cfgMu.Unlock()
 	if empty {
 		return n.seed(ctx, kv)
@@ -47,15 +47,17 @@ func (n *Node) watchConfig(ctx context.Context, kv jetstream.KeyValue) error {
 func (n *Node) see(e jetstream.KeyValueEntry) bool {
 	k := e.Key()
 	old, had := n.known[k]
-	if e.Operation() != jetstream.KeyValuePut {
-		delete(n.known, k)
-		return had
-	}
 	if had && old.rev >= e.Revision() {
+		// Older than what this node wrote or saw: a put from before its own deletion, or a
+		// deletion from before its own write, delivered late by the watcher.
 		return false
 	}
+	if e.Operation() != jetstream.KeyValuePut {
+		delete(n.known, k)
+		return had && !old.deleted // this node's own deletion changes nothing it has
+	}
 	n.known[k] = record{rev: e.Revision(), value: e.Value()}
-	return !had || !bytes.Equal(old.value, e.Value())
+	return !had || old.deleted || !bytes.Equal(old.value, e.Value())
 }
 
 // seed writes this node's state into the empty bucket.
@@ -84,6 +86,7 @@ func (n *Node) seed(ctx context.Context, kv jetstream.KeyValue) error {
 func (n *Node) adopt() {
 	n.cfgMu.Lock()
 	snap := maps.Clone(n.known)
+	maps.DeleteFunc(snap, func(_ string, r record) bool { return r.deleted })
 	same := len(snap) == len(n.base)
 	for k, r := range snap {
 		if b, ok := n.base[k]; !ok || b.rev != r.rev {
@@ -160,7 +163,7 @@ func (n *Node) SyncState(ctx context.Context, records map[string][]byte) error {
 			return fail(k, err)
 		}
 		delete(n.base, k)
-		delete(n.known, k)
+		n.known[k] = record{rev: b.rev, deleted: true} // until the watcher sees the deletion
 	}
 	return nil
 }
