@@ -121,6 +121,11 @@ EDGE_TLS_ADDR=$(addr_from edge '.*serving viewers on https://\([0-9.:]*\)/.*')
 start edge-disk env ${EDGE_GOMAXPROCS:+GOMAXPROCS=$EDGE_GOMAXPROCS} "$EDGE" serve -config "$WORK/edge-disk.toml" -listen 127.0.0.1:0 -api-listen 127.0.0.1:0
 EDGE_DISK_ADDR=$(addr_from edge-disk '.*serving viewers on http://\([0-9.:]*\)/.*')
 
+# proxied ZONE: nginx's caching proxy to the origin, in the cache zone ZONE (every server block).
+proxied() {
+	printf '%s ' "proxy_pass http://origin;" "proxy_http_version 1.1;" 'proxy_set_header Connection "";' \
+		"proxy_cache $1;" "proxy_cache_valid 200 1h;" "proxy_cache_lock on;"
+}
 NPORT=$(free_port)
 NDPORT=$(free_port)
 NHPORT=$(free_port)
@@ -153,12 +158,7 @@ http {
 	server {
 		listen 127.0.0.1:$NPORT backlog=4096;
 		location / {
-			proxy_pass http://origin;
-			proxy_http_version 1.1;
-			proxy_set_header Connection "";
-			proxy_cache edge;
-			proxy_cache_valid 200 1h;
-			proxy_cache_lock on;
+			$(proxied edge)
 		}
 	}
 	server {
@@ -166,12 +166,7 @@ http {
 		ssl_certificate $WORK/tls/cert.pem;
 		ssl_certificate_key $WORK/tls/key.pem;
 		location / {
-			proxy_pass http://origin;
-			proxy_http_version 1.1;
-			proxy_set_header Connection "";
-			proxy_cache edge;
-			proxy_cache_valid 200 1h;
-			proxy_cache_lock on;
+			$(proxied edge)
 		}
 	}
 	server {
@@ -181,12 +176,7 @@ http {
 		ssl_certificate $WORK/tls/cert.pem;
 		ssl_certificate_key $WORK/tls/key.pem;
 		location / {
-			proxy_pass http://origin;
-			proxy_http_version 1.1;
-			proxy_set_header Connection "";
-			proxy_cache edge;
-			proxy_cache_valid 200 1h;
-			proxy_cache_lock on;
+			$(proxied edge)
 			add_header Age 0;
 			add_header X-Cache "Hit from cloudfront";
 			add_header X-Amz-Cf-Id "\$request_id\$request_id";
@@ -197,12 +187,7 @@ http {
 	server {
 		listen 127.0.0.1:$NDPORT backlog=4096;
 		location / {
-			proxy_pass http://origin;
-			proxy_http_version 1.1;
-			proxy_set_header Connection "";
-			proxy_cache disk;
-			proxy_cache_valid 200 1h;
-			proxy_cache_lock on;
+			$(proxied disk)
 		}
 	}
 }
