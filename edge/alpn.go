@@ -23,21 +23,19 @@ import (
 // h2MaxConcurrentStreams is CloudFront's SETTINGS_MAX_CONCURRENT_STREAMS for viewers.
 const h2MaxConcurrentStreams = 128
 
-// h2Viewers is the HTTP/2 side of the TLS listener: the edge's own HTTP/2 connection loop
-// (package h2), which answers hits on the goroutine reading the connection.
-type h2Viewers struct {
-	srv *h2.Server
-}
-
 // h2Handler gives HTTP/2 requests to the pipeline.
 type h2Handler struct{ s *Server }
 
+// Serve implements h2.Handler.
 func (h h2Handler) Serve(ctx *fasthttp.RequestCtx) { h.s.Handle(ctx) }
 
+// ParseError implements h2.Handler: the answer fasthttp's server gives a head it can't take.
 func (h h2Handler) ParseError(ctx *fasthttp.RequestCtx, err error) { h.s.handleParseError(ctx, err) }
 
-func (s *Server) newH2Viewers(readTimeout, writeTimeout, idleTimeout time.Duration) *h2Viewers {
-	return &h2Viewers{srv: h2.NewServer(h2.Config{
+// newH2Server returns the HTTP/2 side of the TLS listener: the edge's own HTTP/2 connection
+// loop (package h2), which answers hits on the goroutine reading the connection.
+func (s *Server) newH2Server(readTimeout, writeTimeout, idleTimeout time.Duration) *h2.Server {
+	return h2.NewServer(h2.Config{
 		MaxConcurrentStreams: h2MaxConcurrentStreams,
 		// HPACK decodes at most this much of a header list: twice CloudFront's 20,480 bytes, so
 		// that a list between the two is refused by the edge's own rule (413, as over HTTP/1.1)
@@ -50,11 +48,8 @@ func (s *Server) newH2Viewers(readTimeout, writeTimeout, idleTimeout time.Durati
 		// The HTTP/2 server's notes (a viewer's protocol error, a flood it refused) are about
 		// one viewer each: debug level.
 		Log: s.log,
-	}, h2Handler{s})}
+	}, h2Handler{s})
 }
-
-// serve serves one connection that negotiated h2, until it ends.
-func (v *h2Viewers) serve(c *tls.Conn) { v.srv.ServeConn(c) }
 
 // tlsListener does each connection's TLS handshake and routes it by the protocol negotiated:
 // h2 to the HTTP/2 server, everything else to Accept (fasthttp).
@@ -62,7 +57,7 @@ type tlsListener struct {
 	ln      net.Listener
 	cfg     *tls.Config
 	timeout time.Duration
-	h2      func(*tls.Conn)
+	h2      func(net.Conn)
 	h1      chan net.Conn
 	done    chan struct{}
 	once    sync.Once
@@ -70,7 +65,7 @@ type tlsListener struct {
 	err     error
 }
 
-func newTLSListener(ln net.Listener, cfg *tls.Config, handshakeTimeout time.Duration, h2 func(*tls.Conn)) *tlsListener {
+func newTLSListener(ln net.Listener, cfg *tls.Config, handshakeTimeout time.Duration, h2 func(net.Conn)) *tlsListener {
 	if handshakeTimeout <= 0 {
 		handshakeTimeout = 10 * time.Second
 	}

@@ -115,7 +115,7 @@ func h2Requests(tb testing.TB, e *testEdge, path string) func(n int) *scriptedCo
 	block := encode() // the same encoder again: every field indexed
 	return func(n int) *scriptedConn {
 		c := &scriptedConn{n: n, first: first, block: block}
-		e.srv.h2.srv.ServeConn(c)
+		e.srv.h2.ServeConn(c)
 		return c
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/cfedge/edge/behavior"
 	"github.com/cfedge/edge/cache"
 	"github.com/cfedge/edge/config"
+	"github.com/cfedge/edge/h2"
 	"github.com/cfedge/edge/origin"
 	"github.com/cfedge/edge/smooth"
 	"github.com/prometheus/client_golang/prometheus"
@@ -79,7 +80,7 @@ type Server struct {
 	refreshing sync.Map
 	// h2 serves the TLS viewer connections that negotiate HTTP/2 (alpn.go, package h2); h3 the
 	// HTTP/3 ones (h3.go, h3adapter.go), advertised with altSvc; streams pools their request state.
-	h2      *h2Viewers
+	h2      *h2.Server
 	mu3     sync.Mutex
 	h3      *http3.Server
 	altSvc  atomic.Pointer[[]byte]
@@ -189,7 +190,7 @@ func New(cfg Config) (*Server, error) {
 		Logger:                       slogPrintf{s.log},
 	}
 	s.streams.New = func() any { return new(streamCtx) }
-	s.h2 = s.newH2Viewers(time.Duration(c.Server.ReadTimeout), time.Duration(c.Server.WriteTimeout),
+	s.h2 = s.newH2Server(time.Duration(c.Server.ReadTimeout), time.Duration(c.Server.WriteTimeout),
 		time.Duration(c.Server.IdleTimeout))
 	return s, nil
 }
@@ -388,7 +389,7 @@ func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(guardedListen
 // Shutdown stops accepting connections and waits for in-flight requests to finish, or for ctx.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.srv.ShutdownWithContext(ctx)
-	if herr := s.h2.srv.Shutdown(ctx); err == nil {
+	if herr := s.h2.Shutdown(ctx); err == nil {
 		err = herr
 	}
 	if herr := s.shutdownH3(ctx); err == nil {

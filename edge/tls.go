@@ -37,7 +37,7 @@ func (s *Server) ServeTLS(ln net.Listener, certPEM, keyPEM []byte) error {
 		}
 		return nil, nil
 	}
-	tl := newTLSListener(ln, cfg, s.srv.ReadTimeout, s.h2.serve)
+	tl := newTLSListener(ln, cfg, s.srv.ReadTimeout, s.h2.ServeConn)
 	return s.srv.Serve(guardedListener{tl})
 }
 

@@ -36,9 +36,6 @@ const (
 	readBufSize = 8 << 10
 )
 
-// clientPreface starts every HTTP/2 connection a client opens (RFC 9113 §3.4).
-const clientPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-
 // errDetached tells the loop that its goroutine now finishes a stream: another goroutine reads
 // the connection.
 var errDetached = errors.New("h2: loop detached")
@@ -79,7 +76,7 @@ type conn struct {
 	winCh        chan struct{} // made by a writer waiting for a window; closed when one grows or the connection ends
 	streams      map[uint32]*Stream
 	running      int  // handlers running off the loop
-	goingAway    bool // a GOAWAY was sent: no new streams
+	goingAway    bool // a GOAWAY was sent or received: no new streams
 	closed       bool
 	connConsumed int32 // body bytes consumed and not yet given back on the connection
 	names        map[string]string
@@ -149,8 +146,8 @@ func (c *conn) serve() {
 	c.flushLocked()
 	c.mu.Unlock()
 	c.armRead()
-	var pre [len(clientPreface)]byte
-	if _, err := io.ReadFull(c.br, pre[:]); err != nil || string(pre[:]) != clientPreface {
+	var pre [len(http2.ClientPreface)]byte // RFC 9113 §3.4
+	if _, err := io.ReadFull(c.br, pre[:]); err != nil || string(pre[:]) != http2.ClientPreface {
 		c.fail(http2.ErrCodeProtocol, "bad client preface")
 		c.end()
 		return
@@ -218,7 +215,7 @@ func (c *conn) loop() {
 func (c *conn) waitReadable() bool {
 	for {
 		c.mu.Lock()
-		done := c.goingAway && len(c.streams) == 0 && c.running == 0
+		done := c.doneLocked()
 		c.mu.Unlock()
 		if done {
 			return false // a GOAWAY went, and everything is answered
@@ -313,11 +310,8 @@ func (c *conn) goAway() {
 	c.goingAway = true
 	_ = c.fr.WriteGoAway(c.maxClientID, http2.ErrCodeNo, nil)
 	c.flushLocked()
-	idle := len(c.streams) == 0 && c.running == 0
+	c.idleCheckLocked()
 	c.mu.Unlock()
-	if idle {
-		_ = c.nc.SetReadDeadline(time.Now()) // the loop sees it and ends
-	}
 }
 
 // end closes the connection: streams still waiting for body bytes or window get an error, and
@@ -379,21 +373,17 @@ func (c *conn) wakeLocked() {
 // resetStream sends RST_STREAM for id with code and forgets the stream.
 func (c *conn) resetStream(id uint32, code http2.ErrCode) {
 	c.mu.Lock()
-	var body *pipe
 	if st := c.streams[id]; st != nil {
-		body = st.body
 		c.dropLocked(st)
 	}
 	if c.werr == nil && !c.closed {
 		_ = c.fr.WriteRSTStream(id, code)
 	}
 	c.mu.Unlock()
-	if body != nil {
-		body.fail(errGone)
-	}
 }
 
-// dropLocked forgets st: it was reset, or is done. Its handler, if any, writes nothing more.
+// dropLocked forgets st: it was reset, or is done. Its handler, if any, writes nothing more,
+// and its body, if any, ends (errGone).
 func (c *conn) dropLocked(st *Stream) {
 	if c.streams[st.id] == st {
 		delete(c.streams, st.id)
@@ -406,9 +396,7 @@ func (c *conn) dropLocked(st *Stream) {
 		c.giveBackLocked(nil, p.discard())
 	}
 	c.wakeLocked()
-	if c.goingAway && len(c.streams) == 0 && c.running == 0 {
-		_ = c.nc.SetReadDeadline(time.Now())
-	}
+	c.idleCheckLocked()
 }
 
 // frame handles one frame read by the loop.
@@ -530,15 +518,10 @@ func (c *conn) rstStream(f *http2.RSTStreamFrame) error {
 		return http2.ConnectionError(http2.ErrCodeProtocol) // an idle stream
 	}
 	c.mu.Lock()
-	var body *pipe
 	if st := c.streams[f.StreamID]; st != nil {
-		body = st.body
 		c.dropLocked(st)
 	}
 	c.mu.Unlock()
-	if body != nil {
-		body.fail(errGone)
-	}
 	return nil
 }
 

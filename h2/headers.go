@@ -63,13 +63,13 @@ func (c *conn) emit(hf hpack.HeaderField) {
 		c.dec.SetEmitEnabled(false)
 		return
 	}
-	if size := hf.Size(); size > b.remain {
+	size := hf.Size()
+	if size > b.remain {
 		c.dec.SetEmitEnabled(false)
 		b.Truncated, b.remain = true, 0
 		return
-	} else {
-		b.remain -= size
 	}
+	b.remain -= size
 	b.fields = append(b.fields, hf)
 	if !b.sawRegular {
 		b.npseudo++

@@ -33,7 +33,6 @@ type Stream struct {
 	gone       bool // reset, or answered: the stream is closed
 
 	body     *pipe // the request body, nil when there is none
-	expect   bool  // the request asked for 100-continue
 	onLoop   bool  // the handler runs on the connection's loop
 	detached bool
 	parseErr error
@@ -151,7 +150,7 @@ func (st *Stream) init(c *conn, id uint32) {
 	st.c, st.id = c, id
 	st.sendWindow = c.peerWindow
 	st.declared, st.received = -1, 0
-	st.bodyDone, st.gone, st.body, st.expect = false, false, nil, false
+	st.bodyDone, st.gone, st.body = false, false, nil
 	st.onLoop, st.detached, st.parseErr = false, false, nil
 	st.cut, st.cutS = nil, false
 }
@@ -159,11 +158,8 @@ func (st *Stream) init(c *conn, id uint32) {
 // release returns a stream whose handler and answer are done to the pool.
 func (st *Stream) release() {
 	st.ctx.Request.Reset()
-	st.ctx.Response.Reset() // closes a body stream
-	if st.body != nil {
-		st.body.fail(errGone) // a reader that outlives the handler reads nothing more
-	}
-	st.body, st.cut = nil, nil
+	st.ctx.Response.Reset()    // closes a body stream
+	st.body, st.cut = nil, nil // (a body reader that outlives the handler reads errGone: dropLocked)
 	st.c.srv.streams.Put(st)
 }
 
@@ -328,9 +324,13 @@ func (st *Stream) settle() {
 	}
 }
 
-// idleCheckLocked wakes the loop of a connection going away once nothing is left to answer.
+// doneLocked reports whether a connection going away has nothing left to answer.
+func (c *conn) doneLocked() bool { return c.goingAway && len(c.streams) == 0 && c.running == 0 }
+
+// idleCheckLocked wakes the loop of a connection going away once nothing is left to answer
+// (it sees the deadline and ends).
 func (c *conn) idleCheckLocked() {
-	if c.goingAway && len(c.streams) == 0 && c.running == 0 {
+	if c.doneLocked() {
 		_ = c.nc.SetReadDeadline(time.Now())
 	}
 }
@@ -399,11 +399,12 @@ func (st *Stream) request(f *headerBlock) error {
 	b = append(b, " HTTP/1.1\r\nHost: "...)
 	b = append(b, authority...)
 	b = append(b, "\r\n"...)
-	cookie, hasCookie := st.buf[:0], false
+	cookie, hasCookie, expect := st.buf[:0], false, false
 	for _, hf := range f.RegularFields() {
+		if connectionSpecific(hf.Name) {
+			return errMalformed(st.id)
+		}
 		switch hf.Name {
-		case "connection", "proxy-connection", "keep-alive", "transfer-encoding", "upgrade":
-			return errMalformed(st.id) // connection-specific (RFC 9113 §8.2.2)
 		case "te":
 			if hf.Value != "trailers" {
 				return errMalformed(st.id)
@@ -429,7 +430,7 @@ func (st *Stream) request(f *headerBlock) error {
 			cookie, hasCookie = append(cookie, hf.Value...), true
 			continue
 		case "expect":
-			st.expect = strings.EqualFold(hf.Value, "100-continue")
+			expect = strings.EqualFold(hf.Value, "100-continue")
 		}
 		b = append(b, hf.Name...)
 		b = append(b, ": "...)
@@ -457,7 +458,7 @@ func (st *Stream) request(f *headerBlock) error {
 	b = append(b, "\r\n"...)
 	st.head = b
 	if !f.StreamEnded() {
-		st.body = newPipe(st.c, st.id, st.expect)
+		st.body = newPipe(st.c, st.id, expect)
 	}
 	ctx := &st.ctx
 	ctx.Request.Reset()

@@ -48,14 +48,23 @@ func (c *conn) fieldName(k []byte) string {
 		return s
 	}
 	lower := strings.ToLower(string(k))
-	switch lower {
-	case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "content-length":
+	if connectionSpecific(lower) || lower == "content-length" {
 		lower = ""
 	}
 	if len(c.names) < maxNames {
 		c.names[string(k)] = lower
 	}
 	return lower
+}
+
+// connectionSpecific reports whether a (lower-case) field name is one HTTP/2 does not carry
+// (RFC 9113 §8.2.2): a request with one is malformed, an answer's is dropped.
+func connectionSpecific(name string) bool {
+	switch name {
+	case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
+		return true
+	}
+	return false
 }
 
 // valueFor returns v as a string the encoder may keep, and whether it has one; past maxValues
@@ -186,9 +195,6 @@ func (c *conn) finishLocked(st *Stream) {
 		_ = c.fr.WriteRSTStream(st.id, http2.ErrCodeNo)
 	}
 	c.dropLocked(st)
-	if b := st.body; b != nil {
-		b.fail(errGone)
-	}
 }
 
 // resetLocked resets st (RST_STREAM with code) unless nothing can be written for it any more,
