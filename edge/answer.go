@@ -49,12 +49,15 @@ func (s *Server) errorPage(x *exchange, path string) *cache.Entry {
 	b := d.table.Match([]byte(path))
 	key := b.Key.AppendKey(append([]byte(nil), d.keyPrefix(b)...), []byte(fasthttp.MethodGet), []byte(path), nil, noHeaders{})
 	now := s.now()
-	if e := s.store.Get(key); e != nil && e.Fresh(now) {
+	e := s.store.Get(key)
+	if e != nil && e.Fresh(now) {
 		return e
 	}
-	x.mayWait() // the page may come from disk or from its origin
-	if e := s.stored(key); e != nil && e.Fresh(now) {
-		return e
+	x.mayWait() // the page comes from disk or from its origin
+	if e == nil {
+		if e = s.fromDisk(key); e != nil && e.Fresh(now) {
+			return e
+		}
 	}
 	req := s.originRequest(x, false)
 	req.Method, req.Path, req.Query = fasthttp.MethodGet, path, ""

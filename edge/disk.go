@@ -90,8 +90,17 @@ func (s *Server) loadDisk(x *exchange, de *cache.Entry) *cache.Entry {
 // error pages): from memory, or read into memory from the disk tier and offered to the memory
 // tier; nil when neither holds it, or the disk's copy is larger than memory holds.
 func (s *Server) stored(key []byte) *cache.Entry {
-	if e := s.store.Get(key); e != nil || s.diskMax == 0 {
+	if e := s.store.Get(key); e != nil {
 		return e
+	}
+	return s.fromDisk(key)
+}
+
+// fromDisk is stored's read of the disk tier: the entry under key read into memory and offered
+// to the memory tier, or nil.
+func (s *Server) fromDisk(key []byte) *cache.Entry {
+	if s.diskMax == 0 {
+		return nil
 	}
 	de := s.store.GetDisk(key)
 	if de == nil {
