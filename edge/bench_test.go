@@ -192,7 +192,7 @@ func BenchmarkStreamAdapterHit(b *testing.B) {
 	o := newTestOrigin(b)
 	o.static("/obj", 200, map[string]string{"Content-Type": "application/octet-stream", "Cache-Control": "max-age=3600", "ETag": `"x"`}, strings.Repeat("x", 1<<10))
 	e := startEdge(b, baseConfig(""), o.port())
-	h := streamHandler{s: e.srv, proto: protoH3, pool: &e.srv.streams}
+	h := streamHandler{s: e.srv}
 	req := httptest.NewRequest("GET", "https://"+e.host+"/obj", nil)
 	req.Header.Set("User-Agent", "bench/1.0")
 	req.Header.Set("Accept", "*/*")

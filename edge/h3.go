@@ -41,7 +41,7 @@ func (s *Server) ServeQUIC(pc net.PacketConn, certPEM, keyPEM []byte) error {
 	idle := s.srv.IdleTimeout
 	srv := &http3.Server{
 		TLSConfig:      http3.ConfigureTLSConfig(cfg),
-		Handler:        streamHandler{s: s, proto: protoH3, pool: &s.streams},
+		Handler:        streamHandler{s: s},
 		MaxHeaderBytes: 2 * maxRequestHeaderBytes,
 		IdleTimeout:    idle,
 		QUICConfig: &quic.Config{

@@ -11,7 +11,6 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/cfedge/edge/h2"
@@ -62,7 +61,6 @@ var (
 type streamConn struct {
 	laddr, raddr net.Addr
 	state        tls.ConnectionState
-	proto        viewerProto
 	w            http.ResponseWriter
 	// cut is the body of an answer whose origin body ended early (writeCut): it is sent, then
 	// the stream is reset, as the HTTP/1.1 connection is closed.
@@ -109,17 +107,15 @@ type streamCtx struct {
 
 // streamHandler serves HTTP/3 requests through Server.Handle.
 type streamHandler struct {
-	s     *Server
-	proto viewerProto
-	pool  *sync.Pool // of *streamCtx, shared by the protocols
+	s *Server // its streams pool holds the *streamCtx
 }
 
 // ServeHTTP implements http.Handler.
 func (h streamHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	sc := h.pool.Get().(*streamCtx)
-	defer h.pool.Put(sc)
+	sc := h.s.streams.Get().(*streamCtx)
+	defer h.s.streams.Put(sc)
 	c := &sc.conn
-	*c = streamConn{proto: h.proto, w: w, raddr: addrOf(r.RemoteAddr)}
+	*c = streamConn{w: w, raddr: addrOf(r.RemoteAddr)}
 	if r.TLS != nil {
 		c.state = *r.TLS
 	}

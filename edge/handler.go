@@ -87,7 +87,7 @@ type exchange struct {
 	// Content-Range of a single-range answer (-1 when none), the record and its scratch.
 	detail               string
 	rangeStart, rangeEnd int64
-	// proto is the protocol the viewer's request came over (h2.go).
+	// proto is the protocol the viewer's request came over (h3adapter.go).
 	proto viewerProto
 	// diskEntry is an entry answered from a disk file, which the exchange closes unless it
 	// was handed to the response (diskHanded).
@@ -106,8 +106,8 @@ func (x *exchange) reset(ctx *fasthttp.RequestCtx, now time.Time, sn *snapshot) 
 	x.origin, x.originID, x.originHost = nil, "", ""
 	x.facts = scanHeaders(ctx.Request.Header.RawHeaders())
 	x.proto = protoH1
-	if c, ok := ctx.Conn().(*streamConn); ok {
-		x.proto = c.proto
+	if _, ok := ctx.Conn().(*streamConn); ok {
+		x.proto = protoH3
 	} else if _, ok := h2.StreamOf(ctx.Conn()); ok {
 		x.proto = protoH2
 	}

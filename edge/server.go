@@ -79,7 +79,8 @@ type Server struct {
 	// refreshing holds the keys being refreshed in the background (stale-while-revalidate).
 	refreshing sync.Map
 	// h2 serves the TLS viewer connections that negotiate HTTP/2 (alpn.go, package h2); h3 the
-	// HTTP/3 ones (h3.go, h3adapter.go), advertised with altSvc; streams pools their request state.
+	// HTTP/3 ones (h3.go, h3adapter.go), advertised with altSvc; streams pools the HTTP/3
+	// requests' state.
 	h2      *h2.Server
 	mu3     sync.Mutex
 	h3      *http3.Server

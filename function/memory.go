@@ -31,7 +31,7 @@ const MaxMemory = 2 << 20
 // CPU time it got (on a loaded machine, the budget's CPU time may not have passed yet).
 //
 // regexp2 reads the default when a pattern is compiled and checks it on a clock that ticks
-// every regexpClockPeriod while matches with a timeout are running.
+// every regexpClockPeriod, kept running by init.
 const RegexpMatchTimeout = 50 * time.Millisecond
 
 const regexpClockPeriod = 5 * time.Millisecond
