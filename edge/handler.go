@@ -106,10 +106,14 @@ func (x *exchange) reset(ctx *fasthttp.RequestCtx, now time.Time, sn *snapshot) 
 	x.origin, x.originID, x.originHost = nil, "", ""
 	x.facts = scanHeaders(ctx.Request.Header.RawHeaders())
 	x.proto = protoH1
-	if _, ok := ctx.Conn().(*streamConn); ok {
+	switch c := ctx.Conn().(type) {
+	case *headGuard, tlsHeadGuard: // HTTP/1.1 (guardedListener)
+	case *streamConn:
 		x.proto = protoH3
-	} else if _, ok := h2.StreamOf(ctx.Conn()); ok {
-		x.proto = protoH2
+	default:
+		if _, ok := h2.StreamOf(c); ok {
+			x.proto = protoH2
+		}
 	}
 	x.newRequestID()
 	// Every header name the edge writes is already canonical: skip fasthttp's normalising copy.
