@@ -99,6 +99,9 @@ func buildClientManifest(tracks []qualityTrack) ([]byte, error) {
 			}
 		}
 		end := first.times[len(first.times)-1] + first.lastDur
+		if end < first.lastDur {
+			return nil, fmt.Errorf("smooth: client manifest: stream %q ends past 2^64 ticks", s.name)
+		}
 		if d := rescale(end, first.info.timescale); d > duration {
 			duration = d
 		}

@@ -21,6 +21,7 @@ type Index struct {
 	mfraStart int64
 	tracks    []trackIndex // sorted by id
 	offsets   []int64      // sorted unique moof offsets of all tracks, then mfraStart
+	entries   int          // tfra entries of all tracks
 }
 
 type trackIndex struct {
@@ -36,8 +37,18 @@ type FragmentRef struct {
 	Length int64
 }
 
+// Bounds on a file's fragment index, checked before it is read or decoded: MaxMfra on the mfra
+// box's size and MaxIndexEntries on the tfra entries of all its tracks. A day of 2-second
+// fragments in 12 tracks is 518,400 entries, about 6 to 15 MiB of mfra; the index keeps 24 bytes
+// an entry.
+const (
+	MaxMfra         = 16 << 20
+	MaxIndexEntries = 1 << 19
+)
+
 // ParseMfro reads the mfro box from the last 16 bytes of a file and returns the size of the
-// mfra box, mfro included. A tail that is not an mfro box gives ErrNoMfra.
+// mfra box, mfro included. A tail that is not an mfro box gives ErrNoMfra; an mfra over MaxMfra
+// gives ErrBadMedia.
 func ParseMfro(tail16 []byte) (mfraSize uint32, err error) {
 	if len(tail16) < MfroSize {
 		return 0, fmt.Errorf("%w: file is only %d bytes", ErrNoMfra, len(tail16))
@@ -55,13 +66,20 @@ func ParseMfro(tail16 []byte) (mfraSize uint32, err error) {
 	if size < 8+MfroSize {
 		return 0, fmt.Errorf("%w: mfro: mfra size %d is smaller than its mfro", ErrBadMedia, size)
 	}
+	if size > MaxMfra {
+		return 0, fmt.Errorf("%w: mfro: mfra of %d bytes is over the %d-byte limit", ErrBadMedia, size, MaxMfra)
+	}
 	return size, nil
 }
 
 // ParseIndex builds the index from the bytes of the mfra box (the last mfraSize bytes of a
 // file of fileSize bytes). Every tfra entry must point before the mfra; times must be unique
-// per track. Corrupt or truncated boxes give an ErrBadMedia error naming the box.
+// per track. Corrupt or truncated boxes, an mfra over MaxMfra and more than MaxIndexEntries
+// entries give an ErrBadMedia error naming the box.
 func ParseIndex(mfra []byte, fileSize int64) (*Index, error) {
+	if len(mfra) > MaxMfra {
+		return nil, fmt.Errorf("%w: mfra of %d bytes is over the %d-byte limit", ErrBadMedia, len(mfra), MaxMfra)
+	}
 	bx, err := readBox(mfra)
 	if err != nil {
 		return nil, fmt.Errorf("%w: mfra: %v", ErrBadMedia, err)
@@ -104,6 +122,13 @@ func ParseIndex(mfra []byte, fileSize int64) (*Index, error) {
 }
 
 func (ix *Index) addTfra(c box, payload []byte) error {
+	// number_of_entry follows version/flags, track_ID and the field sizes (ISO/IEC 14496-12
+	// §8.8.10.2); checked here so that no entry is decoded past the bound.
+	if len(payload) >= 16 {
+		if n := int64(binary.BigEndian.Uint32(payload[12:16])); n > MaxIndexEntries-int64(ix.entries) {
+			return fmt.Errorf("tfra lists %d entries, over the %d-entry limit of a file's index", int64(ix.entries)+n, MaxIndexEntries)
+		}
+	}
 	hdr := mp4.BoxHeader{Name: "tfra", Size: uint64(c.size), Hdrlen: c.hdr}
 	decoded, err := mp4.DecodeTfraSR(hdr, 0, bits.NewFixedSliceReader(payload))
 	if err != nil {
@@ -142,6 +167,7 @@ func (ix *Index) addTfra(c box, payload []byte) error {
 		ix.offsets = append(ix.offsets, int64(e.MoofOffset))
 	}
 	ix.tracks = append(ix.tracks, ti)
+	ix.entries += len(tfra.Entries)
 	return nil
 }
 

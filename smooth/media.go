@@ -3,6 +3,7 @@ package smooth
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/Eyevinn/mp4ff/mp4"
@@ -182,6 +183,9 @@ func fragmentDuration(b []byte, trexDefault uint32) (uint64, error) {
 				d, err := trunDuration(p, defDur)
 				if err != nil {
 					return err
+				}
+				if total+d < total {
+					return errors.New("the truns' durations overflow 64 bits")
 				}
 				total += d
 			}

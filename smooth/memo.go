@@ -9,9 +9,14 @@ import (
 )
 
 // memo is a bounded LRU map with per-key load collapsing: concurrent loads of one missing key
-// run the load function once and share its result. Failed loads are not remembered.
+// run the load function once and share its result. Failed loads are not remembered. It holds at
+// most max values and, when weigh is set, values of at most maxWeight in all (the most recent
+// value is kept whatever its weight).
 type memo[V any] struct {
-	max int
+	max       int
+	weigh     func(V) int64
+	maxWeight int64
+	weight    int64 // sum of weigh over the values held
 
 	mu      sync.Mutex // guards items, order and flights
 	items   map[string]*list.Element
@@ -20,8 +25,9 @@ type memo[V any] struct {
 }
 
 type memoEntry[V any] struct {
-	key string
-	val V
+	key    string
+	val    V
+	weight int64
 }
 
 type flight[V any] struct {
@@ -32,6 +38,13 @@ type flight[V any] struct {
 
 func newMemo[V any](max int) *memo[V] {
 	return &memo[V]{max: max, items: map[string]*list.Element{}, order: list.New(), flights: map[string]*flight[V]{}}
+}
+
+// newWeighedMemo is newMemo whose values also weigh at most maxWeight in all.
+func newWeighedMemo[V any](max int, weigh func(V) int64, maxWeight int64) *memo[V] {
+	m := newMemo[V](max)
+	m.weigh, m.maxWeight = weigh, maxWeight
+	return m
 }
 
 // get returns the value stored under key.
@@ -54,17 +67,29 @@ func (m *memo[V]) put(key string, val V) {
 }
 
 func (m *memo[V]) putLocked(key string, val V) {
+	var w int64
+	if m.weigh != nil {
+		w = m.weigh(val)
+	}
 	if el, ok := m.items[key]; ok {
-		el.Value.(*memoEntry[V]).val = val
+		e := el.Value.(*memoEntry[V])
+		m.weight += w - e.weight
+		e.val, e.weight = val, w
 		m.order.MoveToFront(el)
-		return
+	} else {
+		m.items[key] = m.order.PushFront(&memoEntry[V]{key: key, val: val, weight: w})
+		m.weight += w
 	}
-	m.items[key] = m.order.PushFront(&memoEntry[V]{key: key, val: val})
-	for m.order.Len() > m.max {
-		last := m.order.Back()
-		m.order.Remove(last)
-		delete(m.items, last.Value.(*memoEntry[V]).key)
+	for m.order.Len() > 1 && (m.order.Len() > m.max || (m.weigh != nil && m.weight > m.maxWeight)) {
+		m.removeLocked(m.order.Back())
 	}
+}
+
+func (m *memo[V]) removeLocked(el *list.Element) {
+	e := el.Value.(*memoEntry[V])
+	m.order.Remove(el)
+	delete(m.items, e.key)
+	m.weight -= e.weight
 }
 
 // removeIf drops key if drop reports true for its current value.
@@ -72,8 +97,7 @@ func (m *memo[V]) removeIf(key string, drop func(V) bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if el, ok := m.items[key]; ok && drop(el.Value.(*memoEntry[V]).val) {
-		m.order.Remove(el)
-		delete(m.items, key)
+		m.removeLocked(el)
 	}
 }
 

@@ -27,7 +27,8 @@ type ResolverConfig struct {
 	// Logger receives index builds and manifest generation at debug and info level; nil
 	// discards.
 	Logger *slog.Logger
-	// MaxIndexes bounds how many media-file indexes are kept (default 1024).
+	// MaxIndexes bounds how many media-file indexes are kept (default 1024); they also hold at
+	// most MaxIndexEntries × 16 entries in all (about 200 MiB).
 	MaxIndexes int
 	// MaxManifests bounds how many parsed server manifests are kept (default 256).
 	MaxManifests int
@@ -63,6 +64,9 @@ type fileIndex struct {
 	etag string
 	ix   *Index
 }
+
+// entries weighs an index in the resolver's memo.
+func (f *fileIndex) entries() int64 { return int64(f.ix.entries) }
 
 func (f *fileIndex) matches(size int64, etag string) bool {
 	return f.size == size && f.etag == etag
@@ -104,7 +108,7 @@ func NewResolver(cfg ResolverConfig) (*Resolver, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Resolver{src: cfg.Source, log: log, manifests: newMemo[*manifestEntry](cfg.MaxManifests), indexes: newMemo[*fileIndex](cfg.MaxIndexes)}, nil
+	return &Resolver{src: cfg.Source, log: log, manifests: newMemo[*manifestEntry](cfg.MaxManifests), indexes: newWeighedMemo(cfg.MaxIndexes, (*fileIndex).entries, 16*MaxIndexEntries)}, nil
 }
 
 // Manifest returns the client manifest of the presentation pres (the ".ism" path): the
@@ -262,21 +266,35 @@ func (r *Resolver) generate(ctx context.Context, pres string, sm *ServerManifest
 	if len(sm.Tracks) == 0 {
 		return nil, fmt.Errorf("%w: %s lists no tracks", ErrBadMedia, pres)
 	}
+	// Elements naming the same file (one per bitrate of a multi-track file, or the same track
+	// under several names) share its moov and its tracks' last-fragment durations: the origin
+	// reads grow with the files, not the elements.
+	type file struct {
+		ix      *Index
+		infos   []trackInfo
+		lastDur map[uint32]uint64
+	}
+	files := map[string]*file{}
 	var tracks []qualityTrack
 	for _, el := range sm.Tracks {
 		src, err := join(pres, el.Src)
 		if err != nil {
 			return nil, err
 		}
-		fi, err := r.index(ctx, src)
-		if err != nil {
-			return nil, err
+		f := files[src]
+		if f == nil {
+			fi, err := r.index(ctx, src)
+			if err != nil {
+				return nil, err
+			}
+			infos, err := r.moov(ctx, src)
+			if err != nil {
+				return nil, err
+			}
+			f = &file{ix: fi.ix, infos: infos, lastDur: map[uint32]uint64{}}
+			files[src] = f
 		}
-		infos, err := r.moov(ctx, src)
-		if err != nil {
-			return nil, err
-		}
-		qt, err := r.qualityTrack(ctx, src, fi.ix, infos, el)
+		qt, err := r.qualityTrack(ctx, src, f.ix, f.infos, f.lastDur, el)
 		if err != nil {
 			return nil, err
 		}
@@ -289,7 +307,9 @@ func (r *Resolver) generate(ctx context.Context, pres string, sm *ServerManifest
 	return out, nil
 }
 
-func (r *Resolver) qualityTrack(ctx context.Context, src string, ix *Index, infos []trackInfo, el TrackElement) (qualityTrack, error) {
+// qualityTrack describes the track el names in the file src. lastDur holds the durations of
+// the file's last fragments already read, by track, and gains the one it reads.
+func (r *Resolver) qualityTrack(ctx context.Context, src string, ix *Index, infos []trackInfo, lastDur map[uint32]uint64, el TrackElement) (qualityTrack, error) {
 	info, ok := pickTrack(infos, el.TrackID)
 	if !ok {
 		return qualityTrack{}, fmt.Errorf("%w: %s has no track %d", ErrBadMedia, src, el.TrackID)
@@ -298,14 +318,17 @@ func (r *Resolver) qualityTrack(ctx context.Context, src string, ix *Index, info
 	if len(frags) == 0 {
 		return qualityTrack{}, fmt.Errorf("%w: %s: track %d has no fragments in its mfra", ErrBadMedia, src, info.id)
 	}
-	last := frags[len(frags)-1]
-	data, _, _, err := r.src.ReadRange(ctx, src, last.Offset, last.Length)
-	if err != nil {
-		return qualityTrack{}, fmt.Errorf("smooth: reading the last fragment of %s: %w", src, err)
-	}
-	dur, err := fragmentDuration(data, info.trexDuration)
-	if err != nil {
-		return qualityTrack{}, fmt.Errorf("%s at %d: %w", src, last.Offset, err)
+	dur, ok := lastDur[info.id]
+	if !ok {
+		last := frags[len(frags)-1]
+		data, _, _, err := r.src.ReadRange(ctx, src, last.Offset, last.Length)
+		if err != nil {
+			return qualityTrack{}, fmt.Errorf("smooth: reading the last fragment of %s: %w", src, err)
+		}
+		if dur, err = fragmentDuration(data, info.trexDuration); err != nil {
+			return qualityTrack{}, fmt.Errorf("%s at %d: %w", src, last.Offset, err)
+		}
+		lastDur[info.id] = dur
 	}
 	if info.language == "" {
 		info.language = el.SystemLanguage

@@ -15,6 +15,15 @@ import (
 // maxServerManifest bounds the size of a server manifest this package parses.
 const maxServerManifest = 4 << 20
 
+// Bounds on a server manifest's shape, checked as it is parsed: a SMIL manifest is about five
+// elements deep (smil, body, switch, video, param) and lists a track element per bitrate and
+// language, tens at most in practice. Each track costs the client manifest's generation reads of
+// its file.
+const (
+	maxManifestDepth  = 32
+	maxManifestTracks = 1024
+)
+
 // ServerManifest is a parsed on-demand server manifest (".ism", SMIL 2.0,
 // https://learn.microsoft.com/en-us/previous-versions/iis/smooth-streaming-client/iis-smooth-streaming-on-demand-server-manifest-format).
 type ServerManifest struct {
@@ -122,6 +131,9 @@ func ParseServerManifest(data []byte) (*ServerManifest, error) {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			depth++
+			if depth > maxManifestDepth {
+				return nil, fmt.Errorf("smooth: server manifest: elements nested over %d deep", maxManifestDepth)
+			}
 			name := t.Name.Local
 			if depth == 1 {
 				if name != "smil" {
@@ -150,6 +162,9 @@ func ParseServerManifest(data []byte) (*ServerManifest, error) {
 			}
 		case xml.EndElement:
 			if cur != nil && depth == curDep {
+				if len(m.Tracks) == maxManifestTracks {
+					return nil, fmt.Errorf("smooth: server manifest: over %d track elements", maxManifestTracks)
+				}
 				m.Tracks = append(m.Tracks, *cur)
 				cur = nil
 			}
