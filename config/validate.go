@@ -569,7 +569,10 @@ func (r *CustomErrorResponse) validate(e *errs, p string) {
 // hostProblem returns "" when s is a host name (or an IP address), else what is wrong with
 // it. With wildcard, s may be a wildcard alias "*.example.com" (see wildcardProblem).
 func hostProblem(s string, wildcard bool) string {
-	if _, err := netip.ParseAddr(s); err == nil {
+	if a, err := netip.ParseAddr(s); err == nil {
+		if a.Zone() != "" { // "fe80::1%eth0": a zone names an interface of one machine, never a host
+			return "must not have an IPv6 zone"
+		}
 		return ""
 	}
 	switch {

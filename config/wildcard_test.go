@@ -138,3 +138,26 @@ func FuzzWildcardAlias(f *testing.F) {
 		}
 	})
 }
+
+func TestHostProblem(t *testing.T) {
+	for _, tc := range []struct {
+		host     string
+		wildcard bool
+		ok       bool
+	}{
+		{"example.com", false, true},
+		{"127.0.0.1", false, true},
+		{"::1", false, true},
+		{"fe80::1%eth0", false, false}, // a zone names an interface, not a host
+		{"::%*", true, false},          // found by FuzzWildcardAlias: an address with zone "*"
+		{"*.example.com", true, true},
+		{"*.example.com", false, false},
+		{"example.com:80", false, false},
+		{"a_b.example.com", false, true},
+		{"-a.example.com", false, false},
+	} {
+		if got := hostProblem(tc.host, tc.wildcard) == ""; got != tc.ok {
+			t.Errorf("hostProblem(%q, %v) = %q; want ok %v", tc.host, tc.wildcard, hostProblem(tc.host, tc.wildcard), tc.ok)
+		}
+	}
+}
