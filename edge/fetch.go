@@ -75,10 +75,13 @@ type fetchJob struct {
 }
 
 // newFetchJob prepares a cache fill for x: the origin request without the viewer's Range and
-// conditionals, as GET (a HEAD miss fetches the object), revalidating stale when it is not nil.
+// conditionals, as GET (a HEAD miss fetches the object) or, for a cached OPTIONS (keyed apart from
+// GET), as OPTIONS; revalidating stale when it is not nil.
 func (s *Server) newFetchJob(x *exchange, stale *cache.Entry) *fetchJob {
 	req := s.originRequest(x, false)
-	req.Method = fasthttp.MethodGet
+	if !x.ctx.IsOptions() {
+		req.Method = fasthttp.MethodGet
+	}
 	if stale != nil {
 		if len(stale.ETag) > 0 {
 			req.Header.Set("If-None-Match", string(stale.ETag))

@@ -296,6 +296,12 @@ func (s *Server) admit(x *exchange) bool {
 		ctx.SetConnectionClose()
 		return false
 	}
+	if uri := ctx.Request.Header.RequestURI(); len(uri) > 0 && uri[0] != '/' {
+		// An absolute-form target ("GET http://b.example/p") names the host: a server uses it
+		// and ignores the Host field, and a gateway replaces the field with it (RFC 9112
+		// §3.2.2), so the distribution, the cache key, the origin and the log all see one host.
+		ctx.Request.Header.SetHostBytes(ctx.Host())
+	}
 	d := s.lookupHost(ctx.Host(), x)
 	if d == nil {
 		s.cfError(x, fasthttp.StatusForbidden, msgBadHost)

@@ -74,6 +74,10 @@ func conditions(rh *fasthttp.RequestHeader, x *exchange) httpcond.Conditions {
 
 // writeRange answers a Range request from an entry. It returns false when the Range is to be
 // ignored (the caller then sends the whole object with 200).
+// maxRangeParts bounds the parts of a multipart/byteranges answer; a Range with more is ignored
+// and the whole object sent (Apache httpd's MaxRanges default is 200).
+const maxRangeParts = 100
+
 func (s *Server) writeRange(ctx *fasthttp.RequestCtx, x *exchange, e *cache.Entry, v []byte) bool {
 	var arr [8]httpcond.Range
 	size := e.BodyLen()
@@ -104,6 +108,11 @@ func (s *Server) writeRange(ctx *fasthttp.RequestCtx, x *exchange, e *cache.Entr
 	if e.OnDisk() {
 		// RFC 9110 §14.2 lets a server ignore a Range: a multipart answer would be assembled
 		// in memory, and an object on disk is sent from its file whole instead.
+		return false
+	}
+	if len(rs) > maxRangeParts {
+		// "many small ranges" may be ignored (RFC 9110 §14.2, §17.15): each part costs a part
+		// head (~90 bytes), so 1,000 one-byte ranges would be an answer 20 times the object.
 		return false
 	}
 	// multipart/byteranges (RFC 9110 §14.6). The part Content-Type is read before the

@@ -3,6 +3,7 @@ package edge
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -25,6 +26,16 @@ func (s *Server) pass(x *exchange) {
 	start := time.Now()
 	resp, err := f.Fetch(context.Background(), req)
 	x.xcache, x.upstreamFBL = xMiss, max(time.Since(start), time.Microsecond)
+	if err != nil && errors.Is(err, origin.ErrRequestBody) {
+		// The viewer's upload broke (chunk framing that isn't RFC 9112 §7.1's, a body ended
+		// early or too slow): the viewer's fault, answered 400 and logged as an invalid
+		// request, not as an origin error.
+		s.log.Info("viewer request body failed", "dist", d.id, "path", req.Path, "err", err)
+		s.cfError(x, fasthttp.StatusBadRequest, msgBadReq)
+		x.detail = "InvalidRequest"
+		ctx.SetConnectionClose() // what is left of the viewer's body is not read
+		return
+	}
 	if err != nil {
 		status, detail := failureStatus(err)
 		s.log.Warn("origin request failed", "dist", d.id, "origin", originID, "path", req.Path, "status", status, "result", detail, "err", err)

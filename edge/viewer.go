@@ -200,7 +200,10 @@ func (s *Server) httpsPolicy(x *exchange) {
 	if p := s.tlsPort.Load(); p != 0 && p != 443 {
 		loc = strconv.AppendInt(append(loc, ':'), int64(p), 10)
 	}
-	loc = append(loc, ctx.Request.Header.RequestURI()...)
+	loc = append(loc, rawPath(ctx.Request.Header.RequestURI())...)
+	if q := ctx.URI().QueryString(); len(q) > 0 {
+		loc = append(append(loc, '?'), q...)
+	}
 	ctx.Response.Header.SetCanonical([]byte("Location"), loc)
 	ctx.Response.Header.SetCanonical(hServer, vCloudFront)
 	ctx.Response.Header.SetContentTypeBytes(vTextHTML)

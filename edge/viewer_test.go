@@ -112,6 +112,11 @@ viewer_protocol_policy = "redirect-to-https"
 	if r.StatusCode != 301 || r.Header.Get("Location") != "https://"+e.host+"/secure/x" || xcache(r) != "Redirect from cloudfront" {
 		t.Errorf("redirect-to-https: %d %q %q", r.StatusCode, r.Header.Get("Location"), xcache(r))
 	}
+	// An absolute-form target redirects to its path and query, not to the whole target.
+	r, _ = e.raw(t, "GET http://"+e.host+"/secure/x?a=1 HTTP/1.1\r\nHost: "+e.host+"\r\nConnection: close\r\n\r\n")
+	if r.StatusCode != 301 || r.Header.Get("Location") != "https://"+e.host+"/secure/x?a=1" {
+		t.Errorf("redirect-to-https, absolute-form: %d %q", r.StatusCode, r.Header.Get("Location"))
+	}
 	r, _ = e.do(t, "GET", "/index.html", map[string]string{"Host": "unknown.example"})
 	if r.StatusCode != 403 || xcache(r) != "Error from cloudfront" {
 		t.Errorf("unknown Host: %d %q", r.StatusCode, xcache(r))

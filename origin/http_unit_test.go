@@ -1,6 +1,7 @@
 package origin
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -100,6 +101,29 @@ func TestErrorKindString(t *testing.T) {
 	for k, w := range want {
 		if k.String() != w {
 			t.Errorf("%d: got %q, want %q", int(k), k.String(), w)
+		}
+	}
+}
+
+func TestCheckStatusCode(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		ok   bool
+	}{
+		{"HTTP/1.1 200 OK\r\n", true},
+		{"HTTP/1.1 103 Early Hints\r\n", true},
+		{"HTTP/1.0 599 x\r\n", true},
+		{"HTTP/1.1 000 x\r\n", false}, // fasthttp reads 0 as 200
+		{"HTTP/1.1 099 x\r\n", false},
+		{"HTTP/1.1 600 x\r\n", false},
+		{"HTTP/1.1 999 x\r\n", false},
+		{"HTTP/1.1 2x0 x\r\n", false},
+		{"garbage\r\n\r\n", true}, // not a status line: fasthttp's parser refuses it
+		{"HTTP/1.1 20", true},     // short: fasthttp's parser refuses it
+	} {
+		err := checkStatusCode(bufio.NewReader(strings.NewReader(tc.line)))
+		if (err == nil) != tc.ok || (err != nil && !errors.Is(err, errBadStatus)) {
+			t.Errorf("checkStatusCode(%q) = %v; want ok %v", tc.line, err, tc.ok)
 		}
 	}
 }

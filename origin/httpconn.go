@@ -208,6 +208,9 @@ func (transport) RoundTrip(hc *fasthttp.HostClient, req *fasthttp.Request, resp 
 // Response.ReadLimitBody for a streaming response, with our handling of 1xx.
 func readResponse(resp *fasthttp.Response, br *bufio.Reader, ex *exchange) error {
 	for {
+		if err := checkStatusCode(br); err != nil {
+			return err
+		}
 		if err := resp.Header.Read(br); err != nil {
 			return err
 		}
@@ -233,6 +236,30 @@ func readResponse(resp *fasthttp.Response, br *bufio.Reader, ex *exchange) error
 		return nil
 	}
 	return resp.ReadBody(br, 0)
+}
+
+// errBadStatus is the error of a response whose status code is not three digits from 100 to
+// 599: "Values outside the range 100..599 are invalid" (RFC 9110 §15), and fasthttp would read
+// "000" as 200.
+var errBadStatus = errors.New("origin: invalid status code")
+
+// checkStatusCode looks at the status line about to be read (without reading it) and refuses a
+// status code outside 100..599. A line that is not "HTTP/x.y NNN" is left to fasthttp's parser.
+func checkStatusCode(br *bufio.Reader) error {
+	b, _ := br.Peek(len("HTTP/1.1 200"))
+	if len(b) < len("HTTP/1.1 200") || !bytes.HasPrefix(b, []byte("HTTP/")) || b[8] != ' ' {
+		return nil
+	}
+	c := b[9:12]
+	for _, d := range c {
+		if d < '0' || d > '9' {
+			return fmt.Errorf("%w %q", errBadStatus, c)
+		}
+	}
+	if c[0] < '1' || c[0] > '5' {
+		return fmt.Errorf("%w %q", errBadStatus, c)
+	}
+	return nil
 }
 
 // connStream is a streaming response body that owns its pooled connection: Close returns the
