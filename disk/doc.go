@@ -91,11 +91,34 @@
 // invalidated object never requested again is reclaimed by eviction. So that records outlive
 // a restart, each is appended to Dir/invalidations (framed with its length and a CRC-32C)
 // and fsynced before Invalidate returns: losing an invalidation would serve what the owner
-// asked to remove. Open drops a torn last record (a crash mid-append) and skips a damaged
-// record in the middle (logged and counted as an error: that invalidation is lost). The records held are bounded as in package
-// cache (per distribution, 16,384 exact paths and 256 wildcards, older ones folding into
-// "everything stored before T"; records older than Config.MaxLifetime dropped), and the
-// journal is rewritten from them when it grows past 1 MiB and four times its last rewrite.
+// asked to remove. The records held are bounded as in package cache (per distribution, 16,384
+// exact paths and 256 wildcards, older ones folding into "everything stored before T";
+// records older than Config.MaxLifetime dropped), and the journal is rewritten from them when
+// it grows past 1 MiB and four times its last rewrite.
+//
+// Open reads the journal without waiting on it (a FIFO there is not read) and rewrites it
+// when it finds it damaged. At a record that is not intact (its length past the end or over
+// 64 MiB, its checksum wrong, or its payload undecodable) it looks for the next intact record:
+//
+//   - none follows: it is taken for a record torn by a crash mid-append (or, after a power
+//     failure, a tail of zeros or stale blocks), an invalidation that never returned, and
+//     dropped (a last record damaged later cannot be told from one);
+//   - the next one starts where the damaged record's length says: only its payload is
+//     damaged; that one invalidation is lost, and which distribution and paths it named
+//     cannot be known;
+//   - the next one starts elsewhere, or the journal is not a regular file or is over 1 GiB
+//     (about twice what one distribution at the bounds above, with 4,000-byte paths, makes
+//     it reach): how many records were lost cannot be known either.
+//
+// In the last two cases any lost invalidation may cover any object stored until now, and
+// serving one would serve what its owner asked to remove. Open then invalidates every object of every distribution
+//     stored at or before the moment it found the damage (a record journaled like the
+//     others, dropped after MaxLifetime); the scan removes their files (counted in
+//     Invalidated), and the intact records after the damage still apply. The tier starts
+//     empty but working; the damage is logged and counted in Errors. Comparing store times
+//     with the journal cannot be more precise: an invalidation's time is the caller's, a lost
+//     record may carry any time up to when it was written, and its distribution is lost
+//     with it.
 //
 // # Failures and concurrency
 //
@@ -103,6 +126,12 @@
 // returns a wrapped error ("disk: put: …"), counted in Stats.Errors and logged (at most one
 // line a second), or a miss; nothing panics, and the Store goes on with what it can. It never
 // recreates Dir itself (a missing Dir may be an unmounted disk), only the directories below.
+// Something other than a regular file at an object's path (a directory, a FIFO, a device) is
+// not the Store's: Get opens it with O_NONBLOCK, so that open(2) never waits for a FIFO's
+// writer, and returns a miss without reading it; like the scan, it leaves it in place,
+// uncounted (an indexed object whose file was replaced by one is forgotten, counted in
+// Vanished). A Put of that key replaces a FIFO or device node, but fails on a directory
+// (os.Rename refuses to replace one), counted in Errors.
 //
 // A Store is safe for concurrent use. Collapsing N concurrent misses of one key into one
 // origin fetch and one Put is the caller's job (cache.Group): concurrent Puts of one key are

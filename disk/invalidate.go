@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,6 +25,13 @@ const (
 	journalMinCompact = 1 << 20
 	// maxRecordLen bounds one journal record (a batch of 3,000 paths of 4,000 bytes is 12 MB).
 	maxRecordLen = 64 << 20
+	// minRecordLen is the shortest record payload: kind, time, distribution length, path count.
+	minRecordLen = 1 + 8 + 4 + 4
+	// maxJournalLen bounds the journal Open reads. One distribution holding all it may (16,384
+	// exact paths and 256 wildcards, plain and guarded, of 4,000 bytes each) takes about
+	// 133 MB after a rewrite, and the journal grows to four times that before the next one:
+	// 532 MB. A longer journal is handled as damage (see readJournal).
+	maxJournalLen = 1 << 30
 )
 
 // Journal record kinds.
@@ -32,12 +40,16 @@ const (
 	kindGuarded      = 2 // paths invalidated at a time, except what the distribution's predicate exempts
 	kindFloor        = 3 // everything of the distribution stored at or before the time
 	kindGuardedFloor = 4 // the same, for guarded records
+	// kindFloorAll: everything of every distribution stored at or before the time. Open
+	// records it when the journal was damaged so that records may be missing (readJournal).
+	kindFloorAll = 5
 )
 
 // registry holds the invalidation records: lookups are lazy (Get checks an object's
 // distribution, path and Stored time against them), so an invalidation never walks the disk.
 type registry struct {
 	mu      sync.RWMutex
+	all     time.Time // kindFloorAll: every object stored at or before it is covered (zero: none)
 	plain   map[string]*records
 	guarded map[string]*records
 	except  map[string]func(path string) bool // latest predicate per distribution, this process
@@ -79,6 +91,9 @@ const (
 func (r *registry) judge(dist, path string, stored time.Time) verdict {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
+	if !r.all.IsZero() && !r.all.Before(stored) {
+		return covered
+	}
 	if d := r.plain[dist]; d != nil && d.covers(path, stored) {
 		return covered
 	}
@@ -129,6 +144,12 @@ func (r *registry) add(kind byte, dist string, paths []string, except func(strin
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if kind == kindFloorAll {
+		if r.all.Before(at) {
+			r.all = at
+		}
+		return
+	}
 	m := r.plain
 	if kind == kindGuarded || kind == kindGuardedFloor {
 		m = r.guarded
@@ -211,6 +232,9 @@ func (d *records) raiseFloor(t time.Time) {
 func (r *registry) prune(cutoff time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.all.Before(cutoff) {
+		r.all = time.Time{}
+	}
 	for _, m := range [...]map[string]*records{r.plain, r.guarded} {
 		for dist, d := range m {
 			if d.floor.Before(cutoff) {
@@ -264,7 +288,7 @@ func decodeRecord(p []byte) (record, error) {
 		return rec, bad
 	}
 	rec.kind = p[0]
-	if rec.kind < kindPlain || rec.kind > kindGuardedFloor {
+	if rec.kind < kindPlain || rec.kind > kindFloorAll {
 		return rec, bad
 	}
 	rec.at = time.Unix(0, int64(binary.LittleEndian.Uint64(p[1:])))
@@ -319,49 +343,129 @@ type journalState struct {
 	records int  // records applied
 	skipped int  // damaged records skipped in the middle (each a lost invalidation)
 	torn    bool // the journal ended with a partial or damaged record (a crash mid-append)
+	// lost, when not nil, says why records may be missing beyond the ones skipped: damage
+	// hid where they are (a frame length that cannot be right, with intact records after
+	// it), or the journal could not be read (not a regular file, or over maxJournalLen).
+	lost error
 }
 
-// readJournal applies every intact record of the journal at path to r. A damaged record
-// followed by more records (damage on disk, not a crash) is skipped, its frame length telling
-// where the next one starts; a partial or damaged last record (a crash mid-append) ends it;
-// a frame length beyond what is left ends it too.
+// readJournal applies every intact record of the journal at path to r. A frame is intact when
+// its length fits in what is left, its CRC-32C holds and its payload decodes. At a frame that
+// is not, it looks for the next intact frame:
+//
+//   - none follows: a crash mid-append (or, after a power failure, a tail of zeros or stale
+//     blocks) left it; it ends the journal (torn);
+//   - the next starts where its length says: its payload is damaged, its length is not; it
+//     is skipped (one lost record);
+//   - the next starts elsewhere (within what its length claims, or after a length over
+//     maxRecordLen or past the end): its length is damaged, and the bytes it spans may have
+//     held any number of records. Reading goes on from the next intact frame, and lost says
+//     why records may be missing.
+//
+// A journal that is not a regular file (a FIFO is opened without waiting for a writer) or is
+// longer than maxJournalLen is not read: lost says why.
 func readJournal(path string, r *registry, cutoff time.Time) (st journalState, err error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
+	f, size, _, err := openRead(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return st, nil
+	case errors.Is(err, errNotRegular):
+		st.lost = err
+		return st, nil
+	case err != nil:
+		return st, err
+	case size > maxJournalLen:
+		f.Close()
+		st.lost = fmt.Errorf("%s: %d bytes, over the %d bytes a journal may hold", path, size, maxJournalLen)
 		return st, nil
 	}
-	if err != nil {
+	b := make([]byte, size)
+	n, err := io.ReadFull(f, b)
+	f.Close()
+	if err != nil && err != io.ErrUnexpectedEOF {
 		return st, err
 	}
-	for len(b) > 0 {
-		if len(b) < 8 {
-			st.torn = true
-			return st, nil
-		}
-		size := uint64(binary.LittleEndian.Uint32(b))
-		sum := binary.LittleEndian.Uint32(b[4:])
-		if size > maxRecordLen || size > uint64(len(b)-8) {
-			st.torn = true
-			return st, nil
-		}
-		payload := b[8 : 8+size]
-		b = b[8+size:]
-		rec, derr := decodeRecord(payload)
-		if crc(payload) != sum {
-			derr = errCorrupt
-		}
-		if derr != nil {
-			if len(b) == 0 {
-				st.torn = true
-			} else {
-				st.skipped++
-			}
+	b = b[:n] // shorter than fstat said (cut by hand since): its tail looks torn
+	// budget bounds the bytes checksummed while looking for intact frames (each candidate
+	// costs its length), so that crafted bytes cannot make it quadratic; when it runs out,
+	// what is left is counted as lost.
+	budget := 2*int64(len(b)) + maxRecordLen
+	searched, next := -1, -1 // the first intact frame after searched is at next (-1: none)
+	for off := 0; off < len(b); {
+		if rec, n, ok := frameAt(b[off:]); ok {
+			r.add(rec.kind, rec.dist, rec.paths, nil, rec.at, cutoff)
+			st.records++
+			off += n
 			continue
 		}
-		r.add(rec.kind, rec.dist, rec.paths, nil, rec.at, cutoff)
-		st.records++
+		if searched < 0 || searched > off || (next >= 0 && next < off) {
+			searched, next = off, nextFrame(b, off+1, &budget)
+			if budget < 0 {
+				st.lost = fmt.Errorf("%s: damaged at byte %d, and no intact record found after it within the work bound", path, off)
+				return st, nil
+			}
+		}
+		end := -1 // where the frame at off says the next one starts
+		if len(b)-off >= 8 {
+			if size := int(binary.LittleEndian.Uint32(b[off:])); size <= maxRecordLen && size <= len(b)-off-8 {
+				end = off + 8 + size
+			}
+		}
+		switch {
+		case next >= 0 && (end < 0 || next < end):
+			if st.lost == nil {
+				st.lost = fmt.Errorf("%s: the frame length at byte %d is damaged (an intact record follows at byte %d)", path, off, next)
+			}
+			off = next
+		case end < 0 || end == len(b):
+			st.torn = true
+			return st, nil
+		default:
+			st.skipped++
+			off = end
+		}
 	}
 	return st, nil
+}
+
+// frameAt decodes the frame at the start of b: its record and length, and whether it is
+// intact (its length fits in b, its checksum holds and its payload decodes).
+func frameAt(b []byte) (rec record, n int, ok bool) {
+	if len(b) < 8 {
+		return rec, 0, false
+	}
+	size := uint64(binary.LittleEndian.Uint32(b))
+	if size > maxRecordLen || size > uint64(len(b)-8) {
+		return rec, 0, false
+	}
+	payload := b[8 : 8+size]
+	if crc(payload) != binary.LittleEndian.Uint32(b[4:]) {
+		return rec, 0, false
+	}
+	rec, err := decodeRecord(payload)
+	return rec, 8 + int(size), err == nil
+}
+
+// nextFrame returns the offset of the first intact frame of b at or after from, or -1. The
+// bytes it checksums are taken from *budget; when that goes negative it gives up (and
+// returns -1).
+func nextFrame(b []byte, from int, budget *int64) int {
+	for off := from; off+8+minRecordLen <= len(b); off++ {
+		size := int(binary.LittleEndian.Uint32(b[off:]))
+		if size < minRecordLen || size > maxRecordLen || size > len(b)-off-8 {
+			continue
+		}
+		if k := b[off+8]; k < kindPlain || k > kindFloorAll {
+			continue
+		}
+		if *budget -= int64(size); *budget < 0 {
+			return -1
+		}
+		if _, _, ok := frameAt(b[off:]); ok {
+			return off
+		}
+	}
+	return -1
 }
 
 // openJournal opens the journal at path for appending. When it ended with a damaged record,
@@ -393,6 +497,9 @@ func (r *registry) snapshot() []record {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	var out []record
+	if !r.all.IsZero() {
+		out = append(out, record{kind: kindFloorAll, at: r.all})
+	}
 	for _, g := range [...]struct {
 		m           map[string]*records
 		kind, floor byte

@@ -7,19 +7,24 @@ import "os"
 // fileID identifies a file, to tell whether a path still names the file that was read.
 type fileID struct{ fi os.FileInfo }
 
-// openRead opens path read-only and returns it with its size, identity and whether it is a
-// regular file.
-func openRead(path string) (f *os.File, size int64, id fileID, regular bool, err error) {
+// openRead opens path read-only and returns it with its size and identity, or an error
+// wrapping errNotRegular (with the identity) when path names something other than a regular
+// file.
+func openRead(path string) (f *os.File, size int64, id fileID, err error) {
 	f, err = os.Open(path)
 	if err != nil {
-		return nil, 0, id, false, err
+		return nil, 0, id, err
 	}
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, 0, id, false, err
+		return nil, 0, id, err
 	}
-	return f, fi.Size(), fileID{fi}, fi.Mode().IsRegular(), nil
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, 0, fileID{fi}, &os.PathError{Op: "open", Path: path, Err: errNotRegular}
+	}
+	return f, fi.Size(), fileID{fi}, nil
 }
 
 // statID returns the identity of the file at path.

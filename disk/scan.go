@@ -114,7 +114,7 @@ func (s *Store) scanFile(h uint64) {
 	f, hd, m, fi, err := s.openObject(h, nil)
 	if err != nil {
 		switch {
-		case gone(err):
+		case gone(err), errors.Is(err, errNotRegular): // errNotRegular: replaced since ReadDir; not ours
 		case errors.Is(err, errCorrupt):
 			s.corruptFound(h, err)
 			s.removeUnindexed(h, fi, &s.corrupt)

@@ -314,13 +314,22 @@ func open(cfg Config, gate <-chan struct{}) (*Store, error) {
 		s.log.Warn("disk: the invalidation journal ends with a partial record (a crash while it was written); it is dropped",
 			"path", jpath, "records", js.records)
 	}
-	if js.skipped > 0 {
+	if js.skipped > 0 && js.lost == nil {
+		// A skipped record is a lost invalidation whose distribution and paths are unknown:
+		// the same rule as for any other loss.
+		js.lost = fmt.Errorf("%s: %d damaged records skipped", jpath, js.skipped)
+	}
+	if js.lost != nil {
+		// Which invalidations are missing is unknown, and any of them may cover any object
+		// stored until now: none of those is served (the scan removes them), and this is
+		// journaled with the records that were read.
+		s.reg.add(kindFloorAll, "", nil, nil, now, cutoff)
 		s.errs.Add(1)
-		s.log.Error("disk: damaged records in the invalidation journal were skipped: the invalidations they held are lost",
-			"path", jpath, "skipped", js.skipped, "records", js.records)
+		s.log.Error("disk: the invalidation journal is damaged and invalidations may be lost: every object stored until now is dropped",
+			"path", jpath, "err", js.lost, "records", js.records)
 	}
 	s.reg.prune(cutoff)
-	if s.jnl, err = openJournal(jpath, s.tmpDir, s.reg, js.torn || js.skipped > 0); err != nil {
+	if s.jnl, err = openJournal(jpath, s.tmpDir, s.reg, js.torn || js.skipped > 0 || js.lost != nil); err != nil {
 		return fail(fmt.Errorf("rewriting the invalidation journal: %w", err))
 	}
 
@@ -419,6 +428,10 @@ func (s *Store) Get(key []byte) (*Object, error) {
 		switch {
 		case gone(err):
 			s.drop(it, &s.vanished)
+		case errors.Is(err, errNotRegular):
+			// Our file was replaced by something else (a directory, a FIFO): forget the file,
+			// and leave what is there, as the start-up scan does.
+			s.forget(it, &s.vanished)
 		case errors.Is(err, errCorrupt):
 			s.corruptFound(h, err)
 			s.drop(it, &s.corrupt)
@@ -469,7 +482,8 @@ func (s *Store) getUnindexed(key []byte, h uint64) (*Object, error) {
 	f, hd, m, fi, err := s.openObject(h, key)
 	if err != nil {
 		switch {
-		case gone(err), errors.Is(err, errOtherKey):
+		case gone(err), errors.Is(err, errOtherKey), errors.Is(err, errNotRegular):
+			// errNotRegular: not ours (a directory, a FIFO); the start-up scan leaves it too.
 		case errors.Is(err, errCorrupt):
 			s.corruptFound(h, err)
 			s.removeUnindexed(h, fi, &s.corrupt)
@@ -600,12 +614,17 @@ func gone(err error) bool {
 // errOtherKey means the file at the key's hashed path holds another key (a hash collision).
 var errOtherKey = errors.New("file holds another key")
 
+// errNotRegular means a path names something other than a regular file (a directory, a FIFO,
+// a device): nothing this package wrote. openRead closes it unread.
+var errNotRegular = errors.New("not a regular file")
+
 // openObject opens the file of hash h and checks it: header and metadata checksums, length,
 // hash and, when key is not nil, the key (errOtherKey); with a nil key, that the key hashes
 // to h. On success the file is open (offset 0); on error it is closed, and fi is returned when
-// the file could be stat'ed (its id, for removeUnindexed).
+// the file could be stat'ed (its id, for removeUnindexed). A path that is not a regular file
+// (errNotRegular) is never read: open(2) does not wait on a FIFO (see openRead).
 func (s *Store) openObject(h uint64, key []byte) (f *os.File, hd header, m Meta, id fileID, err error) {
-	f, size, id, regular, err := openRead(s.path(h))
+	f, size, id, err := openRead(s.path(h))
 	if err != nil {
 		return nil, hd, m, id, err
 	}
@@ -615,9 +634,6 @@ func (s *Store) openObject(h uint64, key []byte) (f *os.File, hd header, m Meta,
 			f = nil
 		}
 	}()
-	if !regular {
-		return f, hd, m, fileID{}, fmt.Errorf("%w: not a regular file", errCorrupt)
-	}
 	bp := s.bufs.Get().(*[]byte)
 	defer s.bufs.Put(bp)
 	// Never ask past the end: os.File.ReadAt would make a second pread to hear EOF.
@@ -773,7 +789,13 @@ func (s *Store) removeLocked(sh *shard, it *item, unlink, policy bool) {
 }
 
 // drop removes it, if the index still holds it, with its file, and counts it in c.
-func (s *Store) drop(it *item, c *atomic.Int64) {
+func (s *Store) drop(it *item, c *atomic.Int64) { s.dropItem(it, c, true) }
+
+// forget removes it from the index, if the index still holds it, leaving whatever is at its
+// path, and counts it in c.
+func (s *Store) forget(it *item, c *atomic.Int64) { s.dropItem(it, c, false) }
+
+func (s *Store) dropItem(it *item, c *atomic.Int64, unlink bool) {
 	sh := s.shard(it.h)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -781,7 +803,7 @@ func (s *Store) drop(it *item, c *atomic.Int64) {
 		return
 	}
 	defer s.leave()
-	s.removeLocked(sh, it, true, true)
+	s.removeLocked(sh, it, unlink, true)
 	if c != nil {
 		c.Add(1)
 	}
