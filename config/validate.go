@@ -1,6 +1,7 @@
 package config
 
 import (
+	"math"
 	"net"
 	"net/netip"
 	"net/url"
@@ -172,14 +173,19 @@ func (c *Config) validateAPI(e *errs) {
 	}
 }
 
-// Quotas from "General quotas on distributions",
+// Per-distribution quotas, from "General quotas on distributions",
 // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-web-distributions
-// (defaults that AWS can raise; edge enforces them).
+// (defaults that AWS can raise; edge enforces them, and the API answers going over them with
+// the quota's own error code).
 const (
-	maxBehaviors    = 25
-	maxOrigins      = 25
-	maxOriginGroups = 10
-	maxAliases      = 100
+	// MaxBehaviors is "Cache behaviors per distribution" (the default behavior apart).
+	MaxBehaviors = 75
+	// MaxOrigins is "Origins per distribution".
+	MaxOrigins = 100
+	// MaxOriginGroups is "Origin groups per distribution".
+	MaxOriginGroups = 10
+	// MaxAliases is "Alternate domain names (CNAMEs) per distribution".
+	MaxAliases = 100
 )
 
 func (c *Config) validateDistributions(e *errs) {
@@ -228,8 +234,8 @@ func (c *Config) validateDistributions(e *errs) {
 		default:
 			claim(p+".domain_name", domain)
 		}
-		if len(d.Aliases) > maxAliases {
-			e.add(p+".aliases", "at most %d aliases are allowed, got %d", maxAliases, len(d.Aliases))
+		if len(d.Aliases) > MaxAliases {
+			e.add(p+".aliases", "at most %d aliases are allowed, got %d", MaxAliases, len(d.Aliases))
 		}
 		for j, a := range d.Aliases {
 			ap := idx(p+".aliases", j)
@@ -270,8 +276,8 @@ func (d *Distribution) validate(e *errs, p string, c *Config) {
 	if len(d.Origins) == 0 {
 		e.add(p+".origin", "at least one [[distribution.origin]] is required")
 	}
-	if len(d.Origins) > maxOrigins {
-		e.add(p+".origin", "at most %d origins are allowed, got %d", maxOrigins, len(d.Origins))
+	if len(d.Origins) > MaxOrigins {
+		e.add(p+".origin", "at most %d origins are allowed, got %d", MaxOrigins, len(d.Origins))
 	}
 	origins := map[string]bool{}
 	for j := range d.Origins {
@@ -285,8 +291,8 @@ func (d *Distribution) validate(e *errs, p string, c *Config) {
 		}
 		o.validate(e, op)
 	}
-	if len(d.OriginGroups) > maxOriginGroups {
-		e.add(p+".origin_group", "at most %d origin groups are allowed, got %d", maxOriginGroups, len(d.OriginGroups))
+	if len(d.OriginGroups) > MaxOriginGroups {
+		e.add(p+".origin_group", "at most %d origin groups are allowed, got %d", MaxOriginGroups, len(d.OriginGroups))
 	}
 	for j := range d.OriginGroups {
 		g := &d.OriginGroups[j]
@@ -298,8 +304,8 @@ func (d *Distribution) validate(e *errs, p string, c *Config) {
 		}
 		g.validate(e, gp, origins)
 	}
-	if len(d.Behaviors) > maxBehaviors {
-		e.add(p+".behavior", "at most %d behaviors are allowed, got %d", maxBehaviors, len(d.Behaviors))
+	if len(d.Behaviors) > MaxBehaviors {
+		e.add(p+".behavior", "at most %d behaviors are allowed, got %d", MaxBehaviors, len(d.Behaviors))
 	}
 	patterns := map[string]string{}
 	for j := range d.Behaviors {
@@ -561,10 +567,20 @@ func (r *CustomErrorResponse) validate(e *errs, p string) {
 	if r.ResponsePagePath != "" && !strings.HasPrefix(r.ResponsePagePath, "/") {
 		e.add(p+".response_page_path", "must start with \"/\", got %q", r.ResponsePagePath)
 	}
-	if r.ErrorCachingMinTTL != nil && *r.ErrorCachingMinTTL < 0 {
-		e.add(p+".error_caching_min_ttl", "must not be negative, got %d", *r.ErrorCachingMinTTL)
+	switch ttl := r.ErrorCachingMinTTL; {
+	case ttl == nil:
+	case *ttl < 0:
+		e.add(p+".error_caching_min_ttl", "must not be negative, got %d", *ttl)
+	case *ttl > maxErrorCachingMinTTL:
+		e.add(p+".error_caching_min_ttl", "must be at most %d (seconds), got %d", maxErrorCachingMinTTL, *ttl)
 	}
 }
+
+// maxErrorCachingMinTTL is the longest ErrorCachingMinTTL, in seconds, that a time.Duration
+// holds (about 292 years): the edge caches an error for that many seconds as a Duration, so a
+// larger value would wrap. CloudFront documents the member as a Long without a maximum
+// (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CustomErrorResponse.html).
+const maxErrorCachingMinTTL = int64(math.MaxInt64 / time.Second)
 
 // hostProblem returns "" when s is a host name (or an IP address), else what is wrong with
 // it. With wildcard, s may be a wildcard alias "*.example.com" (see wildcardProblem).

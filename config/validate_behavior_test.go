@@ -23,10 +23,10 @@ func TestValidateBehaviors(t *testing.T) {
 		{"path_pattern duplicate without leading slash", func(c *Config) { b(c, 2).PathPattern = "api/*" },
 			"distribution[0].behavior[2].path_pattern", "duplicate"},
 		{"too many behaviors", func(c *Config) {
-			for i := range 23 {
+			for i := range MaxBehaviors - 2 { // with the base's 3: one over
 				d0(c).Behaviors = append(d0(c).Behaviors, Behavior{PathPattern: "/p" + strconv.Itoa(i), TargetOriginID: "files"})
 			}
-		}, "distribution[0].behavior", "at most 25"},
+		}, "distribution[0].behavior", "at most 75"},
 		{"target missing", func(c *Config) { b(c, 1).TargetOriginID = "" }, "distribution[0].behavior[1].target_origin_id", "required"},
 		{"target unknown", func(c *Config) { d0(c).DefaultBehavior.TargetOriginID = "nope" },
 			"distribution[0].default_behavior.target_origin_id", "not an origin or origin group"},

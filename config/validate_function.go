@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Function and key value store names match [a-zA-Z0-9-_]{1,64}, and a store's comment is at
@@ -105,8 +106,8 @@ func (c *Config) validateKeyValueStores(e *errs) {
 		s := &c.KeyValueStores[i]
 		p := idx("key_value_store", i)
 		checkFunctionName(e, p+".name", "key value store", s.Name, seen)
-		if len(s.Comment) > maxKeyValueStoreComment {
-			e.add(p+".comment", "must be at most %d characters, got %d", maxKeyValueStoreComment, len(s.Comment))
+		if n := utf8.RuneCountInString(s.Comment); n > maxKeyValueStoreComment {
+			e.add(p+".comment", "must be at most %d characters, got %d", maxKeyValueStoreComment, n)
 		}
 		problems := s.loadErrs
 		if len(problems) == 0 {

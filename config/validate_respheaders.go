@@ -3,6 +3,7 @@ package config
 import (
 	"math"
 	"strings"
+	"unicode/utf8"
 )
 
 // Response headers policy limits: 20 custom policies ("General quotas on policies",
@@ -67,8 +68,8 @@ func (c *Config) validateResponseHeadersPolicies(e *errs) {
 }
 
 func (rp *ResponseHeadersPolicy) validate(e *errs, p string) {
-	if len(rp.Comment) > maxPolicyCommentLen {
-		e.add(p+".comment", "must be at most %d characters, got %d", maxPolicyCommentLen, len(rp.Comment))
+	if n := utf8.RuneCountInString(rp.Comment); n > maxPolicyCommentLen {
+		e.add(p+".comment", "must be at most %d characters, got %d", maxPolicyCommentLen, n)
 	}
 	if rp.CorsConfig == nil && rp.SecurityHeadersConfig == nil && len(rp.CustomHeadersConfig) == 0 &&
 		len(rp.RemoveHeadersConfig) == 0 && rp.ServerTimingHeadersConfig == nil {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -155,10 +156,10 @@ func TestValidateOrigins(t *testing.T) {
 	}
 	runValidateCases(t, false, []validateCase{
 		{"too many origins", func(c *Config) {
-			for i := range 25 {
+			for i := range MaxOrigins {
 				d0(c).Origins = append(d0(c).Origins, Origin{ID: "extra" + strings.Repeat("x", i), Kind: KindDir, Path: "."})
 			}
-		}, "distribution[0].origin", "at most 25"},
+		}, "distribution[0].origin", "at most 100"},
 		{"kind missing", func(c *Config) { dir(c).Kind = "" }, "distribution[0].origin[2].kind", "required"},
 		{"kind unknown", func(c *Config) { dir(c).Kind = "ftp" }, "distribution[0].origin[2].kind", "http, s3 or dir"},
 		{"http domain missing", func(c *Config) { web(c).DomainName = "" }, "distribution[0].origin[0].domain_name", "required"},
@@ -262,6 +263,8 @@ func TestValidateCustomErrorResponses(t *testing.T) {
 		{"page path relative", func(c *Config) { r(c).ResponsePagePath = "404.html" }, "distribution[0].custom_error_response[0].response_page_path", "must start"},
 		{"negative caching ttl", func(c *Config) { r(c).ErrorCachingMinTTL = i64(-1) },
 			"distribution[0].custom_error_response[0].error_caching_min_ttl", "negative"},
+		{"caching ttl beyond a Duration", func(c *Config) { r(c).ErrorCachingMinTTL = i64(math.MaxInt64/int64(time.Second) + 1) },
+			"distribution[0].custom_error_response[0].error_caching_min_ttl", "at most 9223372036"},
 	})
 }
 

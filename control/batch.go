@@ -60,10 +60,10 @@ type xmlBatchIn struct {
 }
 
 // parseBatch decodes and checks a CreateInvalidation body: MissingBody when it is empty,
-// InvalidArgument when it is not an InvalidationBatch in CloudFront's namespace or lacks a
-// member, InconsistentQuantities when Quantity differs from the number of paths, BatchTooLarge
-// over MaxBatchPaths, and InvalidArgument naming every path that breaks the path rules.
-// It never panics.
+// InvalidArgument when it is not an InvalidationBatch in CloudFront's namespace, lacks a
+// member or has a CallerReference that checkCallerRef refuses, InconsistentQuantities when
+// Quantity differs from the number of paths, BatchTooLarge over MaxBatchPaths, and
+// InvalidArgument naming every path that breaks the path rules. It never panics.
 func parseBatch(body []byte) (batch, *apiError) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return batch{}, errorf(http.StatusBadRequest, CodeMissingBody,
@@ -103,6 +103,9 @@ func parseBatch(body []byte) (batch, *apiError) {
 	if in.CallerReference == nil || *in.CallerReference == "" {
 		return batch{}, invalidArgument("InvalidationBatch: CallerReference is required.")
 	}
+	if why := checkCallerRef(*in.CallerReference); why != "" {
+		return batch{}, invalidArgument("InvalidationBatch: CallerReference %q %s.", clip(*in.CallerReference, 80), why)
+	}
 	var bad []string
 	for _, p := range paths {
 		if why := checkPath(p); why != "" {
@@ -113,6 +116,28 @@ func parseBatch(body []byte) (batch, *apiError) {
 		return batch{}, invalidArgument("Invalid invalidation path%s: %s.", plural(len(bad)), listSome(bad, 10))
 	}
 	return batch{callerRef: *in.CallerReference, paths: paths}, nil
+}
+
+// maxCallerRefBytes bounds an invalidation's CallerReference. CloudFront documents it as a
+// string without a length
+// (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_InvalidationBatch.html);
+// edge keeps it to what its records and fleet messages carry.
+const maxCallerRefBytes = 4096
+
+// checkCallerRef returns why ref is not a CallerReference edge takes, or "" when it is: it must
+// be non-empty, at most maxCallerRefBytes bytes, and hold no control characters. It is the one
+// rule for both a request's batch (parseBatch) and a batch from the fleet (badBatch), so that
+// every edge applies what one accepted.
+func checkCallerRef(ref string) string {
+	switch {
+	case ref == "":
+		return "is empty"
+	case len(ref) > maxCallerRefBytes:
+		return fmt.Sprintf("is %d bytes; at most %d are allowed", len(ref), maxCallerRefBytes)
+	case strings.ContainsFunc(ref, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return "holds a control character"
+	}
+	return ""
 }
 
 // checkPath returns why p is not a valid invalidation path, or "" when it is: it must begin
@@ -157,6 +182,14 @@ func (r *rules) cacheForms(p string) []string {
 // when p has a query string, its path part as an exact path (the registry keys on paths only,
 // so every query variant is invalidated); plus the percent-decoded form when it differs (the
 // viewer side keys objects by the decoded path). A form ending in "*" is a prefix.
+//
+// Only a literal "*" ending p is a wildcard; "%2A" is the character "*" in an object's name
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-specifying-objects.html,
+// "Specifying the objects to invalidate": the * wildcard character goes at the end of the
+// path). When decoding makes a form that p's own ending does not make a wildcard end in "*"
+// ("/x%2A" → "/x*"), the registry, which has no exact form ending in "*", gets that path as a
+// prefix of itself ("/x**", the prefix "/x*"): it reaches the object "/x*" and, beyond it, only
+// objects whose names begin with "/x*", never the "/x…" a wildcard would.
 func cacheForms(p string) []string {
 	base := p
 	if i := strings.IndexByte(p, '?'); i >= 0 {
@@ -164,6 +197,9 @@ func cacheForms(p string) []string {
 	}
 	forms := []string{base}
 	if dec := decodePercent(base); dec != base {
+		if strings.HasSuffix(dec, "*") && !strings.HasSuffix(base, "*") {
+			dec += "*"
+		}
 		forms = append(forms, dec)
 	}
 	return forms

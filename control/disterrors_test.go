@@ -98,6 +98,15 @@ func TestDistributionErrors(t *testing.T) {
 		}), CodeInvalidArgument, 400, "ForwardedValues cannot be used"},
 		{"InvalidArgument: bad PriceClass", create(func(c *types.DistributionConfig) { c.PriceClass = "PriceClass_300" }),
 			CodeInvalidArgument, 400, "PriceClass"},
+		{"InvalidArgument: ConnectionTimeout", create(func(c *types.DistributionConfig) { c.Origins.Items[0].ConnectionTimeout = aws.Int32(11) }),
+			CodeInvalidArgument, 400, "ConnectionTimeout 11"},
+		{"InvalidArgument: OriginReadTimeout", create(func(c *types.DistributionConfig) {
+			c.Origins.Items[0].CustomOriginConfig.OriginReadTimeout = aws.Int32(61)
+		}), CodeInvalidArgument, 400, "OriginReadTimeout 61"},
+		{"InvalidArgument: ErrorCachingMinTTL beyond a Duration", create(func(c *types.DistributionConfig) {
+			c.CustomErrorResponses = &types.CustomErrorResponses{Quantity: aws.Int32(1), Items: []types.CustomErrorResponse{
+				{ErrorCode: aws.Int32(404), ErrorCachingMinTTL: aws.Int64(9223372037)}}}
+		}), CodeInvalidArgument, 400, "error_caching_min_ttl"},
 		{"DistributionAlreadyExists", create(func(c *types.DistributionConfig) { c.CallerReference = aws.String("existing") }),
 			CodeDistributionAlreadyExists, 409, id},
 		{"CNAMEAlreadyExists: API distribution's alias", create(func(c *types.DistributionConfig) {

@@ -115,13 +115,41 @@ func (r refs) model(id, domain string, x *xmlDistConfig) (config.Distribution, *
 	return one.Distributions[0], nil
 }
 
-func seconds(n int64) config.Duration { return config.Duration(time.Duration(n) * time.Second) }
+// Origin timeout ranges, in seconds (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_Origin.html,
+// ConnectionTimeout: 1–10; https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CustomOriginConfig.html,
+// OriginReadTimeout and OriginKeepaliveTimeout: 1–60 at the default quota, which AWS raises on
+// request, https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-web-distributions).
+// Config validation enforces the same ranges on the converted durations; these are checked
+// first, on the numbers, because a number of seconds beyond a time.Duration wraps when
+// converted (2^55+5 seconds would read as 5 s).
+const (
+	maxConnectionTimeout      = 10
+	maxOriginReadTimeout      = 60
+	maxOriginKeepaliveTimeout = 60
+)
+
+// seconds converts n seconds of the timeout name of origin id to a duration; 0 (unset) stays
+// 0, which config defaults fill in. A value outside 1..maxSec is InvalidArgument, refused
+// before the conversion can wrap.
+func seconds(id, name string, n, maxSec int64) (config.Duration, *apiError) {
+	if n == 0 {
+		return 0, nil
+	}
+	if n < 1 || n > maxSec {
+		return 0, invalidArgument("Origin %q: %s %d is not valid: it must be 1 to %d seconds.", clip(id, 64), name, n, maxSec)
+	}
+	return config.Duration(time.Duration(n) * time.Second), nil
+}
 
 // origin converts one origin (see model).
 func (r refs) origin(o *xmlOrigin) (config.Origin, *apiError) {
 	co := config.Origin{
 		ID: o.ID, Kind: config.KindHTTP, DomainName: o.DomainName, OriginPath: o.OriginPath,
-		ConnectionAttempts: o.ConnectionAttempts, ConnectionTimeout: seconds(o.ConnectionTimeout),
+		ConnectionAttempts: o.ConnectionAttempts,
+	}
+	var aerr *apiError
+	if co.ConnectionTimeout, aerr = seconds(o.ID, "ConnectionTimeout", o.ConnectionTimeout, maxConnectionTimeout); aerr != nil {
+		return config.Origin{}, aerr
 	}
 	if o.CustomHeaders.Items != nil {
 		for _, h := range o.CustomHeaders.Items.Header {
@@ -133,7 +161,12 @@ func (r refs) origin(o *xmlOrigin) (config.Origin, *apiError) {
 		return config.Origin{}, invalidArgument("Origin %q: S3OriginConfig and CustomOriginConfig cannot both be set.", clip(o.ID, 64))
 	case c != nil:
 		co.HTTPPort, co.HTTPSPort, co.OriginProtocolPolicy = c.HTTPPort, c.HTTPSPort, c.OriginProtocolPolicy
-		co.OriginReadTimeout, co.OriginKeepaliveTimeout = seconds(c.OriginReadTimeout), seconds(c.OriginKeepaliveTimeout)
+		if co.OriginReadTimeout, aerr = seconds(o.ID, "OriginReadTimeout", c.OriginReadTimeout, maxOriginReadTimeout); aerr != nil {
+			return config.Origin{}, aerr
+		}
+		if co.OriginKeepaliveTimeout, aerr = seconds(o.ID, "OriginKeepaliveTimeout", c.OriginKeepaliveTimeout, maxOriginKeepaliveTimeout); aerr != nil {
+			return config.Origin{}, aerr
+		}
 		if !oneOf(c.OriginProtocolPolicy, "http-only", "https-only", "match-viewer") {
 			return config.Origin{}, invalidArgument("Origin %q: OriginProtocolPolicy %q is not valid: http-only, match-viewer or https-only.",
 				clip(o.ID, 64), clip(c.OriginProtocolPolicy, 40))
@@ -146,7 +179,9 @@ func (r refs) origin(o *xmlOrigin) (config.Origin, *apiError) {
 			co.HTTPPort, co.HTTPSPort, co.OriginProtocolPolicy = config.DefaultHTTPPort, config.DefaultHTTPSPort, "match-viewer"
 		}
 		if s3.OriginReadTimeout != nil {
-			co.OriginReadTimeout = seconds(*s3.OriginReadTimeout)
+			if co.OriginReadTimeout, aerr = seconds(o.ID, "OriginReadTimeout", *s3.OriginReadTimeout, maxOriginReadTimeout); aerr != nil {
+				return config.Origin{}, aerr
+			}
 		}
 	default:
 		return config.Origin{}, invalidArgument("Origin %q: one of S3OriginConfig and CustomOriginConfig is required (edge serves no VPC origins).",

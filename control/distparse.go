@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cfedge/edge/config"
 )
@@ -22,22 +23,26 @@ import (
 // API_UpdateDistribution.html, API_DeleteDistribution.html and API_TagResource.html; statuses
 // from the same pages).
 const (
-	CodeMalformedInput              = "MalformedInput"              // 400
-	CodeDistributionAlreadyExists   = "DistributionAlreadyExists"   // 409
-	CodeCNAMEAlreadyExists          = "CNAMEAlreadyExists"          // 409
-	CodeNoSuchOrigin                = "NoSuchOrigin"                // 404
-	CodeNoSuchCachePolicy           = "NoSuchCachePolicy"           // 404
-	CodeNoSuchOriginRequestPolicy   = "NoSuchOriginRequestPolicy"   // 404
-	CodeNoSuchResponseHeadersPolicy = "NoSuchResponseHeadersPolicy" // 404
-	CodeInvalidTTLOrder             = "InvalidTTLOrder"             // 400
-	CodeIllegalUpdate               = "IllegalUpdate"               // 400
-	CodeDistributionNotDisabled     = "DistributionNotDisabled"     // 409
-	CodeTrustedKeyGroupDoesNotExist = "TrustedKeyGroupDoesNotExist" // 400
-	CodeInvalidFunctionAssociation  = "InvalidFunctionAssociation"  // 400
-	CodeTooManyDistributions        = "TooManyDistributions"        // 400
-	CodeInvalidTagging              = "InvalidTagging"              // 400
-	CodeNoSuchResource              = "NoSuchResource"              // 404
-	CodeFunctionInUse               = "FunctionInUse"               // 409
+	CodeMalformedInput                     = "MalformedInput"                     // 400
+	CodeDistributionAlreadyExists          = "DistributionAlreadyExists"          // 409
+	CodeCNAMEAlreadyExists                 = "CNAMEAlreadyExists"                 // 409
+	CodeNoSuchOrigin                       = "NoSuchOrigin"                       // 404
+	CodeNoSuchCachePolicy                  = "NoSuchCachePolicy"                  // 404
+	CodeNoSuchOriginRequestPolicy          = "NoSuchOriginRequestPolicy"          // 404
+	CodeNoSuchResponseHeadersPolicy        = "NoSuchResponseHeadersPolicy"        // 404
+	CodeInvalidTTLOrder                    = "InvalidTTLOrder"                    // 400
+	CodeIllegalUpdate                      = "IllegalUpdate"                      // 400
+	CodeDistributionNotDisabled            = "DistributionNotDisabled"            // 409
+	CodeTrustedKeyGroupDoesNotExist        = "TrustedKeyGroupDoesNotExist"        // 400
+	CodeInvalidFunctionAssociation         = "InvalidFunctionAssociation"         // 400
+	CodeTooManyDistributions               = "TooManyDistributions"               // 400
+	CodeInvalidTagging                     = "InvalidTagging"                     // 400
+	CodeNoSuchResource                     = "NoSuchResource"                     // 404
+	CodeFunctionInUse                      = "FunctionInUse"                      // 409
+	CodeTooManyDistributionCNAMEs          = "TooManyDistributionCNAMEs"          // 400
+	CodeTooManyOrigins                     = "TooManyOrigins"                     // 400
+	CodeTooManyOriginGroupsPerDistribution = "TooManyOriginGroupsPerDistribution" // 400
+	CodeTooManyCacheBehaviors              = "TooManyCacheBehaviors"              // 400
 )
 
 func malformed(format string, args ...any) *apiError {
@@ -52,16 +57,29 @@ type scanned struct {
 	top map[string]bool
 }
 
-// scanDoc checks that body is one well-formed XML element (MalformedInput otherwise) and that
-// every {Quantity, Items} list in it, at any depth, has as many items as its Quantity says
+// maxDepth bounds how deeply scanDoc lets elements nest. The deepest elements of the documents
+// the API reads are about 10 deep: DistributionConfigWithTags.DistributionConfig.CacheBehaviors.
+// Items.CacheBehavior.ForwardedValues.Cookies.WhitelistedNames.Items.Name
+// (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_DistributionConfigWithTags.html,
+// API_CacheBehavior.html, API_ForwardedValues.html, API_CookiePreference.html); 64 leaves a
+// wide margin for newer members while keeping what a hostile body can make the parser hold
+// small.
+const maxDepth = 64
+
+// scanDoc checks that body is one well-formed XML element (MalformedInput otherwise), nested at
+// most maxDepth deep, in which no element has two children of the same name except the items
+// of an <Items> list (a member is single in every CloudFront document; lists are always
+// {Quantity, Items} or, without Quantity, Items: MalformedInput otherwise), and that every
+// {Quantity, Items} list in it, at any depth, has as many items as its Quantity says
 // (InconsistentQuantities otherwise; a list without Items has none). Element names are compared
-// without their namespace.
+// without their namespace. Its memory is linear in the size of body: a frame per open element,
+// whose dotted path is built only to report an error.
 func scanDoc(body []byte) (scanned, *apiError) {
 	type frame struct {
 		name     string
-		path     string
-		children int    // direct child elements
-		quantity string // text of a direct <Quantity> child
+		children int             // direct child elements
+		seen     map[string]bool // names of the direct children, except under Items
+		quantity string          // text of a direct <Quantity> child
 		hasQ     bool
 		items    int // children of a direct <Items> child
 		text     strings.Builder
@@ -69,6 +87,14 @@ func scanDoc(body []byte) (scanned, *apiError) {
 	sc := scanned{top: map[string]bool{}}
 	dec := xml.NewDecoder(bytes.NewReader(body))
 	var stack []*frame
+	// path is the dotted path of stack's elements, then of names ("A.B.C").
+	path := func(names ...string) string {
+		parts := make([]string, 0, len(stack)+len(names))
+		for _, f := range stack {
+			parts = append(parts, f.name)
+		}
+		return strings.Join(append(parts, names...), ".")
+	}
 	done := false
 	for {
 		tok, err := dec.Token()
@@ -83,11 +109,22 @@ func scanDoc(body []byte) (scanned, *apiError) {
 			if done {
 				return sc, malformed("The request body holds more than one root element (%s after %s).", t.Name.Local, sc.root)
 			}
-			f := &frame{name: t.Name.Local, path: t.Name.Local}
+			if len(stack) >= maxDepth {
+				return sc, malformed("The request body nests elements more than %d deep.", maxDepth)
+			}
+			f := &frame{name: t.Name.Local}
 			if n := len(stack); n > 0 {
 				p := stack[n-1]
 				p.children++
-				f.path = p.path + "." + t.Name.Local
+				if p.name != "Items" {
+					if p.seen[t.Name.Local] {
+						return sc, malformed("%s is given more than once.", clip(path(t.Name.Local), 200))
+					}
+					if p.seen == nil {
+						p.seen = map[string]bool{}
+					}
+					p.seen[t.Name.Local] = true
+				}
 				if p.name == "DistributionConfig" {
 					sc.top[t.Name.Local] = true
 				}
@@ -107,11 +144,12 @@ func scanDoc(body []byte) (scanned, *apiError) {
 			if f.hasQ {
 				q, err := strconv.Atoi(strings.TrimSpace(f.quantity))
 				if err != nil {
-					return sc, malformed("%s.Quantity %q is not an integer.", f.path, clip(f.quantity, 32))
+					return sc, malformed("%s.Quantity %q is not an integer.", path(f.name), clip(f.quantity, 32))
 				}
 				if q != f.items {
+					where := path(f.name)
 					return sc, errorf(http.StatusBadRequest, CodeInconsistentQuantities,
-						"The value of %s.Quantity (%d) and the size of %s.Items (%d) do not match.", f.path, q, f.path, f.items)
+						"The value of %s.Quantity (%d) and the size of %s.Items (%d) do not match.", where, q, where, f.items)
 				}
 			}
 			if len(stack) == 0 {
@@ -369,17 +407,68 @@ func (v *xmlViewerCert) fill() {
 	}
 }
 
-// maxComment is the longest Comment CloudFront takes (API_DistributionConfig.html).
+// maxComment is the longest Comment CloudFront takes, in characters
+// (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_DistributionConfig.html,
+// Comment: "The comment cannot be longer than 128 characters"); comments are counted in
+// characters (utf8.RuneCountInString) throughout the package, as names and paths are.
 const maxComment = 128
 
+// Per-distribution quotas and CloudFront's codes for going over them (400,
+// https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateDistribution.html#API_CreateDistribution_Errors).
+// The numbers are config's (config.MaxAliases and the others), whose validation refuses the
+// same configurations, later and with a generic InvalidArgument; checking them first here
+// answers with the quota's own code.
+const (
+	maxDistCNAMEs       = config.MaxAliases      // TooManyDistributionCNAMEs
+	maxDistOrigins      = config.MaxOrigins      // TooManyOrigins
+	maxDistOriginGroups = config.MaxOriginGroups // TooManyOriginGroupsPerDistribution
+	maxDistBehaviors    = config.MaxBehaviors    // TooManyCacheBehaviors (CacheBehaviors; the default behavior is apart)
+)
+
+// checkQuotas refuses a filled document that goes over a per-distribution quota, with the
+// quota's code.
+func (x *xmlDistConfig) checkQuotas() *apiError {
+	tooMany := func(code, format string, args ...any) *apiError {
+		return errorf(http.StatusBadRequest, code, format, args...)
+	}
+	groups := 0
+	if x.OriginGroups.Items != nil {
+		groups = len(x.OriginGroups.Items.Group)
+	}
+	behaviors := 0
+	if x.CacheBehaviors.Items != nil {
+		behaviors = len(x.CacheBehaviors.Items.Behavior)
+	}
+	switch {
+	case x.Aliases.Quantity > maxDistCNAMEs:
+		return tooMany(CodeTooManyDistributionCNAMEs,
+			"Your request contains more CNAMEs than are allowed per distribution: %d, at most %d.", x.Aliases.Quantity, maxDistCNAMEs)
+	case len(x.Origins.Items.Origin) > maxDistOrigins:
+		return tooMany(CodeTooManyOrigins,
+			"You cannot create more origins for the distribution: %d, at most %d.", len(x.Origins.Items.Origin), maxDistOrigins)
+	case groups > maxDistOriginGroups:
+		return tooMany(CodeTooManyOriginGroupsPerDistribution,
+			"Processing your request would cause you to exceed the maximum number of origin groups allowed: %d, at most %d.",
+			groups, maxDistOriginGroups)
+	case behaviors > maxDistBehaviors:
+		return tooMany(CodeTooManyCacheBehaviors,
+			"You cannot create more cache behaviors for the distribution: %d, at most %d.", behaviors, maxDistBehaviors)
+	}
+	return nil
+}
+
 // checkValues refuses values outside the enumerations of the API (InvalidArgument), legacy
-// settings on a behavior in policy mode (InvalidArgument, with CloudFront's texts) and legacy
-// TTLs out of order (InvalidTTLOrder). It runs on a filled document.
+// settings on a behavior in policy mode (InvalidArgument, with CloudFront's texts), legacy
+// TTLs out of order (InvalidTTLOrder) and lists over a quota (checkQuotas). It runs on a
+// filled document.
 func (x *xmlDistConfig) checkValues() *apiError {
+	if aerr := x.checkQuotas(); aerr != nil {
+		return aerr
+	}
 	switch {
 	case x.CallerReference == "":
 		return invalidArgument("The parameter CallerReference must not be empty.")
-	case len(x.Comment) > maxComment:
+	case utf8.RuneCountInString(x.Comment) > maxComment:
 		return invalidArgument("The parameter Comment is longer than %d characters.", maxComment)
 	case !oneOf(x.PriceClass, "PriceClass_100", "PriceClass_200", "PriceClass_All", "None"):
 		return invalidArgument("The parameter PriceClass %q is not valid: PriceClass_100, PriceClass_200, PriceClass_All or None.", clip(x.PriceClass, 40))

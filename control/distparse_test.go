@@ -2,6 +2,8 @@ package control
 
 import (
 	"bytes"
+	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -26,6 +28,12 @@ func TestScanDoc(t *testing.T) {
 		{"unclosed", `<A><B></A>`, CodeMalformedInput, "well-formed"},
 		{"two roots", `<A/><B/>`, CodeMalformedInput, "more than one root"},
 		{"trailing text", `<A/>junk`, CodeMalformedInput, "text outside"},
+		{"member twice", `<A><B><C/><C/></B></A>`, CodeMalformedInput, "A.B.C is given more than once"},
+		{"member twice, in another namespace", `<A xmlns:x="urn:x"><B/><x:B/></A>`, CodeMalformedInput, "A.B is given more than once"},
+		{"list items repeat", `<A><L><Quantity>2</Quantity><Items><X/><X/></Items></L></A>`, "", ""},
+		{"same name under other parents", `<A><B><C/></B><D><C/></D></A>`, "", ""},
+		{"nested maxDepth deep", strings.Repeat("<a>", maxDepth) + strings.Repeat("</a>", maxDepth), "", ""},
+		{"nested deeper than maxDepth", strings.Repeat("<a>", maxDepth+1) + strings.Repeat("</a>", maxDepth+1), CodeMalformedInput, "more than 64 deep"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,5 +94,59 @@ func TestFillIsFixedPoint(t *testing.T) {
 		if got := indentXML(t, marshalDoc(x)); !bytes.Equal(got, doc) {
 			t.Errorf("%s does not parse and fill to itself:\n%s", name, got)
 		}
+	}
+}
+
+func TestCheckQuotas(t *testing.T) {
+	cnames := func(n int) xmlStrItems {
+		var vs []string
+		for i := range n {
+			vs = append(vs, fmt.Sprintf("a%d.example.com", i))
+		}
+		return strItems("CNAME", vs)
+	}
+	behaviors := func(n int) *struct {
+		Behavior []xmlBehavior `xml:"CacheBehavior"`
+	} {
+		return &struct {
+			Behavior []xmlBehavior `xml:"CacheBehavior"`
+		}{Behavior: make([]xmlBehavior, n)}
+	}
+	tests := []struct {
+		name string
+		mut  func(x *xmlDistConfig)
+		code string // "" when within the quotas
+	}{
+		{"at every quota", func(x *xmlDistConfig) {
+			x.Aliases = cnames(maxDistCNAMEs)
+			x.Origins.Items.Origin = make([]xmlOrigin, maxDistOrigins)
+			x.OriginGroups.Items = &struct {
+				Group []xmlOriginGroup `xml:"OriginGroup"`
+			}{Group: make([]xmlOriginGroup, maxDistOriginGroups)}
+			x.CacheBehaviors.Items = behaviors(maxDistBehaviors)
+		}, ""},
+		{"CNAMEs", func(x *xmlDistConfig) { x.Aliases = cnames(maxDistCNAMEs + 1) }, CodeTooManyDistributionCNAMEs},
+		{"origins", func(x *xmlDistConfig) { x.Origins.Items.Origin = make([]xmlOrigin, maxDistOrigins+1) }, CodeTooManyOrigins},
+		{"origin groups", func(x *xmlDistConfig) {
+			x.OriginGroups.Items = &struct {
+				Group []xmlOriginGroup `xml:"OriginGroup"`
+			}{Group: make([]xmlOriginGroup, maxDistOriginGroups+1)}
+		}, CodeTooManyOriginGroupsPerDistribution},
+		{"cache behaviors", func(x *xmlDistConfig) {
+			x.CacheBehaviors.Items = behaviors(maxDistBehaviors + 1)
+		}, CodeTooManyCacheBehaviors},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var x xmlDistConfig
+			tt.mut(&x)
+			aerr := x.checkQuotas()
+			switch {
+			case tt.code == "" && aerr != nil:
+				t.Errorf("checkQuotas = %v, want nil", aerr)
+			case tt.code != "" && (aerr == nil || aerr.code != tt.code || aerr.status != http.StatusBadRequest):
+				t.Errorf("checkQuotas = %v, want 400 %s", aerr, tt.code)
+			}
+		})
 	}
 }

@@ -37,6 +37,10 @@
 // (origin-request-policy), ResponseHeadersPolicy (response-headers-policy), PublicKey
 // (public-key), KeyGroup (key-group) and OriginAccessControl (origin-access-control).
 //
+// Requests are routed on the path as sent: split on "/" first, then each segment
+// percent-decoded, so that an {Id} or {Name} holding an encoded "/" (as the SDKs send one) is
+// one label, never a path into another operation.
+//
 // Every other request gets the AWS error envelope (ErrorResponse) with code InvalidAction. Errors use CloudFront's codes and
 // statuses (the Errors section of each operation's page in the API Reference, for example
 // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateInvalidation.html).
@@ -56,7 +60,8 @@
 // request is refused before its body is read. Bodies are capped at 12 MiB, what a full
 // CreateInvalidation batch of 3,000 paths of 4,000 characters needs; a larger Content-Length
 // gets 413 (BatchTooLarge for CreateInvalidation, RequestEntityTooLarge otherwise, in the error
-// envelope) before the body is read, and the connection is closed.
+// envelope) before the body is read, a chunked body as soon as it goes over, and the
+// connection is closed.
 //
 // # Distributions
 //
@@ -71,19 +76,22 @@
 // for a change (one atomic load of an immutable view).
 //
 // A DistributionConfig is read by element name in any order, without Content-Type, with
-// "<Items />", "<Items></Items>" or no Items for empty lists; every {Quantity, Items} list must
-// hold Quantity items (InconsistentQuantities). It is stored filled in as AWS fills it (every
-// list wrapper, the default certificate's TLSv1, http2, PriceClass_All, IsIPV6Enabled, legacy
-// TTLs 86400 and 31536000, origin timeouts 30 and 5 s, 3 attempts, 10 s connect, …), so that
-// GetDistributionConfig sent back to UpdateDistribution changes nothing but the ETag, the
-// LastModifiedTime and the Status. Elements newer than edge's model are echoed as sent at the
-// top level and in origins and cache behaviors. Ids are "E" + 13 characters, domain names
-// "d" + 13 characters + ".cloudfront.net", ETags new on every change. Status reads InProgress
-// after a change for api.deploy_delay (0: until the next read), then Deployed. Policies are
-// named by id: managed ones by their AWS ids, those of the configuration file by an id derived
-// from their names, those created through the API by theirs (policyids.go). TrustedKeyGroups
-// name key groups of the file or of the API. A FunctionAssociation names a function of the file
-// or a published function created through the API, whose LIVE code the edge then runs.
+// "<Items />", "<Items></Items>" or no Items for empty lists; every {Quantity, Items} list must hold
+// Quantity items (InconsistentQuantities); a member given twice, or elements nested over 64
+// deep, are MalformedInput; going over a per-distribution quota (CNAMEs, origins, origin
+// groups, cache behaviors) is that quota's TooMany… code. It is stored filled in as AWS fills
+// it (every list wrapper, the default certificate's TLSv1, http2, PriceClass_All,
+// IsIPV6Enabled, legacy TTLs 86400 and 31536000, origin timeouts 30 and 5 s, 3 attempts, 10 s
+// connect, …), so that GetDistributionConfig sent back to UpdateDistribution changes nothing
+// but the ETag, the LastModifiedTime and the Status. Elements newer than edge's model are
+// echoed as sent at the top level and in origins and cache behaviors. Ids are "E" + 13
+// characters, domain names "d" + 13 characters + ".cloudfront.net", ETags new on every change.
+// Status reads InProgress after a change for api.deploy_delay (0: until the next read), then
+// Deployed. Policies are named by id: managed ones by their AWS ids, those of the configuration
+// file by an id derived from their names, those created through the API by theirs
+// (policyids.go). TrustedKeyGroups name key groups of the file or of the API. A
+// FunctionAssociation names a function of the file or a published function created through the
+// API, whose LIVE code the edge then runs.
 //
 // Not served, only echoed: logging, geo restrictions, WebACLId, price class, HTTP version,
 // IPv6, certificates, Origin Shield, origin SSL protocols, origin access identities,
@@ -145,7 +153,10 @@
 // api.invalidation_delay has passed, and Completed afterwards. Paths must start with "/", may
 // carry "*" only as their last character, are at most 4,000 characters and are case-sensitive.
 // A path is handed to the cache as written and, when it holds %XX escapes, also decoded (the
-// viewer side keys objects by the decoded path). A path with a query string ("/a.jpg?v=1",
+// viewer side keys objects by the decoded path); only a literal trailing "*" is a wildcard, an
+// encoded "%2A" is the character "*". A CallerReference is at most 4,096 bytes without control
+// characters (InvalidArgument), the rule every edge of a fleet applies to the batches it is
+// handed. A path with a query string ("/a.jpg?v=1",
 // "/a.jpg?v=*") invalidates every variant of its path part ("/a.jpg"): the registry matches
 // paths, not query strings, so this errs on the side of refetching. "/" also invalidates the
 // distribution's default root object ("/index.html"), under whose path the edge caches the root.

@@ -125,9 +125,12 @@ func (s *Server) watchCompletion(d *dist, v *invalidation) {
 }
 
 // ApplyInvalidation implements fleet.Handler: an invalidation from the fleet (made on any edge)
-// is written into this edge's cache and records, unless they have it. Its paths are checked as
-// a request's are; an unknown distribution, or paths this edge's rules refuse, are logged and
-// dropped (the edge serving them differs from the one that accepted it).
+// is written into this edge's cache and records, unless they have it. An unknown distribution
+// is logged and skipped (this edge caches nothing of it). The batch is checked as a request's
+// is (badBatch) and planned by this edge's rules; when either refuses it, it is logged and an
+// error wrapping fleet.ErrRejected is returned, so that the fleet does not count this edge as
+// having applied it (the message is not delivered again; GetInvalidation names this edge until
+// the fleet's time limit).
 func (s *Server) ApplyInvalidation(inv *fleet.Invalidation) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -142,13 +145,13 @@ func (s *Server) ApplyInvalidation(inv *fleet.Invalidation) error {
 	}
 	b := batch{callerRef: inv.CallerReference, paths: inv.Paths}
 	if bad := badBatch(&b); bad != "" {
-		s.log.Warn("fleet: dropping an invalidation with invalid paths", "distribution", d.id, "id", clip(inv.ID, 64), "why", bad)
-		return nil
+		s.log.Warn("fleet: cannot apply an invalid invalidation", "distribution", d.id, "id", clip(inv.ID, 64), "why", bad)
+		return fmt.Errorf("%w: invalidation %s of distribution %s is not valid: %s", fleet.ErrRejected, clip(inv.ID, 64), d.id, bad)
 	}
 	pl, aerr := d.rules.planBatch(b.paths)
 	if aerr != nil {
-		s.log.Warn("fleet: dropping an invalidation this edge's rules refuse", "distribution", d.id, "id", inv.ID, "why", aerr.message)
-		return nil
+		s.log.Warn("fleet: cannot apply an invalidation this edge's rules refuse", "distribution", d.id, "id", inv.ID, "why", aerr.message)
+		return fmt.Errorf("%w: invalidation %s of distribution %s is refused by this edge's rules: %s", fleet.ErrRejected, inv.ID, d.id, aerr.message)
 	}
 	now := s.now()
 	created := inv.Created
@@ -169,8 +172,9 @@ func badBatch(b *batch) string {
 	switch {
 	case len(b.paths) == 0 || len(b.paths) > MaxBatchPaths:
 		return fmt.Sprintf("%d paths", len(b.paths))
-	case !validCallerRef(b.callerRef):
-		return "bad caller reference"
+	}
+	if why := checkCallerRef(b.callerRef); why != "" {
+		return "caller reference " + why
 	}
 	for _, p := range b.paths {
 		if why := checkPath(p); why != "" {
@@ -178,12 +182,6 @@ func badBatch(b *batch) string {
 		}
 	}
 	return ""
-}
-
-// validCallerRef: a caller reference from the fleet is non-empty text of at most 4,096 bytes
-// without control characters (CloudFront's CallerReference is a string; messages clip it).
-func validCallerRef(ref string) bool {
-	return ref != "" && len(ref) <= 4096 && !strings.ContainsFunc(ref, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }
 
 // Record keys of the fleet's state, by kind: "<kind>.<id or name>".

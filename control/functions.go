@@ -328,11 +328,12 @@ func fromConfig(name, op string) *apiError {
 
 // --- routing ---
 
-// routeFunction dispatches the Function API; rest is the path after fnPrefix.
+// routeFunction dispatches the Function API; rest is the raw path after fnPrefix (see rawPath),
+// whose segments are decoded one by one, so a name holding "/" stays one name.
 func (s *Server) routeFunction(ctx *fasthttp.RequestCtx, rest string, now time.Time) *apiError {
-	var parts []string
-	if t := strings.Trim(rest, "/"); t != "" {
-		parts = strings.Split(t, "/")
+	parts, aerr := splitSegments(rest)
+	if aerr != nil {
+		return aerr
 	}
 	m := string(ctx.Method())
 	switch {

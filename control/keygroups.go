@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/valyala/fasthttp"
 
@@ -59,7 +60,7 @@ const (
 )
 
 // maxKeyName bounds the Name of a public key or key group (edge's bound: the API pages give
-// none) and maxKeyComment their Comment.
+// none) and maxKeyComment their Comment, both in characters.
 const (
 	maxKeyName    = 128
 	maxKeyComment = 128
@@ -272,7 +273,7 @@ func parsePublicKeyConfig(body []byte) (*xmlPublicKeyConfig, *apiError) {
 	if aerr := checkName("public key", x.Name, maxKeyName); aerr != nil {
 		return nil, aerr
 	}
-	if len(x.Comment) > maxKeyComment {
+	if utf8.RuneCountInString(x.Comment) > maxKeyComment {
 		return nil, invalidArgument("The parameter Comment is longer than %d characters.", maxKeyComment)
 	}
 	if _, err := config.ParsePublicKey([]byte(x.EncodedKey)); err != nil {
@@ -490,7 +491,7 @@ func parseKeyGroupConfig(body []byte, v *view) (*xmlKeyGroupConfig, *apiError) {
 	if aerr := checkName("key group", x.Name, maxKeyName); aerr != nil {
 		return nil, aerr
 	}
-	if len(x.Comment) > maxKeyComment {
+	if utf8.RuneCountInString(x.Comment) > maxKeyComment {
 		return nil, invalidArgument("The parameter Comment is longer than %d characters.", maxKeyComment)
 	}
 	ids := x.keyIDs()

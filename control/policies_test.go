@@ -673,3 +673,58 @@ func TestTooManyPolicies(t *testing.T) {
 	_, err := h.cf().CreateCachePolicy(ctx, &cloudfront.CreateCachePolicyInput{CachePolicyConfig: cachePolicyConfig("21st")})
 	wantCode(t, "the 21st", err, CodeTooManyCachePolicies, 400)
 }
+
+// TestCommentsInCharacters: a Comment of 128 characters is taken whatever its bytes, one of 129
+// is InvalidArgument (API_CachePolicyConfig.html, API_OriginRequestPolicyConfig.html,
+// API_PublicKeyConfig.html, API_KeyGroupConfig.html: Comment up to 128 characters).
+func TestCommentsInCharacters(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	cf := h.cf()
+	ctx := context.Background()
+	_, pemKey := testKey(t, 1)
+	key := createKey(t, cf, "comment-key", 2)
+	creates := []struct {
+		what   string
+		create func(name, comment string) error
+	}{
+		{"cache policy", func(name, comment string) error {
+			c := cachePolicyConfig(name)
+			c.Comment = aws.String(comment)
+			_, err := cf.CreateCachePolicy(ctx, &cloudfront.CreateCachePolicyInput{CachePolicyConfig: c})
+			return err
+		}},
+		{"origin request policy", func(name, comment string) error {
+			c := orpConfig(name)
+			c.Comment = aws.String(comment)
+			_, err := cf.CreateOriginRequestPolicy(ctx, &cloudfront.CreateOriginRequestPolicyInput{OriginRequestPolicyConfig: c})
+			return err
+		}},
+		{"response headers policy", func(name, comment string) error {
+			c := rhpConfig(name)
+			c.Comment = aws.String(comment)
+			_, err := cf.CreateResponseHeadersPolicy(ctx, &cloudfront.CreateResponseHeadersPolicyInput{ResponseHeadersPolicyConfig: c})
+			return err
+		}},
+		{"public key", func(name, comment string) error {
+			_, err := cf.CreatePublicKey(ctx, &cloudfront.CreatePublicKeyInput{PublicKeyConfig: &types.PublicKeyConfig{
+				CallerReference: aws.String("ref-" + name), Name: aws.String(name), EncodedKey: aws.String(pemKey), Comment: aws.String(comment)}})
+			return err
+		}},
+		{"key group", func(name, comment string) error {
+			_, err := cf.CreateKeyGroup(ctx, &cloudfront.CreateKeyGroupInput{KeyGroupConfig: &types.KeyGroupConfig{
+				Name: aws.String(name), Items: []string{aws.ToString(key.PublicKey.Id)}, Comment: aws.String(comment)}})
+			return err
+		}},
+	}
+	for _, c := range creates {
+		t.Run(c.what, func(t *testing.T) {
+			if err := c.create("chars-128", strings.Repeat("é", 128)); err != nil {
+				t.Errorf("a Comment of 128 characters (256 bytes): %v", err)
+			}
+			err := c.create("chars-129", strings.Repeat("a", 129))
+			if code, _, status := apiErr(err); code != CodeInvalidArgument || status != http.StatusBadRequest {
+				t.Errorf("a Comment of 129 characters: %v, want InvalidArgument", err)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/cfedge/edge/config"
 )
@@ -28,7 +29,7 @@ import (
 const (
 	maxPolicyNames       = 10   // headers, cookies and query strings, each
 	maxPolicyNameLen     = 128  // edge's bound on a policy's Name (the API pages give none)
-	maxPolicyComment     = 128  // Comment
+	maxPolicyComment     = 128  // Comment, in characters
 	maxRespCustomHeaders = 10   // CustomHeadersConfig items
 	maxRespRemoveHeaders = 10   // RemoveHeadersConfig items
 	maxCSPLen            = 1783 // ContentSecurityPolicy
@@ -280,7 +281,7 @@ func (x *xmlCachePolicyConfig) check() *apiError {
 	if aerr := checkName("cache policy", x.Name, maxPolicyNameLen); aerr != nil {
 		return aerr
 	}
-	if len(x.Comment) > maxPolicyComment {
+	if utf8.RuneCountInString(x.Comment) > maxPolicyComment {
 		return invalidArgument("The parameter Comment is longer than %d characters.", maxPolicyComment)
 	}
 	minV, defV, maxV := *x.MinTTL, *x.DefaultTTL, *x.MaxTTL
@@ -405,7 +406,7 @@ func (x *xmlORPConfig) check() *apiError {
 	if aerr := checkName("origin request policy", x.Name, maxPolicyNameLen); aerr != nil {
 		return aerr
 	}
-	if len(x.Comment) > maxPolicyComment {
+	if utf8.RuneCountInString(x.Comment) > maxPolicyComment {
 		return invalidArgument("The parameter Comment is longer than %d characters.", maxPolicyComment)
 	}
 	if aerr := orpHeadersRule.check(x.HeadersConfig.HeaderBehavior, names(x.HeadersConfig.Headers)); aerr != nil {
@@ -679,7 +680,7 @@ func (x *xmlRHPConfig) check() *apiError {
 	if aerr := checkName("response headers policy", x.Name, maxPolicyNameLen); aerr != nil {
 		return aerr
 	}
-	if len(x.Comment) > maxPolicyComment {
+	if utf8.RuneCountInString(x.Comment) > maxPolicyComment {
 		return invalidArgument("The parameter Comment is longer than %d characters.", maxPolicyComment)
 	}
 	if c := x.CorsConfig; c != nil {

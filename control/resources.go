@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/valyala/fasthttp"
 
@@ -236,16 +237,15 @@ func listPage(ctx *fasthttp.RequestCtx, ids []string) (start, end int, marker st
 	return start, min(start+maxItems, len(ids)), marker, maxItems, nil
 }
 
-// splitPath splits the path after a resource kind's prefix into its segments; ok is false when
-// the prefix is followed by something other than "/" (another kind whose name starts alike).
-func splitPath(rest string) (parts []string, ok bool) {
+// splitPath splits the raw path after a resource kind's prefix into its decoded segments (see
+// splitSegments); ok is false when the prefix is followed by something other than "/" (another
+// kind whose name starts alike), and aerr is set when a segment is not validly encoded.
+func splitPath(rest string) (parts []string, ok bool, aerr *apiError) {
 	if rest != "" && rest[0] != '/' {
-		return nil, false
+		return nil, false, nil
 	}
-	if t := strings.Trim(rest, "/"); t != "" {
-		parts = strings.Split(t, "/")
-	}
-	return parts, true
+	parts, aerr = splitSegments(rest)
+	return parts, true, aerr
 }
 
 // resourceOps are a resource kind's handlers; a nil one is an operation the kind lacks.
@@ -303,13 +303,13 @@ func (s *Server) resourceRoutes() map[string]resourceOps {
 // apiRoot starts every path of API 2020-05-31.
 const apiRoot = "/2020-05-31/"
 
-// checkName refuses an empty name or one longer than maxLen (InvalidArgument), for the Name
-// of a policy, public key, key group or origin access control.
+// checkName refuses an empty name or one longer than maxLen characters (InvalidArgument), for
+// the Name of a policy, public key, key group or origin access control.
 func checkName(what, name string, maxLen int) *apiError {
 	switch {
 	case strings.TrimSpace(name) == "":
 		return invalidArgument("The parameter Name is required: the %s needs a name.", what)
-	case len(name) > maxLen:
+	case utf8.RuneCountInString(name) > maxLen:
 		return invalidArgument("The parameter Name is longer than %d characters.", maxLen)
 	case strings.ContainsFunc(name, func(r rune) bool { return r < ' ' || r == 0x7f }):
 		return invalidArgument("The parameter Name must not hold control characters.")

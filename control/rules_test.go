@@ -156,6 +156,27 @@ func TestCheckPath(t *testing.T) {
 	}
 }
 
+func TestCheckCallerRef(t *testing.T) {
+	tests := []struct {
+		ref string
+		ok  bool
+	}{
+		{"deploy-42", true},
+		{"déploiement 42", true},
+		{strings.Repeat("r", maxCallerRefBytes), true},
+		{strings.Repeat("r", maxCallerRefBytes+1), false},
+		{"", false},
+		{"deploy\t42", false},
+		{"deploy\n42", false},
+		{"deploy\x7f", false},
+	}
+	for _, tt := range tests {
+		if got := checkCallerRef(tt.ref) == ""; got != tt.ok {
+			t.Errorf("checkCallerRef(%q): ok %v, want %v (%s)", clip(tt.ref, 20), got, tt.ok, checkCallerRef(tt.ref))
+		}
+	}
+}
+
 func TestCacheForms(t *testing.T) {
 	tests := []struct {
 		path string
@@ -168,6 +189,12 @@ func TestCacheForms(t *testing.T) {
 		{"/caf%C3%A9", []string{"/caf%C3%A9", "/café"}},
 		{"/x%2*", []string{"/x%2*"}},
 		{"/100%", []string{"/100%"}},
+		// An encoded "*" is a character of the name: its decoded form is kept from being a
+		// wildcard by becoming the prefix of itself.
+		{"/x%2A", []string{"/x%2A", "/x**"}},
+		{"/x%2a?v=1", []string{"/x%2a", "/x**"}},
+		{"/x%2A*", []string{"/x%2A*", "/x**"}},
+		{"/a%2Ab", []string{"/a%2Ab", "/a*b"}},
 	}
 	for _, tt := range tests {
 		if got := cacheForms(tt.path); !slices.Equal(got, tt.want) {

@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/valyala/fasthttp"
@@ -108,6 +110,7 @@ type Server struct {
 	fns *functions // CloudFront Functions: the configuration's, and those created through the API
 
 	resRoutes map[string]resourceOps // policies, public keys, key groups, origin access controls, by path prefix
+	heads     bodyHeads              // heads of the requests whose chunked bodies are being read
 
 	mu            sync.Mutex // guards every dist's recs
 	keepCompleted int        // Completed invalidations kept per distribution (defaultKeepCompleted)
@@ -228,40 +231,124 @@ func New(cfg Config) (*Server, error) {
 // headerReceived runs once a request's headers are in, before its body is read. When the
 // request cannot be authentic (checkHeaders fails), it lowers the body limit to one byte: a
 // request with a body then ends in handleReadError, which answers 403 without reading it, and
-// one without a body reaches Handle, which refuses it the same way.
+// one without a body reaches Handle, which refuses it the same way. For a chunked body it
+// records what handleReadError needs of the head (see bodyHead).
 func (s *Server) headerReceived(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	n := h.ContentLength()
+	var aerr *apiError
 	// Without a body (no length, or 0) there is nothing to spare reading: Handle's check is the one.
-	if n := h.ContentLength(); s.auth && (n > 0 || n == -1) {
-		if _, _, _, aerr := s.checkHeaders(h, s.now()); aerr != nil {
-			return fasthttp.RequestConfig{MaxRequestBodySize: 1}
-		}
+	if s.auth && (n > 0 || n == -1) {
+		_, _, _, aerr = s.checkHeaders(h, s.now())
+	}
+	if n == -1 {
+		s.heads.put(h, bodyHead{aerr: aerr, invalidation: createsInvalidation(h)})
+	} else {
+		s.heads.take(h) // a pooled header's stale entry (a request that ended unread) must not judge this one
+	}
+	if aerr != nil {
+		return fasthttp.RequestConfig{MaxRequestBodySize: 1}
 	}
 	return fasthttp.RequestConfig{}
 }
 
+// createsInvalidation reports whether h is the head of a CreateInvalidation request: a POST to
+// a path ending in "/invalidation".
+func createsInvalidation(h *fasthttp.RequestHeader) bool {
+	path, _, _ := strings.Cut(string(h.RequestURI()), "?")
+	return string(h.Method()) == http.MethodPost && strings.HasSuffix(path, "/invalidation")
+}
+
+// bodyHead is what headerReceived learnt of the head of a request with a chunked body. When
+// such a body goes over the limit, fasthttp resets the request, head included, before calling
+// handleReadError (Request.ReadBody), which so can no longer authenticate the head or tell
+// the operation from it.
+type bodyHead struct {
+	aerr         *apiError // why the head cannot be authentic; nil when it may be
+	invalidation bool      // a CreateInvalidation request (createsInvalidation)
+}
+
+// maxBodyHeads bounds the heads kept at once: one per request whose chunked body is being
+// read, so a handful; past it, heads are not recorded and handleReadError judges the
+// (reset) head it is given.
+const maxBodyHeads = 1024
+
+// bodyHeads holds a bodyHead per request being read, keyed by its header (fasthttp hands
+// headerReceived and handleReadError the same RequestHeader of one RequestCtx). The keys are
+// weak so that a request that ends neither in Handle nor in handleReadError (the client went
+// away) pins no RequestCtx; such an entry is swept once the map is full.
+type bodyHeads struct {
+	mu sync.Mutex
+	m  map[weak.Pointer[fasthttp.RequestHeader]]bodyHead
+}
+
+// put records b for the request whose head is h.
+func (bh *bodyHeads) put(h *fasthttp.RequestHeader, b bodyHead) {
+	bh.mu.Lock()
+	defer bh.mu.Unlock()
+	if bh.m == nil {
+		bh.m = map[weak.Pointer[fasthttp.RequestHeader]]bodyHead{}
+	}
+	if len(bh.m) >= maxBodyHeads {
+		for k := range bh.m {
+			if k.Value() == nil {
+				delete(bh.m, k)
+			}
+		}
+		if len(bh.m) >= maxBodyHeads {
+			return
+		}
+	}
+	bh.m[weak.Make(h)] = b
+}
+
+// take returns and forgets what was recorded for the request whose head is h.
+func (bh *bodyHeads) take(h *fasthttp.RequestHeader) (bodyHead, bool) {
+	bh.mu.Lock()
+	defer bh.mu.Unlock()
+	if len(bh.m) == 0 {
+		return bodyHead{}, false
+	}
+	k := weak.Make(h)
+	b, ok := bh.m[k]
+	delete(bh.m, k)
+	return b, ok
+}
+
 // handleReadError answers a request that fasthttp could not read, in CloudFront's error format;
 // fasthttp then closes the connection. A body over the limit is refused as soon as its
-// Content-Length is seen: 403 with the authentication error when the headers cannot be
-// authentic (see headerReceived), else 413 — BatchTooLarge for CreateInvalidation, CloudFront's
-// code for a batch too large, and RequestEntityTooLarge otherwise.
+// Content-Length is seen, or, chunked, as soon as it goes over (judged on the head
+// headerReceived recorded, fasthttp having reset the request): 403 with the authentication
+// error when the headers cannot be authentic (see headerReceived), else 413 — BatchTooLarge for
+// CreateInvalidation, CloudFront's code for a batch too large, and RequestEntityTooLarge
+// otherwise.
 func (s *Server) handleReadError(ctx *fasthttp.RequestCtx, err error) {
 	reqID := newRequestID()
 	ctx.Response.Header.Set("x-amzn-RequestId", reqID)
 	var aerr *apiError
 	var small *fasthttp.ErrSmallBuffer
 	var netErr net.Error
+	head, chunked := s.heads.take(&ctx.Request.Header)
 	switch {
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
-		if s.auth {
-			_, _, _, aerr = s.checkHeaders(&ctx.Request.Header, s.now())
+		if !chunked {
+			// Refused on its Content-Length, before the body was read: the head is intact.
+			head.invalidation = createsInvalidation(&ctx.Request.Header)
+			if s.auth {
+				_, _, _, head.aerr = s.checkHeaders(&ctx.Request.Header, s.now())
+			}
 		}
+		aerr = head.aerr
 		if aerr == nil {
 			code := CodeRequestEntityTooLarge
-			if ctx.IsPost() && strings.HasSuffix(string(ctx.Path()), "/invalidation") {
+			if head.invalidation {
 				code = CodeBatchTooLarge
 			}
+			size := fmt.Sprintf("is %d bytes", ctx.Request.Header.ContentLength())
+			if chunked {
+				size = fmt.Sprintf("is over %d bytes", maxBodyBytes)
+			}
 			aerr = errorf(http.StatusRequestEntityTooLarge, code,
-				"The request body is %d bytes; the API accepts at most %d.", ctx.Request.Header.ContentLength(), maxBodyBytes)
+				"The request body %s; the API accepts at most %d.", size, maxBodyBytes)
 		}
 	case errors.As(err, &small):
 		aerr = errorf(http.StatusRequestHeaderFieldsTooLarge, CodeInvalidArgument, "The request headers are too large.")
@@ -333,6 +420,7 @@ const apiPrefix = "/2020-05-31/distribution"
 // Handle answers one API request: authentication first, then the operation. Every answer
 // carries x-amzn-RequestId; errors carry CloudFront's ErrorResponse document.
 func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
+	s.heads.take(&ctx.Request.Header) // its body was read: handleReadError will not need its head
 	if s.metrics != nil && ctx.IsGet() && string(ctx.Path()) == "/metrics" {
 		s.metrics(ctx)
 		return
@@ -378,9 +466,42 @@ func reply(ctx *fasthttp.RequestCtx, status int, body []byte) {
 	ctx.SetBody(body)
 }
 
-// route dispatches on method and path.
+// rawPath is the request's path as the client sent it: neither percent-decoded nor normalised
+// (ctx.Path() is both, so "%2F" in an id would read as a separator and "../" would climb out
+// of it). The API routes on it: an id or a name is one URI label, in which the SDKs
+// percent-encode "/" (https://smithy.io/2.0/spec/http-bindings.html#httplabel-trait: a
+// label's value is percent-encoded, "/" included, unless the label is greedy; CloudFront's
+// labels are not).
+func rawPath(ctx *fasthttp.RequestCtx) string {
+	p := string(ctx.URI().PathOriginal())
+	if p == "" {
+		return "/"
+	}
+	return p
+}
+
+// splitSegments splits rest, the raw path after an operation's prefix, into its segments: on
+// literal "/" first, then each segment percent-decoded, so that a decoded "/" stays inside its
+// segment. Leading and trailing "/" are ignored. An invalid percent-encoding is InvalidArgument.
+func splitSegments(rest string) ([]string, *apiError) {
+	t := strings.Trim(rest, "/")
+	if t == "" {
+		return nil, nil
+	}
+	parts := strings.Split(t, "/")
+	for i, seg := range parts {
+		dec, err := url.PathUnescape(seg)
+		if err != nil {
+			return nil, invalidArgument("The request path segment %q is not validly percent-encoded: %v.", clip(seg, 80), err)
+		}
+		parts[i] = dec
+	}
+	return parts, nil
+}
+
+// route dispatches on method and path (the raw path, see rawPath).
 func (s *Server) route(ctx *fasthttp.RequestCtx, now time.Time) *apiError {
-	path := string(ctx.Path())
+	path := rawPath(ctx)
 	if rest, ok := strings.CutPrefix(path, fnPrefix); ok && (rest == "" || rest[0] == '/') {
 		return s.routeFunction(ctx, rest, now)
 	}
@@ -389,7 +510,10 @@ func (s *Server) route(ctx *fasthttp.RequestCtx, now time.Time) *apiError {
 	}
 	for prefix, ops := range s.resRoutes {
 		if rest, ok := strings.CutPrefix(path, prefix); ok {
-			if parts, ok := splitPath(rest); ok {
+			if parts, ok, aerr := splitPath(rest); ok {
+				if aerr != nil {
+					return aerr
+				}
 				return routeResource(ctx, ops, parts, now)
 			}
 		}
@@ -398,9 +522,9 @@ func (s *Server) route(ctx *fasthttp.RequestCtx, now time.Time) *apiError {
 	if !ok || (rest != "" && rest[0] != '/') {
 		return unsupported(ctx)
 	}
-	parts := strings.Split(strings.Trim(rest, "/"), "/")
-	if rest == "" || rest == "/" {
-		parts = nil
+	parts, aerr := splitSegments(rest)
+	if aerr != nil {
+		return aerr
 	}
 	get, post, put, del := ctx.IsGet(), ctx.IsPost(), ctx.IsPut(), ctx.IsDelete()
 	switch {

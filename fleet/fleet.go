@@ -45,6 +45,10 @@ var (
 	// ErrConflict is returned by SyncState when another edge changed the same thing since this
 	// edge last adopted the fleet's state.
 	ErrConflict = errors.New("fleet: changed meanwhile on another edge")
+	// ErrRejected is wrapped by a Handler's ApplyInvalidation error when the invalidation can
+	// never be applied on this edge (it breaks this edge's rules): it is not delivered again,
+	// and this edge never acknowledges it, so it reads as not applied here.
+	ErrRejected = errors.New("fleet: invalidation rejected by this edge")
 )
 
 // Invalidation is an accepted invalidation batch as it travels between edges.
@@ -525,7 +529,12 @@ func (n *Node) onInvalidation(m jetstream.Msg) {
 		_ = m.Term()
 		return
 	}
-	if err := n.h.ApplyInvalidation(&inv); err != nil {
+	if err := n.h.ApplyInvalidation(&inv); errors.Is(err, ErrRejected) {
+		n.log.Error("fleet: an invalidation this edge cannot apply; it stays unacknowledged here", "distribution", inv.Distribution,
+			"id", inv.ID, "err", err)
+		_ = m.Term()
+		return
+	} else if err != nil {
 		n.log.Warn("fleet: applying an invalidation failed; it will come again", "distribution", inv.Distribution,
 			"id", inv.ID, "err", err)
 		_ = m.NakWithDelay(time.Second)

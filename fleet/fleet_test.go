@@ -22,8 +22,9 @@ type testHandler struct {
 	state   map[string][]byte
 	mine    map[string][]byte // what StateRecords returns
 	onApply func(inv *Invalidation)
-	changed chan struct{} // a value after each application or adoption
-	refuse  error         // AdoptState's error, when set
+	changed chan struct{}                 // a value after each application or adoption
+	refuse  error                         // AdoptState's error, when set
+	reject  func(inv *Invalidation) error // ApplyInvalidation's error, when set and not nil
 }
 
 func newTestHandler() *testHandler {
@@ -33,6 +34,12 @@ func newTestHandler() *testHandler {
 func (h *testHandler) ApplyInvalidation(inv *Invalidation) error {
 	if h.onApply != nil {
 		h.onApply(inv)
+	}
+	if h.reject != nil {
+		if err := h.reject(inv); err != nil {
+			h.signal()
+			return err
+		}
 	}
 	h.mu.Lock()
 	if _, ok := h.applied[inv.Distribution+"."+inv.ID]; !ok {
@@ -198,6 +205,60 @@ func TestInvalidationFanOut(t *testing.T) {
 	}
 	if h3.has("EDIST.I1") {
 		t.Error("n3 was given I1 again, which it had acknowledged before leaving: its durable consumer did not resume")
+	}
+}
+
+// TestRejectedInvalidation: an invalidation the handler rejects (fleet.ErrRejected) is not
+// delivered again and never acknowledged: it stays pending on that node; the next one is
+// applied as usual. A failure that is not a rejection comes again.
+func TestRejectedInvalidation(t *testing.T) {
+	srv := natstest.Start(t)
+	h := newTestHandler()
+	var mu sync.Mutex
+	calls := map[string]int{}
+	h.reject = func(inv *Invalidation) error {
+		mu.Lock()
+		defer mu.Unlock()
+		calls[inv.ID]++
+		switch {
+		case inv.ID == "IBAD":
+			return fmt.Errorf("%w: test", ErrRejected)
+		case inv.ID == "IFLAKY" && calls[inv.ID] == 1:
+			return errors.New("a passing failure")
+		}
+		return nil
+	}
+	n := startNode(t, srv, "n1", h)
+	now := time.Now()
+	for _, id := range []string{"IBAD", "IFLAKY", "IGOOD"} {
+		inv := &Invalidation{Distribution: "EDIST", ID: id, CallerReference: id, Paths: []string{"/a"}, Created: now}
+		if err := n.PublishInvalidation(context.Background(), inv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.waitFor(t, 10*time.Second, "IGOOD and IFLAKY applied", func() bool { return h.has("EDIST.IGOOD") && h.has("EDIST.IFLAKY") })
+	// Terminated, not waiting for a redelivery: nothing is pending acknowledgement on the consumer.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		info, err := n.cons.Info(context.Background())
+		if err == nil && info.NumAckPending == 0 && info.NumPending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("consumer info %+v, %v: want nothing pending", info, err)
+		}
+		time.Sleep(10 * time.Millisecond) // polling the server's view of the consumer
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if calls["IBAD"] != 1 || calls["IFLAKY"] != 2 {
+		t.Errorf("calls %v: want IBAD once (rejected, not redelivered) and IFLAKY twice", calls)
+	}
+	if h.has("EDIST.IBAD") {
+		t.Error("IBAD recorded as applied")
+	}
+	if p := n.Pending("EDIST", "IBAD", now); !slices.Equal(p, []string{"n1"}) {
+		t.Errorf("IBAD pending on %v, want [n1]", p)
 	}
 }
 
