@@ -150,3 +150,38 @@ func TestCheckQuotas(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseDistConfig feeds the distribution config parser one body: never a panic, an error
+// is an API error with a 4xx status, and what the API would echo for a config that parses
+// parses again to the same document (fill is a fixed point).
+func FuzzParseDistConfig(f *testing.F) {
+	doc, err := os.ReadFile("testdata/dist-minimal-config.xml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(doc)
+	f.Add([]byte(`<DistributionConfig><Origins><Quantity>1</Quantity></Origins><Origins/></DistributionConfig>`))
+	f.Add([]byte(`<DistributionConfig><Comment>x</Comment><CallerReference>r</CallerReference></DistributionConfig>`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if len(body) > 64<<10 {
+			return
+		}
+		x, _, aerr := parseDistConfig(body, false)
+		if aerr != nil {
+			if aerr.status < 400 || aerr.status > 499 {
+				t.Fatalf("status %d (%s)", aerr.status, aerr.code)
+			}
+			return
+		}
+		x.Xmlns = Namespace
+		echo := marshalDoc(x)
+		y, _, aerr := parseDistConfig(echo, false)
+		if aerr != nil {
+			t.Fatalf("the echo of a parsed config does not parse: %v\n%s", aerr, echo)
+		}
+		y.Xmlns = Namespace
+		if again := marshalDoc(y); !bytes.Equal(again, echo) {
+			t.Fatalf("the echo changes when parsed again:\n%s\n%s", echo, again)
+		}
+	})
+}
