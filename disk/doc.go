@@ -111,14 +111,13 @@
 //     it reach): how many records were lost cannot be known either.
 //
 // In the last two cases any lost invalidation may cover any object stored until now, and
-// serving one would serve what its owner asked to remove. Open then invalidates every object of every distribution
-//     stored at or before the moment it found the damage (a record journaled like the
-//     others, dropped after MaxLifetime); the scan removes their files (counted in
-//     Invalidated), and the intact records after the damage still apply. The tier starts
-//     empty but working; the damage is logged and counted in Errors. Comparing store times
-//     with the journal cannot be more precise: an invalidation's time is the caller's, a lost
-//     record may carry any time up to when it was written, and its distribution is lost
-//     with it.
+// serving one would serve what its owner asked to remove. Open then invalidates every object of
+// every distribution stored at or before the moment it found the damage (a record journaled
+// like the others, dropped after MaxLifetime); the scan removes their files (counted in
+// Invalidated), and the intact records after the damage still apply. The tier starts empty but
+// working; the damage is logged and counted in Errors. Comparing store times with the journal
+// cannot be more precise: an invalidation's time is the caller's, a lost record may carry any
+// time up to when it was written, and its distribution is lost with it.
 //
 // # Failures and concurrency
 //
