@@ -1,8 +1,7 @@
 package control
 
-// Hostile and malformed API callers (review tests). Each test talks to the API over a real
-// socket through the harness; a test that exposes a bug asserts the correct behaviour and
-// fails until the product is fixed.
+// Hostile-input tests of the API: hostile and malformed callers. Each test talks to the API
+// over a real socket through the harness.
 
 import (
 	"bufio"
@@ -65,10 +64,10 @@ func hostileDistXML(ref, originCfg string) string {
 	return b
 }
 
-// TestHostileDeepNestingMemory: a small, deeply nested body must be refused with memory bounded
-// by (a small multiple of) its size. scanDoc (distparse.go) keeps, for every open element, its
-// full dotted path ("DistributionConfig.a.a.a…"), so N nested elements cost O(N²) bytes: a
-// 24 KB body costs ~64 MB, a 300 KB one ~10 GB.
+// TestHostileDeepNestingMemory: a small, deeply nested body is refused (MalformedInput, 400)
+// with memory bounded by a small multiple of its size: scanDoc (distparse.go) refuses nesting
+// over maxDepth and builds an element's dotted path only to report an error. (It once kept every
+// open element's full dotted path, O(N²) bytes for N nested elements: ~64 MB for a 24 KB body.)
 func TestHostileDeepNestingMemory(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	const depth = 8000
@@ -86,16 +85,18 @@ func TestHostileDeepNestingMemory(t *testing.T) {
 	}
 	const bound = 16 << 20
 	if alloc > bound {
-		t.Errorf("a %d-byte body nested %d deep made the process allocate %d MB (bound %d MB): memory grows with the square of the depth",
+		t.Errorf("a %d-byte body nested %d deep made the process allocate %d MB (bound %d MB)",
 			len(body), depth, alloc>>20, bound>>20)
 	}
 }
 
 // TestHostileEncodedStarIsNotAWildcard: "*" is a wildcard only as a path's last character
 // (cloudfront.md §10.3); a percent-encoded "%2A" is a literal character (CloudFront does not
-// decode what needs no encoding, invalidation-specifying-objects.html). cacheForms decodes
-// "/x%2A" to "/x*", which the registry takes for a prefix: the batch is counted as an
-// individual path (so the 15-wildcard limit is bypassed) yet wipes everything under "/x".
+// decode what needs no encoding, invalidation-specifying-objects.html). "/x%2A" is an
+// individual path: while the 15 wildcards allowed in progress are used up it is accepted (or
+// refused as a 16th wildcard, also consistent), and it reaches the object "/x*" and names
+// beginning with "/x*" only (cacheForms, batch.go), never /xylophone.html or /x/deep/file.js.
+// (Its decoded form "/x*" was once taken for the wildcard, wiping every path beginning "/x".)
 func TestHostileEncodedStarIsNotAWildcard(t *testing.T) {
 	h := newHarness(t, withDelay(time.Hour), nil)
 	cf := h.cf()
@@ -120,11 +121,12 @@ func TestHostileEncodedStarIsNotAWildcard(t *testing.T) {
 	}
 }
 
-// TestHostileTimeoutOverflow: ConnectionTimeout is 1–10 s and OriginReadTimeout 1–120 s
-// (API_Origin.html, API_CustomOriginConfig.html); a value outside is InvalidArgument.
-// 36028797018963973 = 2^55 + 5: seconds() (distmodel.go) multiplies by time.Second in int64,
-// which wraps to exactly 5 s, so config validation passes, the edge serves 5 s, and the API
-// echoes 36028797018963973.
+// TestHostileTimeoutOverflow: ConnectionTimeout is 1–10 s, OriginReadTimeout and
+// OriginKeepaliveTimeout 1–60 s at the default quota (API_Origin.html,
+// API_CustomOriginConfig.html); a value outside is InvalidArgument. seconds() (distmodel.go)
+// checks the number before converting it: 36028797018963973 = 2^55 + 5 seconds, multiplied by
+// time.Second in int64, wraps to exactly 5 s. (Such a value once passed config validation as
+// 5 s while the API echoed 36028797018963973.)
 func TestHostileTimeoutOverflow(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	tests := []struct{ name, cfg string }{
@@ -159,8 +161,9 @@ func TestHostileTimeoutOverflow(t *testing.T) {
 }
 
 // TestHostileEncodedSlashInID: an id is one path label; the SDKs percent-encode "/" in it. An
-// id holding "%2F" names no distribution (NoSuchDistribution, 404), it must not be split into
-// path segments and routed as another operation.
+// id holding "%2F" names no distribution (NoSuchDistribution, 404) and is never routed as
+// another operation: the API routes on the raw path (rawPath, server.go), split on literal "/"
+// before each segment is decoded (splitSegments).
 func TestHostileEncodedSlashInID(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	tests := []struct {
@@ -287,10 +290,11 @@ func TestHostileConcurrentUpdatesSameETag(t *testing.T) {
 	}
 }
 
-// TestHostileSDKNameTraversal: the same through the SDK, which percent-encodes "/" in a label:
-// DeleteFunction of a function called "../distribution/<id>" deletes the distribution <id>
-// (its If-Match being that distribution's ETag). A caller that passes a user-supplied function
-// name to the SDK can be made to delete a distribution.
+// TestHostileSDKNameTraversal: TestHostileEncodedSlashInID through the SDK, which
+// percent-encodes "/" in a label: DeleteFunction of a function called "../distribution/<id>",
+// with that distribution's ETag as If-Match, is NoSuchFunctionExists (404) and leaves the
+// distribution <id> in place, so a caller that passes a user-supplied function name to the SDK
+// cannot be made to delete a distribution. (It once deleted the distribution.)
 func TestHostileSDKNameTraversal(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	cf := h.cf()
@@ -431,8 +435,10 @@ func TestHostileXMLShapes(t *testing.T) {
 }
 
 // TestHostileDuplicateElements: a member sent twice. CloudFront's members are single; a second
-// <Origins> block is not a continuation of the first. edge reads both into one list (Quantity 1
-// twice, two origins stored), so what the caller counted is not what is stored.
+// <Origins> block is not a continuation of the first. The body is refused (400 MalformedInput
+// or InvalidArgument; scanDoc allows no two children of one name outside <Items>), so what is
+// stored is never other than what the caller counted. (Both blocks were once read into one
+// list: Quantity 1 twice, two origins stored.)
 func TestHostileDuplicateElements(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	good := hostileDistXML("dup", "")
@@ -956,9 +962,9 @@ func TestHostileConcurrentCreates(t *testing.T) {
 }
 
 // TestHostileCommentInCharacters: Comment may be 128 characters (API_DistributionConfig.html:
-// "The comment cannot be longer than 128 characters"); checkValues (distparse.go) counts bytes,
-// so 100 characters of "é" (200 bytes) are refused. Invalidation paths and tags are counted in
-// characters (utf8.RuneCountInString) elsewhere in the package.
+// "The comment cannot be longer than 128 characters"), counted in characters
+// (utf8.RuneCountInString) as invalidation paths and tags are: 100 characters of "é" (200
+// bytes) are accepted, 129 refused (InvalidArgument). (Bytes were once counted instead.)
 func TestHostileCommentInCharacters(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	comment := strings.Repeat("é", 100)
@@ -1017,12 +1023,12 @@ func TestHostileStateUnwritable(t *testing.T) {
 	}
 }
 
-// TestHostileCallerReferenceFleetMismatch: CreateInvalidation accepts any non-empty
-// CallerReference (parseBatch, batch.go), but the fleet side drops a batch whose reference is
-// over 4,096 bytes or holds a control character (badBatch / validCallerRef, fleet.go) and
-// returns nil, so the message is acknowledged: the accepting edge invalidates, every other edge
-// keeps the stale object, and the invalidation reads Completed fleet-wide. Either the API
-// refuses such a reference (400) or a peer applies the batch it was published.
+// TestHostileCallerReferenceFleetMismatch: a CallerReference of over 4,096 bytes or holding a
+// control character. CreateInvalidation (parseBatch) and a peer applying a batch from the fleet
+// (badBatch) check it by one rule, checkCallerRef (batch.go), so that every edge applies what
+// one accepted: either the API refuses such a reference (400) or a peer applies the batch it
+// was published. (The API once accepted references the fleet side dropped: every other edge
+// kept the stale object while the invalidation read Completed fleet-wide.)
 func TestHostileCallerReferenceFleetMismatch(t *testing.T) {
 	for _, tt := range []struct{ name, refXML, ref string }{
 		{"5,000-byte reference", strings.Repeat("r", 5000), strings.Repeat("r", 5000)},

@@ -1,8 +1,7 @@
 package disk
 
-// Hostile-input review of package disk: files under the tier's folder truncated, replaced,
-// forged or swapped for other kinds of files. Tests named TestHostile...; a failing one
-// documents a bug (it asserts the correct behaviour). The machine runs these tests as root:
+// Hostile-input tests of package disk: files under the tier's folder truncated, replaced,
+// forged or swapped for other kinds of files. The machine runs these tests as root:
 // permission cases are left to TestPermissions, which drops capabilities in a child.
 
 import (
@@ -22,17 +21,15 @@ import (
 const hangLimit = time.Second
 
 // TestHostileJournalHugeLengthMidJournal: the journal holds three fsynced records (/a, /b,
-// /c invalidated); the first record's 4-byte frame length is damaged on disk to 0xffffff00,
-// over maxRecordLen, which no append ever writes. readJournal treats any frame length
-// beyond what is left as a torn last record (a crash mid-append): it stops there, the
-// records after it are dropped, Open rewrites the journal without them (the loss becomes
-// permanent), logs a warning about a crash and does not count an error. Objects /b and /c,
-// whose invalidations had returned (fsynced), are then served again: "losing an
-// invalidation would serve what the owner asked to remove" (doc.go), and the package
-// promises to drop only a torn *last* record and to count damage in the middle as an error.
-// Expected: /b and /c stay invalidated (a frame length over maxRecordLen, or one followed by
-// more than a record's worth of bytes, is damage, not a torn tail: resynchronise on the next
-// frame whose checksum holds), or at the very least the loss is counted in Stats.Errors.
+// /c invalidated), and the first record's 4-byte frame length is damaged on disk to
+// 0xffffff00, over maxRecordLen, which no append ever writes. Intact records follow it, so it
+// is damage in the middle, not a record torn by a crash mid-append: readJournal goes on from
+// the next intact frame, so /b and /c, whose invalidations had returned (fsynced), stay
+// invalidated; and since the bytes the damaged length spans may have held any number of
+// records, Open invalidates every object stored until then and counts the damage in
+// Stats.Errors (doc.go, "Invalidations": "losing an invalidation would serve what the owner
+// asked to remove"). (This was once taken for a torn tail: the records after it were dropped
+// uncounted, and /b and /c served again.)
 func TestHostileJournalHugeLengthMidJournal(t *testing.T) {
 	clock := newFakeClock()
 	cfg := testConfig(t)
@@ -156,12 +153,11 @@ func TestHostileForgedHeaderLengths(t *testing.T) {
 }
 
 // TestHostileWrongPlaceAndKind pins files that are ours by name but not by content or
-// place: another key's valid file at a key's path (miss; removed by the scan), a valid
+// place: another key's valid file at a key's path (a miss; removed by the scan), a valid
 // file in the wrong level directory (removed by the scan, never served), a directory at
-// an object's path (a miss, before and after the scan; note it is neither removed nor
-// counted: openObject returns a zero fileID for a non-regular file, so removeUnindexed
-// never matches it), a symlink at an object's path
-// after the scan (a miss; the scan leaves symlinks alone).
+// an object's path (a miss, before and after the scan; not a regular file, so not the
+// Store's: it is left in place, uncounted, as doc.go says), and a symlink at an object's
+// path after the scan (a miss; the scan indexes regular files only and leaves symlinks alone).
 func TestHostileWrongPlaceAndKind(t *testing.T) {
 	t.Run("another key's file", func(t *testing.T) {
 		cfg := testConfig(t)
@@ -258,8 +254,9 @@ func TestHostileWrongPlaceAndKind(t *testing.T) {
 
 // TestHostileJournalFrames pins journal frames a crash cannot make but damage can, at the
 // end of the journal: a length prefix of 2^32-1, a payload whose path count claims more
-// paths than bytes, a string length past the payload; Open succeeds fast, allocates little
-// and keeps the records before them.
+// paths than bytes, a string length past the payload, a record kind of 0, a distribution
+// length of 2^32-1. Open succeeds fast, allocates little and keeps the records before them
+// (a damaged last record is dropped as torn).
 func TestHostileJournalFrames(t *testing.T) {
 	clock := newFakeClock()
 	good := appendRecord(nil, record{kind: kindPlain, at: clock.Now(), dist: "D1", paths: []string{"/a"}})

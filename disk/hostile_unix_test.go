@@ -12,13 +12,12 @@ import (
 	"time"
 )
 
-// TestHostileFIFOAtObjectPath: a FIFO (named pipe) placed at an object's hashed path. Before
-// the start-up scan reaches it, Get opens the path directly with open(2) O_RDONLY and no
-// O_NONBLOCK (openRead), which blocks until a writer appears: the Get, and every viewer
-// collapsed on that key, hang forever instead of getting a miss (openObject would refuse the
-// non-regular file after fstat, but never gets there). The scan itself skips non-regular
-// entries, so after it the key is a plain miss and the FIFO stays. Expected: a miss within
-// microseconds (open with O_NONBLOCK, or lstat first, and drop the non-regular file).
+// TestHostileFIFOAtObjectPath: a FIFO (named pipe) placed at an object's hashed path, which
+// Get opens directly until the start-up scan reaches it. Get returns a miss within
+// microseconds: openRead opens with O_NONBLOCK, so open(2) does not wait for a writer, and
+// closes the file unread once fstat shows it is not regular (doc.go, "Failures and
+// concurrency"). The scan skips non-regular entries too, so after it the key is a plain miss
+// and the FIFO stays. (Get once blocked in open(2) here, with every viewer collapsed on the key.)
 func TestHostileFIFOAtObjectPath(t *testing.T) {
 	const key = "/D1/fifo"
 	cfg := testConfig(t)
@@ -53,10 +52,10 @@ func TestHostileFIFOAtObjectPath(t *testing.T) {
 	}
 }
 
-// TestHostileFIFOJournal: a FIFO placed at Dir/invalidations. Open reads the journal with
-// os.ReadFile, whose open(2) blocks until a writer appears (and would then read until the
-// writer closes): Open never returns, so the edge never starts. Expected: Open fails with an
-// error naming the journal (or treats it as damaged) at once.
+// TestHostileFIFOJournal: a FIFO placed at Dir/invalidations. Open returns at once: it opens
+// the journal with O_NONBLOCK, so open(2) does not wait for a writer, and does not read a
+// journal that is not a regular file but handles it as damaged (doc.go, "Invalidations").
+// (Open once blocked reading it, so the edge never started.)
 func TestHostileFIFOJournal(t *testing.T) {
 	cfg := testConfig(t)
 	jpath := filepath.Join(cfg.Dir, "invalidations")

@@ -1,8 +1,7 @@
 package edge
 
-// Hostile-input review of the viewer pipeline: requests and origin answers an attacker (or a
-// broken peer) can send, over real sockets on 127.0.0.1. Each test asserts the correct
-// behaviour; a failing test documents a bug.
+// Hostile-input tests of the viewer pipeline: requests and origin answers an attacker (or a
+// broken peer) can send, over real sockets on 127.0.0.1.
 
 import (
 	"bufio"
@@ -56,10 +55,12 @@ func (h *hostileConn) read(method string) (*http.Response, string, error) {
 	return r, string(b), err
 }
 
-// TestHostileAbsoluteFormHostPoisonsHostKey: the distribution and the Host sent to the origin
-// are taken from an absolute-form request-target (RFC 9112 §3.2.2: the server uses the target's
-// host and ignores Host), but the cache key reads the Host header field. With Host in the cache
-// key, one request fills the entry of another host with the first host's content.
+// TestHostileAbsoluteFormHostPoisonsHostKey: an absolute-form request-target names the host (RFC
+// 9112 §3.2.2: the server uses the target's host and ignores Host, and a gateway replaces the
+// field with it). admit sets the Host field from the target, so the distribution, the cache key
+// (which holds Host here), the origin and the log all see one host: a request for b sent with
+// "Host: a" fills b's entry, never a's. (The key once read the Host field, so it stored b's
+// answer under a's key.)
 func TestHostileAbsoluteFormHostPoisonsHostKey(t *testing.T) {
 	o := newTestOrigin(t)
 	o.handle("/tenant", func(w http.ResponseWriter, r *http.Request) {
@@ -90,8 +91,8 @@ headers = { behavior = "whitelist", names = ["Host"] }
 }
 
 // TestHostileOptionsCachedFetchedAsOptions: with OPTIONS among cached_methods, an OPTIONS miss
-// must reach the origin as OPTIONS (it is keyed apart from GET precisely because its answer
-// differs); the fill must not turn it into a GET.
+// reaches the origin as OPTIONS (it is keyed apart from GET precisely because its answer
+// differs); the fill never turns it into a GET, and GET and OPTIONS each get their own answer.
 func TestHostileOptionsCachedFetchedAsOptions(t *testing.T) {
 	o := newTestOrigin(t)
 	o.handle("/opt", func(w http.ResponseWriter, r *http.Request) {
@@ -123,8 +124,8 @@ cached_methods = ["GET", "HEAD", "OPTIONS"]
 
 // TestHostileHTTP10RefusedBodyNotParsedAsRequest: Expect: 100-continue does not exist in
 // HTTP/1.0, so the refusal-before-the-body path (headerReceived) does not apply; a refused
-// HTTP/1.0 keep-alive POST whose body is a request must still never have that body answered as
-// a request (request smuggling, RFC 9112 §6.3, §9.3).
+// HTTP/1.0 keep-alive POST whose body is a request still never has that body answered as a
+// request (request smuggling, RFC 9112 §6.3, §9.3), whether the body is buffered or streamed.
 func TestHostileHTTP10RefusedBodyNotParsedAsRequest(t *testing.T) {
 	o := newTestOrigin(t)
 	o.static("/a", 200, nil, "a")
@@ -150,8 +151,9 @@ func TestHostileHTTP10RefusedBodyNotParsedAsRequest(t *testing.T) {
 
 // TestHostileFragmentInTargetSelectsOtherBehavior: a '#' cannot appear in a request-target
 // (RFC 9112 §3.2: origin-form is absolute-path ["?" query]). fasthttp cuts the path at it to
-// select the behavior, while the origin receives the target as sent: a viewer can then have
-// an unsigned behavior chosen for a path that the origin resolves into a signed one.
+// select the behavior; whatever follows it, raw or escaped as "%23", an unsigned request under
+// /public/ never gets the object of the signed behavior on /members/* that
+// "#/../../members/secret.txt" would resolve to.
 func TestHostileFragmentInTargetSelectsOtherBehavior(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "public"), 0o755)
@@ -261,9 +263,9 @@ func runFramingCases(t *testing.T, e *testEdge, host string, cases []framingCase
 
 // TestHostileMalformedChunkedUploadIs400: a request body whose chunked framing is invalid is the
 // viewer's error (RFC 9112 §7.1: the chunk-size is 1*HEXDIG followed by optional extensions and
-// CRLF; RFC 9112 §9.3 / RFC 9110 §15.5.1: 400 and close). The edge must answer 400, not blame the
-// origin with a 502 "We can't connect to the server for this app" (and log and count an
-// OriginError for it).
+// CRLF; RFC 9112 §9.3 / RFC 9110 §15.5.1: 400 and close). The edge answers 400 (or just closes),
+// never a 502 "We can't connect to the server for this app" that blames the origin (and logs and
+// counts an OriginError), and takes nothing after the broken body as a request.
 func TestHostileMalformedChunkedUploadIs400(t *testing.T) {
 	e, o := smugglingEdge(t)
 	host := "Host: " + e.host + "\r\n"
@@ -537,9 +539,8 @@ func trunc(s string) string {
 // TestHostileOriginInvalidStatusIs502: a status code outside 100..599, or an informational code
 // as the final answer, is not a valid origin response (RFC 9112 §4: status-code = 3DIGIT; RFC
 // 9110 §15: values outside 100..599 are invalid); a gateway answers 502 (RFC 9110 §15.6.3). The
-// edge relays them: 099 goes out as the malformed status line "HTTP/1.1 99 Unknown Status Code"
-// (which viewers can't parse) with its body dropped, 000 goes out as "200 OK" with the origin's
-// body, 999 goes out as 999.
+// edge answers 502 for 000, 099, 600 and 999. (It once relayed them: 099 as the status line
+// "HTTP/1.1 99 Unknown Status Code", which viewers can't parse, 000 as "200 OK".)
 func TestHostileOriginInvalidStatusIs502(t *testing.T) {
 	o := newRawOrigin(t, map[string]string{
 		"/s000": "HTTP/1.1 000 Weird\r\nContent-Length: 2\r\n\r\nok",
@@ -610,9 +611,11 @@ func TestHostileRangeOddities(t *testing.T) {
 	}
 }
 
-// TestHostileHostTricks: two Host fields are refused (RFC 9112 §3.2: 400); an absolute-form
-// target's host selects the distribution, not the Host field (RFC 9112 §3.2.2), so a known Host
-// cannot carry a request for an unknown target host; a Host with a userinfo part is refused.
+// TestHostileHostTricks: an HTTP/1.1 request with two Host fields, or none, is refused (RFC 9112
+// §3.2: 400); an absolute-form target's host selects the distribution, not the Host field (RFC
+// 9112 §3.2.2), so a known Host cannot carry a request for an unknown target host (403), and an
+// unknown Host does not stop one for a known target host; a target with a userinfo part
+// ("u:p@evil.example") is refused (403).
 func TestHostileHostTricks(t *testing.T) {
 	o := newTestOrigin(t)
 	o.static("/a", 200, nil, "a")

@@ -1,8 +1,7 @@
 package smooth
 
-// Hostile-input review of package smooth: an origin that controls every byte of the .ism,
-// .ismv and .isma files. Tests named TestHostile...; a failing one documents a bug (it asserts
-// the correct behaviour).
+// Hostile-input tests of package smooth: an origin that controls every byte of the .ism,
+// .ismv and .isma files.
 
 import (
 	"bytes"
@@ -79,11 +78,11 @@ func (s *boundedSource) ReadRange(_ context.Context, p string, off, n int64) ([]
 }
 
 // TestHostileResolverMfraSizeBoundedBeforeRead: the origin's file ends with a valid 16-byte
-// mfro claiming a 3 GiB mfra (the file claims 3 GiB + 4 KiB). The resolver checks the claim
-// only against the file size, then asks its Source for the whole 3 GiB range and would hand it
-// to ParseIndex: nothing in the package bounds the mfra as maxMoov bounds the moov and
-// maxServerManifest the .ism. Expected: an ErrBadMedia (502) before any read larger than a
-// sane index (64 MiB is generous: ~6M tfra entries).
+// mfro claiming a 3 GiB mfra (the file claims 3 GiB + 4 KiB). ParseMfro refuses an mfra over
+// MaxMfra (16 MiB) from the mfro alone, as maxMoov bounds the moov and maxServerManifest the
+// .ism, so the resolver answers ErrBadMedia (502) before asking its Source for any read larger
+// than a sane index (the Source here refuses reads over 64 MiB). (The claim was once checked
+// only against the file size, and the whole 3 GiB range asked for.)
 func TestHostileResolverMfraSizeBoundedBeforeRead(t *testing.T) {
 	const mfraSize = 3 << 30
 	src := &boundedSource{
@@ -107,14 +106,12 @@ func TestHostileResolverMfraSizeBoundedBeforeRead(t *testing.T) {
 	}
 }
 
-// TestHostileParseIndexEntryCountBounded: one tfra listing 600,000 fragments (a 6.6 MB mfra;
-// 600,000 two-second fragments are 14 days of media) is accepted. Building the index allocates
-// ~8.5x the mfra (~55 MiB: mp4ff's 32-byte TfraEntry slice, then times, offs, order and the
-// global offsets) and retains 24 bytes per entry, and the Resolver keeps up to MaxIndexes
-// (default 1024) such indexes: bounded in count, not in bytes. With the edge's default
-// 64 MiB max_object_size an origin can make one index of ~6M entries (~550 MiB transient,
-// ~140 MiB retained). Expected: an ErrBadMedia once a per-file fragment count limit is
-// passed, checked from the tfra's entry_count before allocating; any limit up to 600,000 passes.
+// TestHostileParseIndexEntryCountBounded: one tfra listing 600,000 fragments (a 6.6 MB mfra,
+// under MaxMfra; 600,000 two-second fragments are 14 days of media). Building an index
+// allocates several times its mfra and retains 24 bytes per entry, so a file's index is bounded
+// in entries: ParseIndex reads the tfra's entry_count and answers ErrBadMedia past
+// MaxIndexEntries (2^19) before decoding any entry. Any per-file limit under 600,000 passes.
+// (Such an index was once built whole, ~55 MiB allocated for it.)
 func TestHostileParseIndexEntryCountBounded(t *testing.T) {
 	const n = 600_000
 	mfra := mfraBox(v0TfraMany(1, n))
@@ -153,10 +150,10 @@ func hugeTrunMoof(truns int) []byte {
 	return append(append(moof, "moof"...), traf...)
 }
 
-// TestHostileFragmentDurationOverflow: one trun can claim (2^32-1)^2 ticks (just under 2^64);
-// fragmentDuration adds the truns in a uint64 without a check, so two such truns wrap and the
-// "duration" of the last fragment becomes smaller than that of one of its truns. Expected: an
-// ErrBadMedia (or a saturated value), never a wrapped sum.
+// TestHostileFragmentDurationOverflow: one trun can claim (2^32-1)^2 ticks (just under 2^64),
+// so the sum of two such truns passes 2^64. fragmentDuration checks each addition and answers
+// ErrBadMedia (a saturated value would also do), never a wrapped sum that makes the fragment
+// shorter than one of its truns.
 func TestHostileFragmentDurationOverflow(t *testing.T) {
 	one, err := fragmentDuration(hugeTrunMoof(1), 0)
 	if err != nil {
@@ -174,11 +171,11 @@ func TestHostileFragmentDurationOverflow(t *testing.T) {
 var durationAttr = regexp.MustCompile(`<SmoothStreamingMedia [^>]*Duration="(\d+)"`)
 
 // TestHostileClientManifestDurationWraps: tfra times are 64-bit and origin-chosen. With a last
-// fragment at 2^64-1000 and a last-fragment duration of 2000 ticks, buildClientManifest
-// computes end = t + lastDur in uint64, which wraps to 1000, and writes Duration="1000" (in a
-// 10 MHz timescale) for a presentation whose last chunk starts at 2^64-1000: players take the
-// presentation for 100 µs long. rescale() saturates on purpose; the addition before it does
-// not. Expected: an error (or a saturated Duration), never a Duration before the last chunk.
+// fragment at 2^64-1000 and a last-fragment duration of 2000 ticks, the presentation's end
+// t + lastDur is past 2^64: buildClientManifest answers an error (a saturated Duration would
+// also do), never a Duration before the last chunk, such as the wrapped Duration="1000" that
+// players would take for 100 µs (10 MHz timescale). rescale() saturates on purpose; the
+// addition before it is checked.
 func TestHostileClientManifestDurationWraps(t *testing.T) {
 	last := ^uint64(0) - 999
 	qt := qualityTrack{
@@ -206,12 +203,11 @@ func TestHostileClientManifestDurationWraps(t *testing.T) {
 }
 
 // TestHostileManifestWorkPerTrack: a server manifest may list the same file under many
-// bitrates (a 4 MiB .ism holds ~40,000 such elements). Generating the client manifest reads
-// the file's head (and, for a moov over 64 KiB, the moov again, up to 16 MiB) and its last
-// fragment once per element: the index is memoised, the moov and the last fragment are not.
-// 60 elements give 2 + 2x60 origin reads of one file; 40,000 give 80,000 reads and moov
-// decodes for one viewer request. Expected: the work per Manifest request is bounded by the
-// distinct files (or the track count is bounded); here at most a handful of reads of the file.
+// bitrates (up to maxManifestTracks elements). Generating the client manifest reads each
+// distinct file's index, head (and moov, up to 16 MiB) and its tracks' last fragments once,
+// shared by every element that names the file, so the origin reads of one Manifest request
+// grow with the files, not the elements: 60 elements naming one file cost at most a handful of
+// reads of it. (The moov and the last fragment were once read again for every element.)
 func TestHostileManifestWorkPerTrack(t *testing.T) {
 	src := loadMedia(t)
 	var ism strings.Builder
@@ -453,13 +449,12 @@ func TestHostileServerManifestXML(t *testing.T) {
 	}
 }
 
-// TestHostileServerManifestDeepNesting: the .ism is capped at 4 MiB, but nesting inside it is
-// not: ParseServerManifest counts the depth and never bounds it, and encoding/xml keeps a
-// stack frame (names, namespace bookkeeping) per open element. 200,000 nested <a> in a
-// 1.4 MB document allocate ~50 MiB (36x); 4 MiB of open tags allocate ~256 MiB and take
-// ~1.6 s of CPU (measured here). A server manifest is at most ~5 levels deep (smil, body,
-// switch, video, param). Expected: an error once the depth passes a small limit (or a parse
-// that allocates at most 8x its input).
+// TestHostileServerManifestDeepNesting: the .ism is capped at 4 MiB, and nesting inside it at
+// maxManifestDepth: encoding/xml keeps a stack frame (names, namespace bookkeeping) per open
+// element, so unbounded, 200,000 nested <a> in a 1.4 MB document allocate ~50 MiB (36x), and
+// 4 MiB of open tags ~256 MiB and ~1.6 s of CPU. A server manifest is at most ~5 levels deep
+// (smil, body, switch, video, param): ParseServerManifest answers an error once the depth
+// passes the limit (a parse that allocates at most 8x its input would also do).
 func TestHostileServerManifestDeepNesting(t *testing.T) {
 	const n = 200000
 	doc := []byte("<smil>" + strings.Repeat("<a>", n) + strings.Repeat("</a>", n) + "</smil>")
