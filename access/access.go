@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cfedge/edge/config"
 )
@@ -205,8 +206,13 @@ func (v *Verifier) Check(r *Request, now time.Time) *Denial {
 	if !ok {
 		return deny(CodeMalformedPolicy)
 	}
+	if !utf8.Valid(r.Path) || !utf8.Valid(r.RawQuery) {
+		// The canned policy is JSON text, in which every invalid byte becomes U+FFFD: "/a\xff"
+		// and "/a\xfe" would share one signature.
+		return deny(CodeAccessDenied)
+	}
 	var buf [1024]byte // kept apart from the custom policy, so it can stay on the stack
-	if !verify(keys, s.hashAlg, appendCanned(buf[:0], r, expires), sig) || !now.Before(time.Unix(expires, 0)) {
+	if !verify(keys, s.hashAlg, appendCanned(buf[:0], r, expires), sig) || now.Unix() >= expires {
 		return deny(CodeAccessDenied)
 	}
 	return nil

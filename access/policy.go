@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -118,9 +120,12 @@ var errPolicy = errors.New("malformed policy")
 // parsePolicy reads a custom policy: {"Statement": [ {…} ]} or {"Statement": {…}} with
 // exactly one statement, a Condition with DateLessThan.AWS:EpochTime, and optionally
 // DateGreaterThan and IpAddress.AWS:SourceIp (one IPv4 address or CIDR). Numbers must be
-// integers; unknown keys are ignored (key names match case-insensitively, as encoding/json
-// does).
+// integers; unknown keys are ignored. The policy's own keys are matched exactly and once
+// (checkKeys): encoding/json alone would let "resource" override "Resource".
 func parsePolicy(b []byte) (statement, error) {
+	if err := checkKeys(b); err != nil {
+		return statement{}, err
+	}
 	var doc struct{ Statement json.RawMessage }
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return statement{}, err
@@ -167,6 +172,59 @@ func parsePolicy(b []byte) (statement, error) {
 	return st, nil
 }
 
+// policyKeys are the keys a custom policy gives meaning to
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-creating-signed-url-custom-policy.html).
+var policyKeys = []string{"Statement", "Resource", "Condition", "DateLessThan", "DateGreaterThan",
+	"IpAddress", "AWS:EpochTime", "AWS:SourceIp"}
+
+// checkKeys refuses a policy in which an object holds a key twice, or a key that differs from
+// one of policyKeys only in case: what a reader of the policy sees must be what is enforced.
+func checkKeys(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	type object struct{ keys map[string]bool }
+	var stack []*object // nil entries for arrays
+	expectKey := false
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, &object{keys: map[string]bool{}})
+				expectKey = true
+				continue
+			case '[':
+				stack = append(stack, nil)
+			case '}', ']':
+				stack = stack[:len(stack)-1]
+			}
+		case string:
+			if expectKey {
+				o := stack[len(stack)-1]
+				if o.keys[t] {
+					return errPolicy
+				}
+				o.keys[t] = true
+				for _, k := range policyKeys {
+					if t != k && strings.EqualFold(t, k) {
+						return errPolicy
+					}
+				}
+				expectKey = false
+				continue
+			}
+		}
+		// After a value inside an object, the next string is a key.
+		expectKey = len(stack) > 0 && stack[len(stack)-1] != nil
+	}
+}
+
 // parseSourceIP accepts an IPv4 address ("192.0.2.1", meaning /32) or an IPv4 CIDR.
 func parseSourceIP(s string) (netip.Prefix, bool) {
 	if p, err := netip.ParsePrefix(s); err == nil {
@@ -182,10 +240,13 @@ func parseSourceIP(s string) (netip.Prefix, bool) {
 // allows reports whether the statement's conditions admit r at now. Resource patterns
 // with the "http*" protocol are accepted only for cookies.
 func (st *statement) allows(r *Request, now time.Time, cookie bool) bool {
-	if !now.Before(time.Unix(st.lessThan, 0)) {
+	// Compared as whole seconds, never through time.Unix, which overflows past year 292 billion
+	// and would put a DateGreaterThan of 2^63-1 in the past: now < L, and now > G.
+	sec := now.Unix()
+	if sec >= st.lessThan {
 		return false
 	}
-	if st.greaterThan != nil && !now.After(time.Unix(*st.greaterThan, 0)) {
+	if g := st.greaterThan; g != nil && (sec < *g || sec == *g && now.Nanosecond() == 0) {
 		return false
 	}
 	if st.sourceIP != nil {

@@ -25,9 +25,9 @@ func (s *Server) signedOK(x *exchange) bool {
 	}
 	rh := &ctx.Request.Header
 	uri := rh.RequestURI()
-	path, query := uri, []byte(nil)
+	path, query := rawPath(uri), []byte(nil) // rawPath: an absolute-form target's path
 	if i := bytes.IndexByte(uri, '?'); i >= 0 {
-		path, query = uri[:i], uri[i+1:]
+		query = uri[i+1:]
 	}
 	if ambiguousPath(path) {
 		s.accessDenied(x, "AccessDenied", "Access denied")

@@ -25,8 +25,16 @@ const (
 // returns 0 when the request may go on.
 func checkRequest(ctx *fasthttp.RequestCtx, facts headerFacts) (int, string) {
 	rh := &ctx.Request.Header
-	if len(rh.RequestURI()) > maxURLBytes {
+	uri := rh.RequestURI()
+	if len(uri) > maxURLBytes {
 		return fasthttp.StatusRequestEntityTooLarge, msgTooLarge
+	}
+	if bytes.IndexByte(uri, '#') >= 0 {
+		// A fragment is never part of a request-target (RFC 9112 §3.2; RFC 3986 §3.5: a client
+		// strips it). Refused, because the parts of the edge that read the target would not
+		// agree on it: the behavior and the origin see the path cut at '#', a signed policy's
+		// resource would see what follows ("/private/secret.txt#.mp4" against "/private/*.mp4").
+		return fasthttp.StatusBadRequest, msgBadReq
 	}
 	if p := rh.Protocol(); !bytes.Equal(p, strHTTP11) && !bytes.Equal(p, strHTTP10) {
 		return fasthttp.StatusHTTPVersionNotSupported, msgBadVersion
