@@ -24,7 +24,9 @@ func hostilePolicy(resource string, cond string) string {
 	return `{"Statement":[{"Resource":"` + resource + `","Condition":{` + cond + `}}]}`
 }
 
-func lt(t time.Time) string { return `"DateLessThan":{"AWS:EpochTime":` + strconv.FormatInt(t.Unix(), 10) + `}` }
+func lt(t time.Time) string {
+	return `"DateLessThan":{"AWS:EpochTime":` + strconv.FormatInt(t.Unix(), 10) + `}`
+}
 
 // TestHostileAccessDateGreaterThanOverflow: a DateGreaterThan so far in the future that
 // time.Unix overflows must not turn into "already started". The policy's window

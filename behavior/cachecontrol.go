@@ -1,6 +1,7 @@
 package behavior
 
 import (
+	"bytes"
 	"math"
 	"time"
 )
@@ -20,9 +21,14 @@ type Directives struct {
 	StaleIfError            time.Duration
 	HasStaleWhileRevalidate bool
 	HasStaleIfError         bool
-	// NoCache, NoStore and Private restrict caching; qualified forms (no-cache="Set-Cookie")
-	// count as the plain directive.
+	// NoCache, NoStore and Private restrict caching; a qualified private="…" counts as the
+	// plain directive.
 	NoCache, NoStore, Private bool
+	// NoCacheSetCookie is a qualified no-cache="Set-Cookie": the response may be stored without
+	// its Set-Cookie fields (RFC 9111 §5.2.2.4), as CloudFront documents it ("Suspending caching
+	// based on cookies", https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Cookies.html);
+	// it does not set NoCache. A qualified no-cache naming any other field counts as no-cache.
+	NoCacheSetCookie bool
 	// The remaining flags are parsed for callers; TTL decisions do not use them.
 	MustRevalidate, ProxyRevalidate bool
 	Public, NoTransform, Immutable  bool
@@ -130,7 +136,11 @@ func (d *Directives) apply(name, arg []byte, hasArg bool) {
 			d.StaleIfError, d.HasStaleIfError = deltaSeconds(arg, hasArg), true
 		}
 	case foldEq(name, "no-cache"):
-		d.NoCache = true
+		if hasArg && onlySetCookie(arg) && !d.NoCache {
+			d.NoCacheSetCookie = true
+		} else {
+			d.NoCache, d.NoCacheSetCookie = true, false
+		}
 	case foldEq(name, "no-store"):
 		d.NoStore = true
 	case foldEq(name, "private"):
@@ -208,12 +218,28 @@ func ParseHTTPDate(v []byte) (t time.Time, ok bool) {
 		return time.Time{}, false
 	}
 	s := string(v)
-	for _, layout := range [...]string{time.RFC850, time.ANSIC} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), true
-		}
+	if t, err := time.Parse(time.RFC850, s); err == nil {
+		return rfc850Year(t.UTC(), time.Now()), true
+	}
+	if t, err := time.Parse(time.ANSIC, s); err == nil {
+		return t.UTC(), true
 	}
 	return time.Time{}, false
+}
+
+// rfc850Year gives an rfc850-date's two-digit year its century: the year with those digits
+// nearest now that is not more than 50 years in the future ("Recipients of a timestamp value in
+// rfc850-date format ... MUST interpret a timestamp that appears to be more than 50 years in
+// the future as representing the most recent year in the past that had the same last two
+// digits", RFC 9110 §5.6.7). time.Parse pivots at 69 instead.
+func rfc850Year(t, now time.Time) time.Time {
+	y := now.Year() - now.Year()%100 + t.Year()%100
+	if y > now.Year()+50 {
+		y -= 100
+	} else if y <= now.Year()-50 {
+		y += 100
+	}
+	return t.AddDate(y-t.Year(), 0, 0)
 }
 
 // parseIMFFixdate parses exactly "Sun, 06 Nov 1994 08:49:37 GMT".
@@ -283,4 +309,21 @@ func monthOf(b []byte) time.Month {
 		return time.December
 	}
 	return 0
+}
+
+// onlySetCookie reports whether a no-cache argument lists Set-Cookie and nothing else.
+func onlySetCookie(arg []byte) bool {
+	seen := false
+	for len(arg) > 0 {
+		var n []byte
+		n, arg, _ = bytes.Cut(arg, []byte(","))
+		switch n = bytes.TrimSpace(n); {
+		case len(n) == 0:
+		case foldEq(n, "set-cookie"):
+			seen = true
+		default:
+			return false
+		}
+	}
+	return seen
 }

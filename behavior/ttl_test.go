@@ -64,7 +64,10 @@ func TestObjectTTL(t *testing.T) {
 		{"no-store, min 0", defaults, 200, "no-store, max-age=600", "", 0, false},
 		{"private, min 0", defaults, 200, "private, max-age=600", in1h, 0, false},
 		{"PRIVATE upper case", defaults, 200, "PRIVATE", "", 0, false},
-		{`no-cache="Set-Cookie"`, defaults, 200, `no-cache="Set-Cookie"`, "", 0, false},
+		// A qualified no-cache stores the object without the named fields (Cookies.html,
+		// "Suspending caching based on cookies"; RFC 9111 §5.2.2.4).
+		{`no-cache="Set-Cookie"`, defaults, 200, `no-cache="Set-Cookie"`, "", 86400 * sec, true},
+		{`no-cache="Set-Cookie", max-age`, defaults, 200, `no-cache="Set-Cookie", max-age=60`, "", time.Minute, true},
 		{"no-cache, min>0 keeps Min", min1h, 200, "no-cache, max-age=99999", "", hour, true},
 		{"no-store, min>0 keeps Min", min1h, 200, "no-store", "", hour, true},
 		{"private, min>0 keeps Min", min1h, 200, "private", in2y, hour, true},

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/cfedge/edge/cache"
+	"github.com/cfedge/edge/origin"
 	"github.com/valyala/fasthttp"
 )
 
@@ -59,9 +60,17 @@ func (s *Server) errorPage(x *exchange, path string) *cache.Entry {
 			return e
 		}
 	}
-	req := s.originRequest(x, false)
-	req.Method, req.Path, req.Query = fasthttp.MethodGet, path, ""
-	req.Body, req.BodyStream = nil, nil
+	// The page is keyed by its path alone (noHeaders, no query), so it is fetched with nothing
+	// of the viewer's: no headers, cookies, query or Host, and no Accept-Encoding (stored as the
+	// origin sends it, never compressed for one viewer). Fetched with the viewer's request, the
+	// first viewer's values chose the page every other viewer got.
+	req := &origin.Request{
+		Method:      fasthttp.MethodGet,
+		Path:        path,
+		ViewerHTTPS: x.ctx.IsTLS(),
+		Header: http.Header{"User-Agent": {"Amazon CloudFront"}, "Via": {string(s.via)},
+			"X-Amz-Cf-Id": {string(x.id[:])}},
+	}
 	j := &fetchJob{dist: d, beh: b, origin: d.origins[b.TargetOriginID], originID: b.TargetOriginID, req: req, key: key, path: path}
 	f, _ := s.collapse(string(key), func() *fill { return s.fetchFill(j) })
 	if f.entry == nil || f.outcome != answered {

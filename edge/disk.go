@@ -211,7 +211,7 @@ func (s *Server) spool(j *fetchJob, resp *origin.Response, prefix []byte, sent, 
 	if !ok || ttl <= 0 {
 		return nil
 	}
-	e := j.entry(resp, now)
+	e, _ := j.entry(resp, now) // a disk fill answers every viewer from the file: no viewer's own cookies
 	setAgeAndDate(e, resp.Header, sent, now)
 	setStaleWindows(e, resp.Header)
 	e.Expires = e.Stored.Add(ttl - e.InitialAge)

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -56,6 +57,9 @@ type fill struct {
 	declared int64
 	// fbl is how long the origin took to answer (its first-byte latency), 0 when it was not asked.
 	fbl time.Duration
+	// own are fields of the origin's answer for the viewer that caused the fetch only, never
+	// stored (Set-Cookie for cookies its request did not carry: fetchJob.entry).
+	own []cache.Field
 }
 
 // fetchJob is one origin fetch for a cache key: what the flight needs, copied out of the viewer's
@@ -123,7 +127,13 @@ func (s *Server) miss(x *exchange, stale *cache.Entry) {
 	j := s.newFetchJob(x, stale)
 	ctx := x.ctx
 	j.hints = func(status int, h http.Header) { relayEarlyHints(ctx, status, h) }
-	f, shared := s.collapse(string(j.key), func() *fill { return s.fetchFill(j) })
+	var f *fill
+	var shared bool
+	if x.beh.NoCollapse {
+		f = s.fetchFill(j) // cookies go to the origin: each viewer's request is its own
+	} else {
+		f, shared = s.collapse(string(j.key), func() *fill { return s.fetchFill(j) })
+	}
 	switch f.outcome {
 	case onDisk:
 		xc, detail := f.xcache, ""
@@ -158,6 +168,9 @@ func (s *Server) miss(x *exchange, stale *cache.Entry) {
 		s.writeTruncated(x, f.entry, f.declared)
 	default:
 		s.answer(x, f.entry)
+		for _, fl := range f.own {
+			x.ctx.Response.Header.AddBytesKV(fl.Key, fl.Value)
+		}
 	}
 }
 
@@ -205,7 +218,7 @@ func (s *Server) fetchFill(j *fetchJob) (f *fill) {
 		return &fill{outcome: streamed, stream: resp, prefix: body, xcache: xMiss}
 	}
 	resp.Body.Close()
-	e := j.entry(resp, now)
+	e, own := j.entry(resp, now)
 	e.Body = body
 	setAgeAndDate(e, resp.Header, sent, now)
 	if rerr != nil {
@@ -221,7 +234,9 @@ func (s *Server) fetchFill(j *fetchJob) (f *fill) {
 	if resp.Status >= 400 {
 		xc = xError
 	}
-	return s.keep(e, b, ttl, ok, xc)
+	f = s.keep(e, b, ttl, ok, xc)
+	f.own = own
+	return f
 }
 
 // shieldDetail is the access log's x-edge-detailed-result-type for a fill a shield edge
@@ -238,18 +253,57 @@ func shieldDetail(resp *origin.Response) string {
 }
 
 // entry is the cache entry of an origin response to j, without its body: the fields replayed
-// and its validators, stored at now.
-func (j *fetchJob) entry(resp *origin.Response, now time.Time) *cache.Entry {
+// and its validators, stored at now. own are the Set-Cookie fields for cookies the fill's
+// request did not carry: they go to the viewer that caused the fetch, never into the entry
+// ("If your origin returns cookies that were not in the viewer request, CloudFront does not
+// cache them", https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Cookies.html):
+// another viewer with the same key would otherwise get the first one's session.
+func (j *fetchJob) entry(resp *origin.Response, now time.Time) (e *cache.Entry, own []cache.Field) {
+	fields := replayHeaders(resp.Header, j.beh)
+	if sent := j.req.Header.Get("Cookie"); j.beh.Forward.ForwardsCookies() {
+		// no-cache="Set-Cookie": stored without any ("Suspending caching based on cookies").
+		none := behavior.ParseCacheControl(headerBytes(resp.Header, "Cache-Control")).NoCacheSetCookie
+		kept := fields[:0]
+		for _, f := range fields {
+			if string(f.Key) == "Set-Cookie" && (none || !hasCookie(sent, setCookieName(f.Value))) {
+				own = append(own, f)
+				continue
+			}
+			kept = append(kept, f)
+		}
+		fields = kept
+	}
 	return &cache.Entry{
 		Key:          j.key,
 		Dist:         j.dist.id,
 		Path:         j.path,
 		Status:       resp.Status,
-		Header:       replayHeaders(resp.Header, j.beh),
+		Header:       fields,
 		Stored:       now,
 		ETag:         []byte(resp.Header.Get("Etag")),
 		LastModified: []byte(resp.Header.Get("Last-Modified")),
+	}, own
+}
+
+// setCookieName is the cookie name of a Set-Cookie value (RFC 6265 §4.1.1: the name before '=').
+func setCookieName(v []byte) string {
+	if i := bytes.IndexByte(v, '='); i >= 0 {
+		v = v[:i]
 	}
+	return string(bytes.TrimSpace(v))
+}
+
+// hasCookie reports whether a Cookie header value ("a=1; b=2") holds a cookie named name.
+func hasCookie(header, name string) bool {
+	for header != "" {
+		var c string
+		c, header, _ = strings.Cut(header, ";")
+		n, _, _ := strings.Cut(c, "=")
+		if strings.TrimSpace(n) == name && name != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // keep ends every fill that produced an entry: an entry the TTL rules let the edge keep (ok, and a
@@ -340,10 +394,16 @@ func (s *Server) refresh(j *fetchJob, resp *origin.Response, sent, now time.Time
 			h[ck] = vs
 		}
 	}
-	e.Header = replayHeaders(h, j.beh)
 	if v := resp.Header.Get("Etag"); v != "" {
+		if string(j.stale.ETag) == "W/"+v {
+			// The edge compressed the stored body and so weakened its ETag (compressEntry): the
+			// origin's strong tag for the identity body stays weak on the compressed one.
+			v = "W/" + v
+			h.Set("Etag", v)
+		}
 		e.ETag = []byte(v)
 	}
+	e.Header = replayHeaders(h, j.beh)
 	if v := resp.Header.Get("Last-Modified"); v != "" {
 		e.LastModified = []byte(v)
 	}
@@ -365,8 +425,8 @@ func setStaleWindows(e *cache.Entry, h http.Header) {
 // CloudFront does, unless the origin limited it with stale-if-error (stale-if-error=0 turns the
 // fallback off).
 func staleUsable(stale *cache.Entry, now time.Time) bool {
-	if stale == nil {
-		return false
+	if stale == nil || stale.Status >= 400 {
+		return false // a cached error is not "the requested object": the new answer stands
 	}
 	return !stale.HasStaleIfError || now.Before(stale.Expires.Add(stale.StaleIfError))
 }
@@ -385,9 +445,9 @@ func (s *Server) serveStale(d *distribution, stale *cache.Entry, status int, now
 	e.Expires = now.Add(ttl)
 	if ttl > 0 {
 		s.store.Set(&e)
-		return &fill{entry: &e, shared: true, xcache: xHit}
+		return &fill{entry: &e, shared: true, xcache: hitResult(&e)}
 	}
-	return &fill{entry: stale, shared: true, xcache: xHit}
+	return &fill{entry: stale, shared: true, xcache: hitResult(stale)}
 }
 
 // originFailure builds CloudFront's answer when no origin response arrived: 504 for timeouts and

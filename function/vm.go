@@ -38,6 +38,16 @@ type vmState struct {
 
 	// The event's field objects are built when first read (record.go).
 	untouched *goja.Object // what an unread field object reads as while the result is read back
+	// Object.prototype (frozen by prelude.js), the names of its properties, and its
+	// hasOwnProperty: what own needs to read a field object's own properties only.
+	objectProto *goja.Object
+	protoNames  map[string]bool
+	hasOwn      goja.Callable
+	// The size budget of the result being read back (see spend).
+	outLeft   int
+	outRaised bool
+	outReq    *Request  // the input request, when a request is read back
+	outResp   *Response // the input response, when a response is read back
 	// The module and exports given to code that never names them (nor arguments): only the
 	// factory's own return statement reads them.
 	noModule, noExports goja.Value
@@ -93,6 +103,19 @@ func (f *Function) newState() (*vmState, error) {
 	s.parse, _ = goja.AssertFunction(o.Get("parse"))
 	s.rxProto, _ = o.Get("regexpProto").(*goja.Object)
 	s.rxFail, _ = goja.AssertFunction(o.Get("fail"))
+	s.objectProto, _ = o.Get("proto").(*goja.Object)
+	if s.objectProto == nil {
+		return nil, errors.New("prelude: Object.prototype missing")
+	}
+	s.hasOwn, _ = goja.AssertFunction(s.objectProto.Get("hasOwnProperty"))
+	if s.hasOwn == nil {
+		return nil, errors.New("prelude: Object.prototype.hasOwnProperty missing")
+	}
+	names := s.objectProto.GetOwnPropertyNames()
+	s.protoNames = make(map[string]bool, len(names))
+	for _, n := range names {
+		s.protoNames[n] = true
+	}
 	s.global = vm.GlobalObject()
 	fv, err := vm.RunProgram(f.prog)
 	if err != nil {
@@ -100,7 +123,14 @@ func (f *Function) newState() (*vmState, error) {
 	}
 	s.factory, _ = goja.AssertFunction(fv)
 	s.nowMs = vm.ToValue(0)
-	s.untouched = vm.NewObject()
+	// The sentinel an unread field object reads as during the read-back is one object per
+	// runtime: frozen and without a prototype, so that a getter run by the read-back can't
+	// leave a value on it for the next viewer's run.
+	u, err := vm.RunString("Object.freeze(Object.create(null))")
+	if err != nil {
+		return nil, err
+	}
+	s.untouched = u.ToObject(vm)
 	if !f.usesModule {
 		e := vm.NewObject()
 		m := vm.NewObject()
@@ -124,6 +154,7 @@ func (s *vmState) end() {
 	s.logBytes = 0
 	s.kvs = nil
 	s.reading = false
+	s.outReq, s.outResp = nil, nil
 	s.ev, s.er = nil, nil
 	clear(s.rxCosts)
 }
@@ -300,7 +331,16 @@ func (s *vmState) fieldsObject(fs Fields, attrs, headers bool) *goja.Object {
 		if headers && hidden(f.Name) {
 			continue
 		}
-		_ = o.Set(f.Name, s.valueObject(f.Values, attrs))
+		// An own data property, as JSON.parse of the event would make. Set is that for a name
+		// Object.prototype lacks; for one it has, Set would run its setter (a viewer's field
+		// named __proto__ would replace the object's prototype) or fail on its frozen
+		// property (hasOwnProperty), so the property is defined (which costs an allocation
+		// more).
+		if s.protoNames[f.Name] {
+			_ = o.DefineDataProperty(f.Name, s.valueObject(f.Values, attrs), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
+		} else {
+			_ = o.Set(f.Name, s.valueObject(f.Values, attrs))
+		}
 	}
 	return o
 }
@@ -350,6 +390,7 @@ func (s *vmState) readResult(ev *Event, rv goja.Value) (*Result, error) {
 	res := &Result{}
 	s.reading = true
 	defer func() { s.reading = false }()
+	s.outLeft, s.outRaised, s.outReq, s.outResp = maxOutputBytes, false, nil, nil
 	if ev.Context.EventType == ViewerResponse {
 		if !present(o.Get("statusCode")) {
 			return nil, invalid("a viewer-response function must return a response")
@@ -358,6 +399,7 @@ func (s *vmState) readResult(ev *Event, rv goja.Value) (*Result, error) {
 		if orig == nil {
 			orig = &Response{}
 		}
+		s.outResp = orig
 		resp, err := s.readResponse(o, orig, true)
 		if err != nil {
 			return nil, err
@@ -373,6 +415,7 @@ func (s *vmState) readResult(ev *Event, rv goja.Value) (*Result, error) {
 		res.Response = resp
 		return res, nil
 	}
+	s.outReq = &ev.Request
 	req, err := s.readRequest(o, &ev.Request)
 	if err != nil {
 		return nil, err
@@ -398,7 +441,7 @@ func (s *vmState) readRequest(o *goja.Object, orig *Request) (*Request, error) {
 		if !strings.HasPrefix(req.URI, "/") {
 			return nil, invalid("request.uri %q does not start with /", req.URI)
 		}
-		if bad := strings.IndexFunc(req.URI, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '#' }); bad >= 0 {
+		if !validQuery(req.URI) {
 			return nil, invalid("request.uri holds a space, control character or #")
 		}
 	}
@@ -406,11 +449,17 @@ func (s *vmState) readRequest(o *goja.Object, orig *Request) (*Request, error) {
 	var changed bool
 	q := o.Get("querystring")
 	if present(q) && !isObject(q) {
+		if gs, ok := q.(goja.String); ok && !s.fits(gs.Length()) {
+			return nil, s.tooBig("querystring")
+		}
 		req.RawQueryString = q.String()
-		if strings.IndexFunc(req.RawQueryString, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '#' }) >= 0 {
+		if !validQuery(req.RawQueryString) {
 			return nil, invalid("request.querystring holds a space, control character or #")
 		}
 		req.RawQueryString = strings.TrimPrefix(req.RawQueryString, "?")
+		if err := s.spend(len(req.RawQueryString), "querystring"); err != nil {
+			return nil, err
+		}
 		req.Changed |= PartQuery
 	} else if req.QueryString, changed, err = s.readFields(q, orig.QueryString, kindQuery); err != nil {
 		return nil, err
@@ -436,14 +485,66 @@ func (s *vmState) readRequest(o *goja.Object, orig *Request) (*Request, error) {
 	return req, nil
 }
 
+// fieldsLen is the size of fields as the output bound counts it (see spend): per value, the
+// name, the value, the attributes and two bytes of separators.
 func fieldsLen(fs Fields) int {
 	n := 0
 	for _, f := range fs {
-		for _, v := range f.Values {
-			n += len(f.Name) + len(v.Value) + 2
-		}
+		n += valuesLen(f.Name, f.Values)
 	}
 	return n
+}
+
+func valuesLen(name string, vals []FieldValue) int {
+	n := 0
+	for _, v := range vals {
+		n += len(name) + len(v.Value) + len(v.Attributes) + 2
+	}
+	return n
+}
+
+// maxOutputBytes bounds what a function returns: a request's query string, headers and cookies,
+// or a response's headers and cookies. CloudFront's "Maximum length of a request, including
+// headers and query strings, but not including the body content: 20,480 bytes"
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html,
+// "General quotas"); the same bound is applied to a response's headers and cookies.
+const maxOutputBytes = 20480
+
+// fits reports whether n more bytes of output fit the bound. The bound is maxOutputBytes, or the
+// size of the input's own query string, headers and cookies when that is larger (an origin's
+// response headers may be: a function returning them unchanged is not at fault); the input is
+// measured only the first time the output goes over maxOutputBytes.
+func (s *vmState) fits(n int) bool {
+	if n <= s.outLeft {
+		return true
+	}
+	if !s.outRaised {
+		s.outRaised = true
+		in := 0
+		if r := s.outReq; r != nil {
+			in = fieldsLen(r.QueryString) + len(r.RawQueryString) + fieldsLen(r.Headers) + fieldsLen(r.Cookies)
+		}
+		if r := s.outResp; r != nil {
+			in = fieldsLen(r.Headers) + fieldsLen(r.Cookies)
+		}
+		if in > maxOutputBytes {
+			s.outLeft += in - maxOutputBytes
+		}
+	}
+	return n <= s.outLeft
+}
+
+// spend counts n bytes of output read back in where (see fits).
+func (s *vmState) spend(n int, where string) error {
+	if !s.fits(n) {
+		return s.tooBig(where)
+	}
+	s.outLeft -= n
+	return nil
+}
+
+func (s *vmState) tooBig(where string) error {
+	return invalid("the output is over %d bytes of query string, headers and cookies (at %s)", maxOutputBytes, where)
 }
 
 func isObject(v goja.Value) bool {
@@ -551,9 +652,14 @@ func (k fieldKind) where() string {
 // readFields reads a headers, cookies or querystring object back. For a field that was in the
 // input, a changed multiValue wins; otherwise a changed value replaces the first value only; an
 // untouched field keeps its input values (shared with the input). changed reports whether the
-// result differs from orig; a field object the function never read is orig itself.
+// result differs from orig; a field object the function never read is orig itself. Only the
+// object's own properties are fields: ({})['__proto__'] or ({}).toString is not a field.
+// What is read back is counted against the output bound (spend) as it is read.
 func (s *vmState) readFields(v goja.Value, orig Fields, kind fieldKind) (_ Fields, changed bool, _ error) {
 	if o, ok := v.(*goja.Object); ok && o == s.untouched {
+		if err := s.spend(fieldsLen(orig), kind.where()); err != nil {
+			return nil, false, err
+		}
 		return orig, false, nil
 	}
 	var obj *goja.Object
@@ -571,13 +677,16 @@ func (s *vmState) readFields(v goja.Value, orig Fields, kind fieldKind) (_ Field
 		of := &orig[i]
 		if kind.header() && hidden(of.Name) {
 			if of.Name != "cookie" && of.Name != "set-cookie" {
+				if err := s.spend(valuesLen(of.Name, of.Values), kind.where()); err != nil {
+					return nil, false, err
+				}
 				out = append(out, *of) // passed through, never seen
 			}
 			continue
 		}
 		var ev goja.Value
 		if obj != nil {
-			ev = obj.Get(of.Name)
+			ev = s.own(obj, of.Name)
 		}
 		if !present(ev) {
 			if err := checkReadOnly(kind, of.Name); err != nil {
@@ -587,7 +696,7 @@ func (s *vmState) readFields(v goja.Value, orig Fields, kind fieldKind) (_ Field
 			continue
 		}
 		seen++
-		vals, vchanged, err := readValues(ev, of.Values, kind, of.Name)
+		vals, vchanged, err := s.readValues(ev, of.Values, kind, of.Name)
 		if err != nil {
 			return nil, false, err
 		}
@@ -596,6 +705,9 @@ func (s *vmState) readFields(v goja.Value, orig Fields, kind fieldKind) (_ Field
 				return nil, false, err
 			}
 			changed = true
+		}
+		if err := s.spend(valuesLen(of.Name, vals), kind.where()); err != nil {
+			return nil, false, err
 		}
 		out = append(out, Field{Name: of.Name, Values: vals})
 	}
@@ -611,9 +723,6 @@ func (s *vmState) readFields(v goja.Value, orig Fields, kind fieldKind) (_ Field
 		name := k
 		if kind.header() {
 			name = strings.ToLower(k)
-			if !validToken(name) {
-				return nil, false, invalid("header name %q is not valid", k)
-			}
 		}
 		if i := orig.index(name); i >= 0 || orig.index(k) >= 0 {
 			if kind.header() && i >= 0 && hidden(name) && name != "cookie" && name != "set-cookie" {
@@ -621,7 +730,10 @@ func (s *vmState) readFields(v goja.Value, orig Fields, kind fieldKind) (_ Field
 			}
 			continue
 		}
-		ev := obj.Get(k)
+		if err := checkName(kind, k); err != nil {
+			return nil, false, err
+		}
+		ev := s.own(obj, k)
 		if !present(ev) {
 			continue
 		}
@@ -636,17 +748,61 @@ func (s *vmState) readFields(v goja.Value, orig Fields, kind fieldKind) (_ Field
 				return nil, false, err
 			}
 		}
-		vals, _, err := readValues(ev, nil, kind, name)
+		vals, _, err := s.readValues(ev, nil, kind, name)
 		if err != nil {
 			return nil, false, err
 		}
 		if out.index(name) >= 0 {
 			continue // the same name twice in different case: the first wins
 		}
+		if err := s.spend(valuesLen(name, vals), kind.where()); err != nil {
+			return nil, false, err
+		}
 		out = append(out, Field{Name: name, Values: vals})
 		changed = true
 	}
 	return out, changed, nil
+}
+
+// own returns o's own property name, nil if o has none: an inherited property (Object.prototype's
+// __proto__, toString, constructor, ...) is not a field. On an ordinary object whose prototype is
+// Object.prototype (frozen by prelude.js) or null, a name Object.prototype lacks can only be
+// own, and Get reads it; otherwise hasOwnProperty decides. Like Get, it panics with the
+// exception a getter or a proxy trap throws.
+func (s *vmState) own(o *goja.Object, name string) goja.Value {
+	if p := o.Prototype(); p == nil || (p == s.objectProto && !s.protoNames[name]) {
+		return o.Get(name)
+	}
+	has, err := s.hasOwn(o, s.vm.ToValue(name))
+	if err != nil {
+		panic(fmt.Errorf("reading %s back: %w", name, err))
+	}
+	if !has.ToBoolean() {
+		return nil
+	}
+	return o.Get(name)
+}
+
+// checkName checks the name of a field the function added. A header name is a field-name, a
+// token (RFC 9110 §5.1); a cookie name is a token too (RFC 6265 §4.1.1 cookie-name, in the
+// tchar of RFC 9110 §5.6.2); a query parameter name follows the rule for a written query string:
+// no spaces, control characters or # (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/writing-function-code.html).
+func checkName(kind fieldKind, name string) error {
+	switch {
+	case kind == kindQuery:
+		if !validQuery(name) {
+			return invalid("query parameter name %q holds a space, control character or #", name)
+		}
+	case kind.header():
+		if !validToken(name) {
+			return invalid("header name %q is not a token", name)
+		}
+	default:
+		if !validToken(name) {
+			return invalid("cookie name %q is not a token", name)
+		}
+	}
+	return nil
 }
 
 func checkReadOnly(kind fieldKind, name string) error {
@@ -658,7 +814,10 @@ func checkReadOnly(kind fieldKind, name string) error {
 	return nil
 }
 
-func readValues(v goja.Value, orig []FieldValue, kind fieldKind, name string) ([]FieldValue, bool, error) {
+// readValues reads one field's value object back (see readFields). The values it reads count
+// against the output bound as they are read, so that a huge multiValue stops at the bound; the
+// caller spends what it keeps.
+func (s *vmState) readValues(v goja.Value, orig []FieldValue, kind fieldKind, name string) ([]FieldValue, bool, error) {
 	o, ok := v.(*goja.Object)
 	if !ok {
 		return nil, false, invalid("%s.%s is not an object with a value", kind.where(), name)
@@ -674,27 +833,39 @@ func readValues(v goja.Value, orig []FieldValue, kind fieldKind, name string) ([
 			return nil, false, invalid("%s.%s.multiValue holds more than %d values", kind.where(), name, maxMultiValues)
 		}
 		vals := make([]FieldValue, 0, n)
+		pending := 0
 		for i := 0; i < n; i++ {
-			fv, err := readOne(mo.Get(itoa(i)), attrs, kind, name)
+			fv, err := s.readOne(mo.Get(itoa(i)), attrs, kind, name, pending)
 			if err != nil {
 				return nil, false, err
 			}
+			pending += len(name) + len(fv.Value) + len(fv.Attributes) + 2
 			vals = append(vals, fv)
 		}
 		// An empty multiValue falls back to value; an unchanged one defers to value.
 		if len(vals) > 0 && !slices.Equal(vals, orig) {
+			if kind == kindQuery {
+				for i, fv := range vals {
+					if (i >= len(orig) || fv != orig[i]) && !validQuery(fv.Value) {
+						return nil, false, badQueryValue(name)
+					}
+				}
+			}
 			return vals, true, nil
 		}
 	}
-	first, err := readOne(o, attrs, kind, name)
+	first, err := s.readOne(o, attrs, kind, name, 0)
 	if err != nil {
 		return nil, false, err
 	}
+	if len(orig) > 0 && first == orig[0] {
+		return orig, false, nil
+	}
+	if kind == kindQuery && !validQuery(first.Value) {
+		return nil, false, badQueryValue(name)
+	}
 	if len(orig) == 0 {
 		return []FieldValue{first}, true, nil
-	}
-	if first == orig[0] {
-		return orig, false, nil
 	}
 	vals := make([]FieldValue, len(orig))
 	copy(vals, orig)
@@ -702,7 +873,13 @@ func readValues(v goja.Value, orig []FieldValue, kind fieldKind, name string) ([
 	return vals, true, nil
 }
 
-func readOne(v goja.Value, attrs bool, kind fieldKind, name string) (FieldValue, error) {
+func badQueryValue(name string) error {
+	return invalid("querystring.%s: a written value holds a space, control character or #", name)
+}
+
+// readOne reads one {value[, attributes]} object. pending is the output of the field read so
+// far: a string that cannot fit the bound with it is refused before it is converted.
+func (s *vmState) readOne(v goja.Value, attrs bool, kind fieldKind, name string, pending int) (FieldValue, error) {
 	o, ok := v.(*goja.Object)
 	if !ok {
 		return FieldValue{}, invalid("%s.%s: a value is not an object", kind.where(), name)
@@ -711,18 +888,46 @@ func readOne(v goja.Value, attrs bool, kind fieldKind, name string) (FieldValue,
 	if !present(val) || isObject(val) {
 		return FieldValue{}, invalid("%s.%s.value is missing or not a string", kind.where(), name)
 	}
+	// A string's UTF-8 form has at least as many bytes as its UTF-16 form has units.
+	pending += len(name) + 2
+	if gs, ok := val.(goja.String); ok && !s.fits(pending+gs.Length()) {
+		return FieldValue{}, s.tooBig(kind.where())
+	}
 	fv := FieldValue{Value: val.String()}
+	pending += len(fv.Value)
 	if attrs {
 		if a := o.Get("attributes"); present(a) {
+			if gs, ok := a.(goja.String); ok && !s.fits(pending+gs.Length()) {
+				return FieldValue{}, s.tooBig(kind.where())
+			}
 			fv.Attributes = a.String()
+			pending += len(fv.Attributes)
 		}
 	}
-	if kind != kindQuery && strings.ContainsAny(fv.Value+fv.Attributes, "\r\n\x00") {
+	if !s.fits(pending) {
+		return FieldValue{}, s.tooBig(kind.where())
+	}
+	if kind != kindQuery && (strings.ContainsAny(fv.Value, "\r\n\x00") || strings.ContainsAny(fv.Attributes, "\r\n\x00")) {
 		return FieldValue{}, invalid("%s.%s holds CR, LF or NUL", kind.where(), name)
 	}
 	return fv, nil
 }
 
+// validQuery reports whether a written query string (or a name or value in it, or a URI) is
+// free of spaces, control characters and #: "must not contain spaces, control characters or
+// the fragment identifier (#)"
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/writing-function-code.html).
+// Bytes from 0x80 up are parts of UTF-8 sequences, never these ASCII characters.
+func validQuery(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c == 0x7f || c == '#' {
+			return false
+		}
+	}
+	return true
+}
+
+// validToken reports whether s is a token (RFC 9110 §5.6.2: one or more tchar).
 func validToken(s string) bool {
 	if s == "" {
 		return false
