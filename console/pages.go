@@ -278,12 +278,9 @@ func (c *Console) cachePage() cacheBody {
 	if disk != nil && disk.MaxBytes > 0 {
 		b.DiskUsedPct = float64(disk.Bytes) / float64(disk.MaxBytes)
 	}
-	for i := range b.Largest {
-		b.Largest[i].Path = redactURL(b.Largest[i].Path)
-	}
-	for i := range b.Hot {
-		b.Hot[i].Path = redactURL(b.Hot[i].Path)
-	}
+	// Largest and Hot name cached objects by their decoded paths, which hold no query (a '?' or
+	// '#' in one was sent encoded, as part of the name): shown whole, not through redactURL,
+	// which would cut "/index.html#10GB.bin" to another object's path.
 	return b
 }
 

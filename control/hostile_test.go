@@ -90,9 +90,10 @@ func TestHostileDeepNestingMemory(t *testing.T) {
 	}
 }
 
-// TestHostileEncodedStarIsNotAWildcard: "*" is a wildcard only as a path's last character
-// (cloudfront.md §10.3); a percent-encoded "%2A" is a literal character (CloudFront does not
-// decode what needs no encoding, invalidation-specifying-objects.html). "/x%2A" is an
+// TestHostileEncodedStarIsNotAWildcard: "*" is a wildcard only as a path's last character; a
+// percent-encoded "%2A" is a literal character (CloudFront does not decode what needs no
+// encoding,
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-specifying-objects.html). "/x%2A" is an
 // individual path: while the 15 wildcards allowed in progress are used up it is accepted (or
 // refused as a 16th wildcard, also consistent), and it reaches the object "/x*" and names
 // beginning with "/x*" only (cacheForms, batch.go), never /xylophone.html or /x/deep/file.js.

@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"bytes"
 	"net"
 	"time"
 
@@ -29,10 +28,8 @@ func (s *Server) logRecord(ctx *fasthttp.RequestCtx, x *exchange, now time.Time)
 		x.ipbuf = ap.Addr().Unmap().AppendTo(x.ipbuf)
 		port = int(ap.Port())
 	}
-	uri := rh.RequestURI()
-	if i := bytes.IndexByte(uri, '?'); i >= 0 {
-		uri = uri[:i]
-	}
+	target := rh.RequestURI()
+	uri := rawPath(target) // the path, also of an absolute-form target: cs-uri-stem
 	host := ""
 	if x.dist != nil {
 		host = x.dist.domain
@@ -63,9 +60,9 @@ func (s *Server) logRecord(ctx *fasthttp.RequestCtx, x *exchange, now time.Time)
 		RequestID:          x.id[:],
 		HostHeader:         ctx.Host(),
 		Protocol:           protocol,
-		BytesReceived:      int64(len(rh.RawHeaders())+len(uri)) + int64(max(rh.ContentLength(), 0)),
+		BytesReceived:      int64(len(rh.RawHeaders())+len(target)) + int64(max(rh.ContentLength(), 0)),
 		TimeTaken:          took,
-		ForwardedFor:       rh.Peek("X-Forwarded-For"),
+		ForwardedFor:       x.forwardedFor(rh),
 		ResponseResultType: result,
 		ProtocolVersion:    protocolVersion(rh, x.proto),
 		ClientPort:         port,
@@ -86,4 +83,21 @@ func protocolVersion(rh *fasthttp.RequestHeader, p viewerProto) []byte {
 		return n
 	}
 	return rh.Protocol()
+}
+
+// forwardedFor is the viewer's X-Forwarded-For for the log: its lines joined as one list
+// (RFC 9110 §5.3), in x's scratch so that the usual single line costs nothing.
+func (x *exchange) forwardedFor(rh *fasthttp.RequestHeader) []byte {
+	lines := rh.PeekAll("X-Forwarded-For")
+	if len(lines) <= 1 {
+		return rh.Peek("X-Forwarded-For")
+	}
+	x.xffbuf = x.xffbuf[:0]
+	for i, l := range lines {
+		if i > 0 {
+			x.xffbuf = append(x.xffbuf, ", "...)
+		}
+		x.xffbuf = append(x.xffbuf, l...)
+	}
+	return x.xffbuf
 }

@@ -79,6 +79,11 @@ type exchange struct {
 	origin     origin.Fetcher
 	originID   string
 	originHost string
+	// xffbuf is scratch for the access log's joined X-Forwarded-For lines.
+	xffbuf []byte
+	// fromShieldClient: the request is a lower-tier edge's fill, proven by the origin shield's
+	// secret (hopTrust); the viewer-side steps ran on that edge and are not repeated here.
+	fromShieldClient bool
 	// cut is a short origin body to replay on the raw connection (see writeTruncated).
 	cut        []byte
 	hasCut     bool
@@ -103,7 +108,7 @@ func (x *exchange) reset(ctx *fasthttp.RequestCtx, now time.Time, sn *snapshot) 
 	x.dist, x.beh, x.path, x.originPath = nil, nil, nil, nil
 	x.xcache, x.detail, x.rangeStart, x.rangeEnd = xMiss, "", -1, -1
 	x.dated, x.preflight, x.upstreamFBL, x.prepared, x.corsDone = false, false, 0, false, false
-	x.origin, x.originID, x.originHost = nil, "", ""
+	x.origin, x.originID, x.originHost, x.fromShieldClient = nil, "", "", false
 	x.facts = scanHeaders(ctx.Request.Header.RawHeaders())
 	x.proto = protoH1
 	switch c := ctx.Conn().(type) {
@@ -183,7 +188,9 @@ func (s *Server) headerReceived(rh *fasthttp.RequestHeader) fasthttp.RequestConf
 func (s *Server) finish(x *exchange) {
 	ctx := x.ctx
 	s.decorate(x)
-	s.viewerResponseFunction(x)
+	if !x.fromShieldClient {
+		s.viewerResponseFunction(x)
+	}
 	s.writeCloudFrontHeaders(&ctx.Response.Header, x.xcache, x.id[:], x.dated, x.prepared)
 	if d := x.dist; d != nil && d.h3 && x.proto != protoH3 && ctx.IsTLS() {
 		if v := s.altSvc.Load(); v != nil {
@@ -197,7 +204,9 @@ func (s *Server) finish(x *exchange) {
 	if d := x.dist; d != nil && d.metrics != nil {
 		d.metrics.count(x.proto, x.xcache, int(bodyLen(&ctx.Response)), time.Since(ctx.Time()))
 	}
-	if s.access != nil {
+	// A request over CloudFront's URL limit is not logged ("requests ... whose URL exceeds
+	// 8,192 bytes", https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/AccessLogs.html).
+	if s.access != nil && len(ctx.Request.Header.RequestURI()) <= maxURLBytes {
 		s.logRecord(ctx, x, s.now())
 	}
 	x.releaseDisk()
@@ -310,6 +319,7 @@ func (s *Server) admit(x *exchange) bool {
 	x.dist = d
 	s.setPaths(x)
 	x.beh = d.table.Match(x.path)
+	_, x.fromShieldClient = hopTrust(x)
 	return s.viewerAllowed(x)
 }
 
@@ -319,7 +329,7 @@ func (s *Server) serve(x *exchange) {
 	if x.facts.cloudfront || len(x.beh.Forward.CloudFrontHeaders()) > 0 {
 		s.setCloudFrontHeaders(x)
 	}
-	if s.viewerRequestFunction(x) || s.corsPreflight(x) {
+	if !x.fromShieldClient && (s.viewerRequestFunction(x) || s.corsPreflight(x)) {
 		return
 	}
 	ctx, b := x.ctx, x.beh
@@ -396,6 +406,11 @@ func (s *Server) viewerAllowed(x *exchange) bool {
 		s.cfError(x, fasthttp.StatusForbidden, msgBadMethod)
 		x.detail = "InvalidRequestMethod"
 		return false
+	}
+	if x.fromShieldClient {
+		// A lower-tier edge (proven by the shared secret) applied the viewer checks, and sends
+		// its fill without the viewer's TLS or signing parameters: this edge is a cache for it.
+		return true
 	}
 	if !ctx.IsTLS() && b.ViewerProtocolPolicy != "" && b.ViewerProtocolPolicy != "allow-all" {
 		s.httpsPolicy(x)

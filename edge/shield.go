@@ -30,9 +30,17 @@ const (
 // A hop header that is not believed is ignored (and, like every X-Edge-* header, never
 // forwarded to an origin: see originRequest).
 func lowerTier(x *exchange) bool {
+	believed, _ := hopTrust(x)
+	return believed
+}
+
+// hopTrust is lowerTier's judgement, and whether it rests on a shared secret (bySecret) rather
+// than on a loopback peer alone. Only a secret lets this edge skip what the lower tier did for
+// the viewer already (viewerTier): the protocol policy, signed URLs, viewer functions.
+func hopTrust(x *exchange) (believed, bySecret bool) {
 	v := x.ctx.Request.Header.Peek(origin.ShieldHopHeader)
 	if len(v) == 0 {
-		return false
+		return false, false
 	}
 	d := x.dist
 	ids := [2]string{x.beh.TargetOriginID}
@@ -51,9 +59,9 @@ func lowerTier(x *exchange) bool {
 		matched |= subtle.ConstantTimeCompare(got[:], want[:])
 	}
 	if configured {
-		return matched == 1
+		return matched == 1, matched == 1
 	}
-	return x.ctx.RemoteIP().IsLoopback()
+	return x.ctx.RemoteIP().IsLoopback(), false
 }
 
 // selfAddress reports whether addr (an origin shield's HOST:PORT) names the listener at listen

@@ -131,7 +131,7 @@ func cutComma(v []byte) (elem, rest []byte) {
 	return v, nil
 }
 
-// parseUint parses 1*DIGIT; a value that does not fit in int64 is refused.
+// parseUint parses 1*DIGIT; a value that does not fit in int64 saturates at its maximum.
 func parseUint(b []byte) (int64, bool) {
 	if len(b) == 0 {
 		return 0, false
@@ -143,7 +143,12 @@ func parseUint(b []byte) (int64, bool) {
 		}
 		d := int64(c - '0')
 		if n > (1<<63-1-d)/10 {
-			return 0, false
+			// Saturated, not refused: "recipients ... MUST anticipate potentially large decimal
+			// numerals and prevent parsing errors due to integer conversion overflows" (RFC 9110
+			// §14.1.1): a last position past int64 is past the end (clipped), a first one is
+			// unsatisfiable, a suffix that long is the whole representation.
+			n = 1<<63 - 1
+			continue
 		}
 		n = n*10 + d
 	}

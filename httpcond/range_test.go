@@ -65,8 +65,10 @@ func TestParseRanges(t *testing.T) {
 		{"letters", "bytes=x-2", 10, nil, Ignore},
 		{"sign", "bytes=+1-2", 10, nil, Ignore},
 		{"one bad spec spoils all", "bytes=0-1,x", 10, nil, Ignore},
-		{"first past int64", "bytes=99999999999999999999-", 10, nil, Ignore},
-		{"suffix past int64", "bytes=-99999999999999999999", 10, nil, Ignore},
+		// RFC 9110 §14.1.1: large numerals must not fail the parse; they saturate.
+		{"first past int64", "bytes=99999999999999999999-", 10, nil, Unsatisfiable},
+		{"suffix past int64", "bytes=-99999999999999999999", 10, []Range{{0, 9}}, Satisfiable},
+		{"last past int64", "bytes=5-99999999999999999999", 10, []Range{{5, 9}}, Satisfiable},
 		{"largest int64", "bytes=9223372036854775807-", 10, nil, Unsatisfiable},
 		{"leading zeros", "bytes=0000000000000000000001-0000000000000000000002", 10, []Range{{1, 2}}, Satisfiable},
 	}
