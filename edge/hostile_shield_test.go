@@ -1,11 +1,7 @@
 package edge
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/tls"
-	"crypto/x509"
-	"encoding/pem"
 	"io"
 	"net"
 	"net/http"
@@ -173,24 +169,7 @@ func TestHostileShieldHopHeaderVariants(t *testing.T) {
 func TestHostileShieldSignedURLBehavior(t *testing.T) {
 	o := newTestOrigin(t)
 	o.static("/private/a.txt", 200, map[string]string{"Cache-Control": "max-age=60"}, "secret content")
-	priv, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, _ := x509.MarshalPKIXPublicKey(&priv.PublicKey)
-	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
-	cfg := `
-[[key_group]]
-id = "kg1"
-[[key_group.public_key]]
-id = "K2JCJMDEHXQW5F"
-encoded_key = """` + pemKey + `"""
-` + baseConfig(`
-[[distribution.behavior]]
-path_pattern = "/private/*"
-target_origin_id = "web"
-trusted_key_groups = ["kg1"]
-`)
+	cfg, priv := signedConfig(t, "/private/*")
 	shield, _ := startShield(t, withShield(t, cfg, "", tierSecret), o.port(), nil)
 	lower := startEdge(t, withShield(t, cfg, shield.addr, tierSecret), o.port())
 	signed, err := sign.NewURLSigner("K2JCJMDEHXQW5F", priv).Sign("http://"+lower.host+"/private/a.txt", time.Now().Add(time.Hour))

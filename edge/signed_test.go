@@ -70,13 +70,21 @@ func TestSignedURLsAndCookies(t *testing.T) {
 // one fresh RSA key (key pair id K2JCJMDEHXQW5F), and returns the edge and the private key.
 func startSignedEdge(t *testing.T, o *testOrigin, pattern string) (*testEdge, *rsa.PrivateKey) {
 	t.Helper()
+	cfg, priv := signedConfig(t, pattern)
+	return startEdge(t, cfg, o.port()), priv
+}
+
+// signedConfig is baseConfig with a behavior for pattern that trusts a key group with one fresh
+// RSA key (key pair id K2JCJMDEHXQW5F), and the private key.
+func signedConfig(t *testing.T, pattern string) (string, *rsa.PrivateKey) {
+	t.Helper()
 	priv, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
 	der, _ := x509.MarshalPKIXPublicKey(&priv.PublicKey)
 	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
-	cfg := `
+	return `
 [[key_group]]
 id = "kg1"
 [[key_group.public_key]]
@@ -87,6 +95,5 @@ encoded_key = """` + pemKey + `"""
 path_pattern = "`+pattern+`"
 target_origin_id = "web"
 trusted_key_groups = ["kg1"]
-`)
-	return startEdge(t, cfg, o.port()), priv
+`), priv
 }
