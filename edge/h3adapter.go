@@ -155,10 +155,17 @@ func addrOf(s string) net.Addr {
 
 var zeroAddr = &net.TCPAddr{IP: net.IPv4zero}
 
+// errBadTarget is readRequest's error for a method, path or authority that can't be an HTTP/1.1
+// request line (h2.ValidTarget): answered 400, as fasthttp answers such a line over HTTP/1.1.
+var errBadTarget = errors.New("edge: HTTP/3 request line not valid")
+
 // readRequest gives r to fasthttp as an HTTP/1.1 head (and r's body as the body stream). It
 // returns *fasthttp.ErrSmallBuffer when the head is over CloudFront's limit, or fasthttp's
 // parse error.
 func (h streamHandler) readRequest(sc *streamCtx, r *http.Request) error {
+	if !h2.ValidTarget(r.Method, r.RequestURI, r.Host) {
+		return errBadTarget
+	}
 	b := sc.head[:0]
 	b = append(b, r.Method...)
 	b = append(b, ' ')

@@ -33,3 +33,29 @@ func TestPipeBufferStaysBounded(t *testing.T) {
 		t.Fatalf("the pipe's buffer grew to %d bytes for a body never more than %d bytes ahead of its reader (stream window %d)", size, len(chunk)+1, streamRecvWindow)
 	}
 }
+
+func TestValidTarget(t *testing.T) {
+	for _, tc := range []struct {
+		method, path, authority string
+		ok                      bool
+	}{
+		{"GET", "/a?b=c", "example.test", true},
+		{"OPTIONS", "*", "example.test", true},
+		{"GET", "*", "example.test", false},
+		{"GET", "a", "example.test", false},
+		{"GET", "", "example.test", false},
+		{"GET", "/a b", "example.test", false},
+		{"GET", "/a\tb", "example.test", false},
+		{"GET", "/a\x7f", "example.test", false},
+		{"GET /x", "/a", "example.test", false},
+		{"G(T", "/a", "example.test", false},
+		{"", "/a", "example.test", false},
+		{"GET", "/a", "example.test x", false},
+		{"GET", "/a", "", true}, // no authority: the handler decides (a Host may be required there)
+		{"PURGE", "/a", "example.test", true},
+	} {
+		if got := ValidTarget(tc.method, tc.path, tc.authority); got != tc.ok {
+			t.Errorf("ValidTarget(%q, %q, %q) = %v, want %v", tc.method, tc.path, tc.authority, got, tc.ok)
+		}
+	}
+}

@@ -776,6 +776,15 @@ func TestMalformedRequestsAreReset(t *testing.T) {
 		{"content-length above the DATA", req("POST", "/sink", "content-length", "5"), false, []string{"abc"}},
 		{"content-length below the DATA", req("POST", "/sink", "content-length", "2"), false, []string{"abc"}},
 		{"content-length below the DATA, split", req("POST", "/sink", "content-length", "4"), false, []string{"abc", "de"}},
+		// Pseudo-header values are spliced into the request line and Host of the head the
+		// handler parses: a space would change how it splits.
+		{"space in :path", req("GET", "/fast HTTP/1.0"), true, nil},
+		{"tab in :path", req("GET", "/fa\tst"), true, nil},
+		{":path not absolute", req("GET", "fast"), true, nil},
+		{"space in :method", req("GET /fast", "/fast"), true, nil},
+		{"empty :method token", req("G(T", "/fast"), true, nil},
+		{"space in :authority", []string{":method", "GET", ":scheme", "https", ":authority", "a.example x", ":path", "/fast"}, true, nil},
+		{"* for GET", req("GET", "*"), true, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

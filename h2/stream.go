@@ -380,6 +380,13 @@ func (st *Stream) request(f *headerBlock) error {
 	if method == "" || !connect && (path == "" || scheme == "") || connect && (path != "" || scheme != "" || authority == "") {
 		return errMalformed(st.id) // RFC 9113 §8.3.1, §8.5
 	}
+	// The pseudo-header values become the request line and Host of the head the handler parses:
+	// a method is a token (RFC 9110 §9.1), a path is an absolute-path with its query, or "*"
+	// for OPTIONS (RFC 9113 §8.3.1), and none of them holds a space or control byte (which
+	// HPACK allows in field values, RFC 9113 §8.2.1) that would change how the line splits.
+	if !connect && !ValidTarget(method, path, authority) || connect && (!token(method) || !visible(authority)) {
+		return errMalformed(st.id)
+	}
 	if connect {
 		path = authority
 	}
@@ -616,3 +623,37 @@ func (p *pipe) read(b []byte, timeout time.Duration) (int, error) {
 }
 
 var errReadTimeout = errors.New("h2: request body read timed out")
+
+// ValidTarget reports whether a request's method, target (path and query) and authority, from
+// HTTP/2 or HTTP/3 pseudo-header fields, may be written as an HTTP/1.1 request line and Host
+// field: the method a token (RFC 9110 §9.1), the target an absolute-path and query or "*" for
+// OPTIONS (RFC 9113 §8.3.1, RFC 9114 §4.3.1), none of them holding a space or control byte,
+// which field values may (RFC 9113 §8.2.1) but which would change how the line splits.
+func ValidTarget(method, path, authority string) bool {
+	return token(method) && path != "" && (path[0] == '/' || path == "*" && method == "OPTIONS") &&
+		visible(path) && visible(authority)
+}
+
+// token reports whether s is an RFC 9110 §5.6.2 token.
+func token(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// visible reports whether s holds no space, control byte or DEL.
+func visible(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] == 0x7f {
+			return false
+		}
+	}
+	return true
+}
