@@ -413,20 +413,10 @@ func (v *xmlViewerCert) fill() {
 // characters (utf8.RuneCountInString) throughout the package, as names and paths are.
 const maxComment = 128
 
-// Per-distribution quotas and CloudFront's codes for going over them (400,
+// checkQuotas refuses a filled document that goes over a per-distribution quota (config.Max*,
+// whose validation refuses the same configurations later, with a generic InvalidArgument) with
+// the quota's own code (400,
 // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateDistribution.html#API_CreateDistribution_Errors).
-// The numbers are config's (config.MaxAliases and the others), whose validation refuses the
-// same configurations, later and with a generic InvalidArgument; checking them first here
-// answers with the quota's own code.
-const (
-	maxDistCNAMEs       = config.MaxAliases      // TooManyDistributionCNAMEs
-	maxDistOrigins      = config.MaxOrigins      // TooManyOrigins
-	maxDistOriginGroups = config.MaxOriginGroups // TooManyOriginGroupsPerDistribution
-	maxDistBehaviors    = config.MaxBehaviors    // TooManyCacheBehaviors (CacheBehaviors; the default behavior is apart)
-)
-
-// checkQuotas refuses a filled document that goes over a per-distribution quota, with the
-// quota's code.
 func (x *xmlDistConfig) checkQuotas() *apiError {
 	tooMany := func(code, format string, args ...any) *apiError {
 		return errorf(http.StatusBadRequest, code, format, args...)
@@ -440,19 +430,19 @@ func (x *xmlDistConfig) checkQuotas() *apiError {
 		behaviors = len(x.CacheBehaviors.Items.Behavior)
 	}
 	switch {
-	case x.Aliases.Quantity > maxDistCNAMEs:
+	case x.Aliases.Quantity > config.MaxAliases:
 		return tooMany(CodeTooManyDistributionCNAMEs,
-			"Your request contains more CNAMEs than are allowed per distribution: %d, at most %d.", x.Aliases.Quantity, maxDistCNAMEs)
-	case len(x.Origins.Items.Origin) > maxDistOrigins:
+			"Your request contains more CNAMEs than are allowed per distribution: %d, at most %d.", x.Aliases.Quantity, config.MaxAliases)
+	case len(x.Origins.Items.Origin) > config.MaxOrigins:
 		return tooMany(CodeTooManyOrigins,
-			"You cannot create more origins for the distribution: %d, at most %d.", len(x.Origins.Items.Origin), maxDistOrigins)
-	case groups > maxDistOriginGroups:
+			"You cannot create more origins for the distribution: %d, at most %d.", len(x.Origins.Items.Origin), config.MaxOrigins)
+	case groups > config.MaxOriginGroups:
 		return tooMany(CodeTooManyOriginGroupsPerDistribution,
 			"Processing your request would cause you to exceed the maximum number of origin groups allowed: %d, at most %d.",
-			groups, maxDistOriginGroups)
-	case behaviors > maxDistBehaviors:
+			groups, config.MaxOriginGroups)
+	case behaviors > config.MaxBehaviors:
 		return tooMany(CodeTooManyCacheBehaviors,
-			"You cannot create more cache behaviors for the distribution: %d, at most %d.", behaviors, maxDistBehaviors)
+			"You cannot create more cache behaviors for the distribution: %d, at most %d.", behaviors, config.MaxBehaviors)
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/cfedge/edge/config"
 )
 
 func TestScanDoc(t *testing.T) {
@@ -118,22 +120,22 @@ func TestCheckQuotas(t *testing.T) {
 		code string // "" when within the quotas
 	}{
 		{"at every quota", func(x *xmlDistConfig) {
-			x.Aliases = cnames(maxDistCNAMEs)
-			x.Origins.Items.Origin = make([]xmlOrigin, maxDistOrigins)
+			x.Aliases = cnames(config.MaxAliases)
+			x.Origins.Items.Origin = make([]xmlOrigin, config.MaxOrigins)
 			x.OriginGroups.Items = &struct {
 				Group []xmlOriginGroup `xml:"OriginGroup"`
-			}{Group: make([]xmlOriginGroup, maxDistOriginGroups)}
-			x.CacheBehaviors.Items = behaviors(maxDistBehaviors)
+			}{Group: make([]xmlOriginGroup, config.MaxOriginGroups)}
+			x.CacheBehaviors.Items = behaviors(config.MaxBehaviors)
 		}, ""},
-		{"CNAMEs", func(x *xmlDistConfig) { x.Aliases = cnames(maxDistCNAMEs + 1) }, CodeTooManyDistributionCNAMEs},
-		{"origins", func(x *xmlDistConfig) { x.Origins.Items.Origin = make([]xmlOrigin, maxDistOrigins+1) }, CodeTooManyOrigins},
+		{"CNAMEs", func(x *xmlDistConfig) { x.Aliases = cnames(config.MaxAliases + 1) }, CodeTooManyDistributionCNAMEs},
+		{"origins", func(x *xmlDistConfig) { x.Origins.Items.Origin = make([]xmlOrigin, config.MaxOrigins+1) }, CodeTooManyOrigins},
 		{"origin groups", func(x *xmlDistConfig) {
 			x.OriginGroups.Items = &struct {
 				Group []xmlOriginGroup `xml:"OriginGroup"`
-			}{Group: make([]xmlOriginGroup, maxDistOriginGroups+1)}
+			}{Group: make([]xmlOriginGroup, config.MaxOriginGroups+1)}
 		}, CodeTooManyOriginGroupsPerDistribution},
 		{"cache behaviors", func(x *xmlDistConfig) {
-			x.CacheBehaviors.Items = behaviors(maxDistBehaviors + 1)
+			x.CacheBehaviors.Items = behaviors(config.MaxBehaviors + 1)
 		}, CodeTooManyCacheBehaviors},
 	}
 	for _, tt := range tests {

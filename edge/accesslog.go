@@ -89,8 +89,11 @@ func protocolVersion(rh *fasthttp.RequestHeader, p viewerProto) []byte {
 // (RFC 9110 §5.3), in x's scratch so that the usual single line costs nothing.
 func (x *exchange) forwardedFor(rh *fasthttp.RequestHeader) []byte {
 	lines := rh.PeekAll("X-Forwarded-For")
-	if len(lines) <= 1 {
-		return rh.Peek("X-Forwarded-For")
+	switch len(lines) {
+	case 0:
+		return nil
+	case 1:
+		return lines[0]
 	}
 	x.xffbuf = x.xffbuf[:0]
 	for i, l := range lines {

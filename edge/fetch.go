@@ -259,20 +259,7 @@ func shieldDetail(resp *origin.Response) string {
 // cache them", https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Cookies.html):
 // another viewer with the same key would otherwise get the first one's session.
 func (j *fetchJob) entry(resp *origin.Response, now time.Time) (e *cache.Entry, own []cache.Field) {
-	fields := replayHeaders(resp.Header, j.beh)
-	if sent := j.req.Header.Get("Cookie"); j.beh.Forward.ForwardsCookies() {
-		// no-cache="Set-Cookie": stored without any ("Suspending caching based on cookies").
-		none := behavior.ParseCacheControl(headerBytes(resp.Header, "Cache-Control")).NoCacheSetCookie
-		kept := fields[:0]
-		for _, f := range fields {
-			if string(f.Key) == "Set-Cookie" && (none || !hasCookie(sent, setCookieName(f.Value))) {
-				own = append(own, f)
-				continue
-			}
-			kept = append(kept, f)
-		}
-		fields = kept
-	}
+	fields, own := j.stored(replayHeaders(resp.Header, j.beh), resp.Header)
 	return &cache.Entry{
 		Key:          j.key,
 		Dist:         j.dist.id,
@@ -283,6 +270,27 @@ func (j *fetchJob) entry(resp *origin.Response, now time.Time) (e *cache.Entry, 
 		ETag:         []byte(resp.Header.Get("Etag")),
 		LastModified: []byte(resp.Header.Get("Last-Modified")),
 	}, own
+}
+
+// stored splits the fields replayed from an origin answer with header h into those an entry may
+// keep and own, the Set-Cookie fields for the fetching viewer alone: cookies its request did not
+// carry, or every one under no-cache="Set-Cookie" ("Suspending caching based on cookies",
+// Cookies.html). Without cookies forwarded, replayHeaders has dropped Set-Cookie already.
+func (j *fetchJob) stored(fields []cache.Field, h http.Header) (kept, own []cache.Field) {
+	if !j.beh.Forward.ForwardsCookies() {
+		return fields, nil
+	}
+	sent := j.req.Header.Get("Cookie")
+	none := behavior.ParseCacheControl(headerBytes(h, "Cache-Control")).NoCacheSetCookie
+	kept = fields[:0]
+	for _, f := range fields {
+		if string(f.Key) == "Set-Cookie" && (none || !hasCookie(sent, setCookieName(f.Value))) {
+			own = append(own, f)
+			continue
+		}
+		kept = append(kept, f)
+	}
+	return kept, own
 }
 
 // setCookieName is the cookie name of a Set-Cookie value (RFC 6265 §4.1.1: the name before '=').
@@ -403,7 +411,8 @@ func (s *Server) refresh(j *fetchJob, resp *origin.Response, sent, now time.Time
 		}
 		e.ETag = []byte(v)
 	}
-	e.Header = replayHeaders(h, j.beh)
+	var own []cache.Field
+	e.Header, own = j.stored(replayHeaders(h, j.beh), h)
 	if v := resp.Header.Get("Last-Modified"); v != "" {
 		e.LastModified = []byte(v)
 	}
@@ -411,7 +420,9 @@ func (s *Server) refresh(j *fetchJob, resp *origin.Response, sent, now time.Time
 	setStaleWindows(&e, h)
 	h.Set("Date", string(e.Date))
 	ttl, ok := s.decideTTL(j.dist, j.beh, e.Status, h, now)
-	return s.keep(&e, j.beh, ttl, ok, xRefreshHit)
+	f := s.keep(&e, j.beh, ttl, ok, xRefreshHit)
+	f.own = own
+	return f
 }
 
 // setStaleWindows records the origin's stale-while-revalidate and stale-if-error on an entry.

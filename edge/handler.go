@@ -81,9 +81,10 @@ type exchange struct {
 	originHost string
 	// xffbuf is scratch for the access log's joined X-Forwarded-For lines.
 	xffbuf []byte
-	// fromShieldClient: the request is a lower-tier edge's fill, proven by the origin shield's
-	// secret (hopTrust); the viewer-side steps ran on that edge and are not repeated here.
-	fromShieldClient bool
+	// lowerTier: the request is a lower-tier edge's fill (hopTrust); fromShieldClient: proven
+	// by the origin shield's secret, so the viewer-side steps, which ran on that edge, are not
+	// repeated here.
+	lowerTier, fromShieldClient bool
 	// cut is a short origin body to replay on the raw connection (see writeTruncated).
 	cut        []byte
 	hasCut     bool
@@ -108,7 +109,7 @@ func (x *exchange) reset(ctx *fasthttp.RequestCtx, now time.Time, sn *snapshot) 
 	x.dist, x.beh, x.path, x.originPath = nil, nil, nil, nil
 	x.xcache, x.detail, x.rangeStart, x.rangeEnd = xMiss, "", -1, -1
 	x.dated, x.preflight, x.upstreamFBL, x.prepared, x.corsDone = false, false, 0, false, false
-	x.origin, x.originID, x.originHost, x.fromShieldClient = nil, "", "", false
+	x.origin, x.originID, x.originHost, x.lowerTier, x.fromShieldClient = nil, "", "", false, false
 	x.facts = scanHeaders(ctx.Request.Header.RawHeaders())
 	x.proto = protoH1
 	switch c := ctx.Conn().(type) {
@@ -319,7 +320,9 @@ func (s *Server) admit(x *exchange) bool {
 	x.dist = d
 	s.setPaths(x)
 	x.beh = d.table.Match(x.path)
-	_, x.fromShieldClient = hopTrust(x)
+	if x.facts.hop {
+		x.lowerTier, x.fromShieldClient = hopTrust(x)
+	}
 	return s.viewerAllowed(x)
 }
 

@@ -274,9 +274,47 @@ cookies = ` + c.cookies + `
 	}
 }
 
+// TestHostileCacheSetCookieOnRevalidation: the same rule on a refresh: a 304 that sets a cookie
+// the revalidating viewer didn't send gives it to that viewer, and the refreshed entry does not
+// keep it for the next.
+func TestHostileCacheSetCookieOnRevalidation(t *testing.T) {
+	o := newTestOrigin(t)
+	n := 0
+	o.handle("/r", func(w http.ResponseWriter, r *http.Request) {
+		n++
+		w.Header().Set("Cache-Control", "max-age=10")
+		w.Header().Set("ETag", `"r1"`)
+		w.Header().Add("Set-Cookie", fmt.Sprintf("session=secret-%d", n))
+		if r.Header.Get("If-None-Match") == `"r1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		io.WriteString(w, "r")
+	})
+	cfg := `
+[[cache_policy]]
+name = "Cookies"
+min_ttl = 0
+default_ttl = 60
+max_ttl = 600
+cookies = { behavior = "all" }
+` + baseConfig("") + "cache_policy = \"Cookies\"\n"
+	e := startEdge(t, cfg, o.port())
+	e.get(t, "/r")
+	e.clock.Advance(11 * time.Second)
+	r, _ := e.get(t, "/r")
+	if xcache(r) != "RefreshHit from cloudfront" || !strings.Contains(r.Header.Get("Set-Cookie"), "session=secret-2") {
+		t.Fatalf("revalidating viewer: %s, Set-Cookie %q; want a RefreshHit with its cookie", xcache(r), r.Header.Values("Set-Cookie"))
+	}
+	r, _ = e.get(t, "/r")
+	if xcache(r) != "Hit from cloudfront" || len(r.Header.Values("Set-Cookie")) != 0 {
+		t.Errorf("next viewer: %s, Set-Cookie %q; want a Hit without another viewer's cookie", xcache(r), r.Header.Values("Set-Cookie"))
+	}
+}
+
 // TestHostileTTLQualifiedNoCacheStillCaches: `no-cache="Set-Cookie"` tells CloudFront not to cache
-// the Set-Cookie field; the object itself is cached for its max-age. The edge treats the
-// qualified form as a plain no-cache (ParseCacheControl) and, with MinTTL 0, caches nothing.
+// the Set-Cookie field; the object itself is cached for its max-age (the edge once took the
+// qualified form for a plain no-cache and, with MinTTL 0, cached nothing).
 //
 // CloudFront (Cookies.html, "Suspending Caching Based on Cookies"): "If you want CloudFront to
 // temporarily stop caching cookies and cookie attributes, configure your origin server to add …

@@ -68,8 +68,8 @@ func (s *Server) originRequest(x *exchange, pass bool) *origin.Request {
 		Header:      make(http.Header),
 		ViewerHTTPS: ctx.IsTLS(),
 		// A lower-tier edge's request (its hop header carries the shield secret, see
-		// lowerTier): this edge is its shield, and asks the origin.
-		LowerTier: lowerTier(x),
+		// hopTrust): this edge is its shield, and asks the origin.
+		LowerTier: x.lowerTier,
 	}
 	// Headers the viewer named in Connection are gone already (dropConnectionHeaders): what is
 	// forwarded is what the cache key read.

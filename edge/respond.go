@@ -72,12 +72,12 @@ func conditions(rh *fasthttp.RequestHeader, x *exchange) httpcond.Conditions {
 	return c
 }
 
-// writeRange answers a Range request from an entry. It returns false when the Range is to be
-// ignored (the caller then sends the whole object with 200).
 // maxRangeParts bounds the parts of a multipart/byteranges answer; a Range with more is ignored
 // and the whole object sent (Apache httpd's MaxRanges default is 200).
 const maxRangeParts = 100
 
+// writeRange answers a Range request from an entry. It returns false when the Range is to be
+// ignored (the caller then sends the whole object with 200).
 func (s *Server) writeRange(ctx *fasthttp.RequestCtx, x *exchange, e *cache.Entry, v []byte) bool {
 	var arr [8]httpcond.Range
 	size := e.BodyLen()

@@ -36,6 +36,7 @@ func FuzzScanHeaders(f *testing.F) {
 			want.origin = want.origin || name == "origin"
 			want.pragma = want.pragma || name == "pragma"
 			want.cloudfront = want.cloudfront || len(name) > 11 && strings.HasPrefix(name, "cloudfront-")
+			want.hop = want.hop || name == "x-edge-shield-hop"
 		}
 		// A folded line (obs-fold) is refused too (RFC 9112 §5.2 lets a server answer 400).
 		raw := string(req.Header.RawHeaders())

@@ -23,20 +23,14 @@ const (
 	detailShieldMiss = "ShieldMiss"
 )
 
-// lowerTier reports whether x comes from a lower-tier edge: it carries the hop header, and the
-// header's value is the origin_shield.secret of the origin the behavior targets (of either
-// member, for an origin group), compared in constant time. When none of those origins has a
-// secret, the hop header is believed only from a loopback peer: a lower edge on this machine.
-// A hop header that is not believed is ignored (and, like every X-Edge-* header, never
-// forwarded to an origin: see originRequest).
-func lowerTier(x *exchange) bool {
-	believed, _ := hopTrust(x)
-	return believed
-}
-
-// hopTrust is lowerTier's judgement, and whether it rests on a shared secret (bySecret) rather
-// than on a loopback peer alone. Only a secret lets this edge skip what the lower tier did for
-// the viewer already (viewerTier): the protocol policy, signed URLs, viewer functions.
+// hopTrust reports whether x comes from a lower-tier edge (believed): it carries the hop header,
+// and the header's value is the origin_shield.secret of the origin the behavior targets (of
+// either member, for an origin group), compared in constant time. When none of those origins
+// has a secret, the hop header is believed only from a loopback peer: a lower edge on this
+// machine. bySecret says the belief rests on the secret: only then does this edge skip what the
+// lower tier did for the viewer already (the protocol policy, signed URLs, viewer functions). A
+// hop header that is not believed is ignored (and, like every X-Edge-* header, never forwarded
+// to an origin: see originRequest). admit judges once per request (exchange.lowerTier).
 func hopTrust(x *exchange) (believed, bySecret bool) {
 	v := x.ctx.Request.Header.Peek(origin.ShieldHopHeader)
 	if len(v) == 0 {

@@ -162,8 +162,8 @@ target_origin_id = "pair"
 		ctx.Init(&req, tc.peer, nil)
 		d := tc.e.srv.snap.Load().dists[0]
 		x := &exchange{ctx: &ctx, dist: d, beh: d.table.Match([]byte(tc.path))}
-		if got := lowerTier(x); got != tc.want {
-			t.Errorf("%s: lowerTier %v, want %v", tc.name, got, tc.want)
+		if got, _ := hopTrust(x); got != tc.want {
+			t.Errorf("%s: hopTrust %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

@@ -26,7 +26,7 @@ func (s *Server) pass(x *exchange) {
 	start := time.Now()
 	resp, err := f.Fetch(context.Background(), req)
 	x.xcache, x.upstreamFBL = xMiss, max(time.Since(start), time.Microsecond)
-	if err != nil && errors.Is(err, origin.ErrRequestBody) {
+	if errors.Is(err, origin.ErrRequestBody) {
 		// The viewer's upload broke (chunk framing that isn't RFC 9112 §7.1's, a body ended
 		// early or too slow): the viewer's fault, answered 400 and logged as an invalid
 		// request, not as an origin error.

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/cfedge/edge/config"
+	"github.com/cfedge/edge/origin"
 
 	"github.com/valyala/fasthttp"
 )
@@ -65,11 +66,13 @@ type headerFacts struct {
 	// which a viewer may not send (setCloudFrontHeaders removes it).
 	origin, pragma, cloudfront bool
 	originValue                []byte
+	// hop: an X-Edge-Shield-Hop field (origin.ShieldHopHeader), which hopTrust weighs.
+	hop bool
 }
 
 // flags is f without the Origin value, for comparisons.
-func (f headerFacts) flags() [6]bool {
-	return [6]bool{f.badName, f.conditional, f.connection, f.origin, f.pragma, f.cloudfront}
+func (f headerFacts) flags() [7]bool {
+	return [7]bool{f.badName, f.conditional, f.connection, f.origin, f.pragma, f.cloudfront, f.hop}
 }
 
 // scanHeaders reads a raw header block (lines "name: value", as fasthttp keeps them). A request
@@ -77,7 +80,7 @@ func (f headerFacts) flags() [6]bool {
 // is assumed.
 func scanHeaders(raw []byte) headerFacts {
 	if len(raw) == 0 {
-		return headerFacts{conditional: true, connection: true, origin: true, pragma: true, cloudfront: true}
+		return headerFacts{conditional: true, connection: true, origin: true, pragma: true, cloudfront: true, hop: true}
 	}
 	var f headerFacts
 	for len(raw) > 0 {
@@ -110,6 +113,8 @@ func scanHeaders(raw []byte) headerFacts {
 			}
 		case 'p':
 			f.pragma = f.pragma || bytes.EqualFold(name, strPragma)
+		case 'x':
+			f.hop = f.hop || bytes.EqualFold(name, strHop)
 		}
 		nl := bytes.IndexByte(raw[colon:], '\n')
 		if nl < 0 {
@@ -133,6 +138,7 @@ var (
 	strRange      = []byte("Range")
 	strConnection = []byte("Connection")
 	strPragma     = []byte("Pragma")
+	strHop        = []byte(origin.ShieldHopHeader)
 )
 
 // lookupHost finds the distribution for a Host header value (case-insensitive, port ignored): an

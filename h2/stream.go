@@ -384,7 +384,7 @@ func (st *Stream) request(f *headerBlock) error {
 	// a method is a token (RFC 9110 §9.1), a path is an absolute-path with its query, or "*"
 	// for OPTIONS (RFC 9113 §8.3.1), and none of them holds a space or control byte (which
 	// HPACK allows in field values, RFC 9113 §8.2.1) that would change how the line splits.
-	if !connect && !ValidTarget(method, path, authority) || connect && (!token(method) || !visible(authority)) {
+	if !connect && !ValidTarget(method, path, authority) || connect && !visible(authority) {
 		return errMalformed(st.id)
 	}
 	if connect {
