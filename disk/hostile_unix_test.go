@@ -7,7 +7,6 @@ package disk
 import (
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -25,19 +24,11 @@ func TestHostileFIFOAtObjectPath(t *testing.T) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Mkfifo(path, 0o600); err != nil {
+	if err := mkfifo(path); err != nil {
 		t.Fatal(err)
 	}
 	s := openGated(t, cfg, make(chan struct{})) // the scan has not reached it
-	type result struct {
-		o   *Object
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		o, err := s.Get([]byte(key))
-		done <- result{o, err}
-	}()
+	done := startGet(s, key)
 	select {
 	case r := <-done:
 		if r.o != nil {
@@ -59,7 +50,7 @@ func TestHostileFIFOAtObjectPath(t *testing.T) {
 func TestHostileFIFOJournal(t *testing.T) {
 	cfg := testConfig(t)
 	jpath := filepath.Join(cfg.Dir, "invalidations")
-	if err := syscall.Mkfifo(jpath, 0o600); err != nil {
+	if err := mkfifo(jpath); err != nil {
 		t.Fatal(err)
 	}
 	type result struct {

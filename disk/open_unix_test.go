@@ -16,6 +16,23 @@ import (
 
 func mkfifo(path string) error { return syscall.Mkfifo(path, 0o600) }
 
+// getResult is what a Get returned.
+type getResult struct {
+	o   *Object
+	err error
+}
+
+// startGet runs s.Get(key) on its own goroutine: a test can then tell a Get that returns from
+// one that waits (on a FIFO's open, say).
+func startGet(s *Store, key string) <-chan getResult {
+	done := make(chan getResult, 1)
+	go func() {
+		o, err := s.Get([]byte(key))
+		done <- getResult{o, err}
+	}()
+	return done
+}
+
 // TestOpenRead: a regular file comes back readable and seekable, in blocking mode (as
 // sendfile wants); anything else is refused at once with errNotRegular, a FIFO included
 // (no writer is waited for), and a missing file is fs.ErrNotExist.
@@ -151,15 +168,7 @@ func TestGetNotRegular(t *testing.T) {
 				case "after the scan":
 					s = openLoaded(t, cfg)
 				}
-				type result struct {
-					o   *Object
-					err error
-				}
-				done := make(chan result, 1)
-				go func() {
-					o, err := s.Get([]byte(key))
-					done <- result{o, err}
-				}()
+				done := startGet(s, key)
 				select {
 				case r := <-done:
 					if r.o != nil || r.err != nil {
