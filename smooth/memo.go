@@ -14,11 +14,11 @@ import (
 // value is kept whatever its weight).
 type memo[V any] struct {
 	max       int
-	weigh     func(V) int64
+	weigh     func(V) int64 // nil: values weigh nothing
 	maxWeight int64
-	weight    int64 // sum of weigh over the values held
 
-	mu      sync.Mutex // guards items, order and flights
+	mu      sync.Mutex // guards weight, items, order and flights
+	weight  int64      // sum of weigh over the values held
 	items   map[string]*list.Element
 	order   *list.List // of *memoEntry[V], most recent first
 	flights map[string]*flight[V]
@@ -80,7 +80,7 @@ func (m *memo[V]) putLocked(key string, val V) {
 		m.items[key] = m.order.PushFront(&memoEntry[V]{key: key, val: val, weight: w})
 		m.weight += w
 	}
-	for m.order.Len() > 1 && (m.order.Len() > m.max || (m.weigh != nil && m.weight > m.maxWeight)) {
+	for m.order.Len() > 1 && (m.order.Len() > m.max || m.weight > m.maxWeight) {
 		m.removeLocked(m.order.Back())
 	}
 }
